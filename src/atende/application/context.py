@@ -1,0 +1,88 @@
+"""The state of one use case run: the unit of work, the time, and how to say things."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from atende.domain.agent import Agent
+from atende.domain.conversation import Conversation
+
+from .outbound import Audience, Body, Outgoing, TextBody
+from .ports import UnitOfWork
+from .settings import Settings
+from .texts import Texts
+from .wording import duration
+
+
+def _uuid() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    now: datetime
+    settings: Settings
+    texts: Texts
+    rng: random.Random = field(default_factory=random.Random)
+    new_id: Callable[[], str] = _uuid
+
+    def send(
+        self,
+        to: str,
+        audience: Audience,
+        body: Body,
+        *,
+        conversation: str | None = None,
+        origin_id: str | None = None,
+        reply_to: str | None = None,
+    ) -> Outgoing:
+        message = Outgoing(
+            id=self.new_id(),
+            to=to,
+            audience=audience,
+            body=body,
+            created_at=self.now,
+            conversation=conversation,
+            origin_id=origin_id,
+            reply_to=reply_to,
+        )
+        self.uow.outbox.add(message)
+        return message
+
+    def tell_customer(self, conversation: Conversation, body: Body | str, **kwargs: str | None) -> Outgoing:
+        payload = TextBody(body) if isinstance(body, str) else body
+        return self.send(
+            conversation.customer.wa_id,
+            Audience.CUSTOMER,
+            payload,
+            conversation=conversation.code,
+            **kwargs,
+        )
+
+    def tell_agent(
+        self,
+        agent: Agent | str,
+        body: Body | str,
+        conversation: Conversation | None = None,
+        **kwargs: str | None,
+    ) -> Outgoing:
+        phone = agent if isinstance(agent, str) else agent.phone
+        payload = TextBody(body) if isinstance(body, str) else body
+        code = conversation.code if conversation else None
+        return self.send(phone, Audience.AGENT, payload, conversation=code, **kwargs)
+
+    def loads(self) -> Counter[str]:
+        """Conversations in progress per agent phone."""
+        return Counter(c.agent for c in self.uow.conversations.assigned() if c.agent)
+
+    def wait(self, seconds: float) -> str:
+        return duration(self.texts, seconds)
+
+    def department_name(self, key: str | None) -> str:
+        return self.settings.department_name(key)

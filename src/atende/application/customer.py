@@ -1,0 +1,212 @@
+"""The customer's side: menu, queue, talking to the agent, rating."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from atende.domain.codes import new_code
+from atende.domain.content import (
+    Choice,
+    Content,
+    Edited,
+    Media,
+    Reaction,
+    Revoked,
+    Text,
+    Unsupported,
+    text_of,
+)
+from atende.domain.conversation import Conversation, Customer, Stage
+from atende.domain.department import Department
+from atende.domain.message import Author, Message
+
+from .context import Context
+from .dispatch import dispatch, queue_status, relay_header, relay_media_to_agent
+from .inbound import Inbound
+from .outbound import Audience, MenuBody, Option, ReactionBody, TextBody
+from .wording import describe
+
+DEPARTMENT_PREFIX = "dept:"
+RATING_PREFIX = "rate:"
+
+_NOT_A_CONVERSATION_START = (Reaction, Revoked, Edited)
+"""A reaction, deletion or edit with nothing open refers to a finished talk: nothing to start."""
+
+
+def fold(text: str) -> str:
+    """Compare what people type without case, accents or trailing punctuation."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip(" .!?")
+
+
+def customer_writes(ctx: Context, inbound: Inbound) -> None:
+    conversation = ctx.uow.conversations.open_for(inbound.sender)
+    if conversation is not None and conversation.stage is Stage.RATING:
+        if _take_rating(ctx, conversation, inbound.content):
+            return
+        conversation.skip_rating()
+        conversation = None
+    if isinstance(inbound.content, Unsupported):
+        ctx.send(inbound.sender, Audience.CUSTOMER, TextBody(ctx.texts.unsupported_customer))
+    if conversation is None:
+        if not isinstance(inbound.content, _NOT_A_CONVERSATION_START):
+            start_conversation(ctx, inbound)
+        return
+    match conversation.stage:
+        case Stage.CHOOSING:
+            choose_department(ctx, conversation, inbound)
+        case Stage.QUEUED:
+            write_while_queued(ctx, conversation, inbound)
+        case Stage.ASSIGNED:
+            keep(ctx, conversation, inbound)
+            relay_to_agent(ctx, conversation, inbound)
+
+
+def start_conversation(ctx: Context, inbound: Inbound) -> Conversation:
+    code = new_code(ctx.rng)
+    while ctx.uow.conversations.code_taken(code):
+        code = new_code(ctx.rng)
+    conversation = Conversation(code, Customer(inbound.sender, inbound.sender_name), ctx.now)
+    ctx.uow.conversations.add(conversation)
+    departments = ctx.settings.departments
+    # A tap on a menu from an earlier conversation is still a clear choice.
+    picked = _department_from_choice(ctx, inbound.content)
+    if picked is None and len(departments) == 1:
+        picked = departments[0]
+    if picked is None or not isinstance(inbound.content, Choice):
+        keep(ctx, conversation, inbound)
+    if picked is not None:
+        enter_queue(ctx, conversation, picked)
+    else:
+        send_menu(ctx, conversation)
+    return conversation
+
+
+def send_menu(ctx: Context, conversation: Conversation) -> None:
+    texts = ctx.texts
+    name = conversation.customer.name.split()[0] if conversation.customer.name.strip() else ""
+    greeting = (texts.greeting_named if name else texts.greeting).format(
+        name=name, business=ctx.settings.business_name
+    )
+    options = tuple(
+        Option(DEPARTMENT_PREFIX + d.key, d.name, d.description) for d in ctx.settings.departments
+    )
+    ctx.tell_customer(conversation, MenuBody(greeting, texts.menu_button, options))
+
+
+def choose_department(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:
+    if _wants_to_leave(ctx, inbound.content):
+        conversation.leave(ctx.now)
+        ctx.tell_customer(conversation, ctx.texts.menu_left)
+        return
+    department = _department_from_choice(ctx, inbound.content) or _department_from_text(
+        ctx, text_of(inbound.content)
+    )
+    if department is None:
+        keep(ctx, conversation, inbound)
+        options = " · ".join(f"{i} {d.name}" for i, d in enumerate(ctx.settings.departments, 1))
+        ctx.tell_customer(conversation, ctx.texts.menu_reprompt.format(options=options))
+        return
+    enter_queue(ctx, conversation, department)
+
+
+def enter_queue(ctx: Context, conversation: Conversation, department: Department) -> None:
+    conversation.enqueue(department.key, ctx.now)
+    if not department.is_open(ctx.now) and not conversation.told_closed_hours:
+        conversation.told_closed_hours = True
+        ctx.tell_customer(conversation, ctx.texts.outside_hours.format(department=department.name))
+    dispatch(ctx)
+    if conversation.stage is Stage.QUEUED:
+        ctx.tell_customer(conversation, ctx.texts.queued.format(**queue_status(ctx, conversation)))
+        conversation.position_told_at = ctx.now
+
+
+def write_while_queued(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:
+    """Everything is kept for the agent; the place in the queue never changes by writing."""
+    if _wants_to_leave(ctx, inbound.content):
+        conversation.leave(ctx.now)
+        ctx.tell_customer(conversation, ctx.texts.left_queue)
+        return
+    keep(ctx, conversation, inbound)
+    told = conversation.position_told_at
+    if told is None or (ctx.now - told).total_seconds() >= ctx.settings.position_update_seconds:
+        ctx.tell_customer(conversation, ctx.texts.still_queued.format(**queue_status(ctx, conversation)))
+        conversation.position_told_at = ctx.now
+
+
+def keep(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:
+    """Add what the customer wrote to the transcript."""
+    ctx.uow.messages.add(
+        Message(
+            inbound.message_id,
+            conversation.code,
+            Author.CUSTOMER,
+            conversation.customer.name,
+            inbound.content,
+            inbound.at,
+        )
+    )
+
+
+def relay_to_agent(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:
+    """💬 to the agent, always under this customer's header, quoting what they replied to."""
+    assert conversation.agent is not None
+    agent = conversation.agent
+    content = inbound.content
+    quoted = _agent_original(ctx, inbound.context_id)
+    if isinstance(content, Reaction):
+        target = _agent_original(ctx, content.message_id)
+        if target is not None:
+            ctx.tell_agent(agent, ReactionBody(target, content.emoji), conversation, origin_id=inbound.message_id)
+            return
+    if isinstance(content, Media):
+        relay_media_to_agent(ctx, conversation, agent, content, inbound.message_id, quoted)
+        return
+    text = f"{relay_header(ctx, conversation)}\n{describe(ctx.texts, content)}"
+    ctx.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted)
+
+
+def _agent_original(ctx: Context, copy_id: str | None) -> str | None:
+    """The agent's own message behind the copy the customer saw, to quote or react to."""
+    if not copy_id:
+        return None
+    copy = ctx.uow.outbox.by_provider_id(copy_id)
+    return copy.origin_id if copy is not None else None
+
+
+def _take_rating(ctx: Context, conversation: Conversation, content: Content) -> bool:
+    score = None
+    if isinstance(content, Choice) and content.reply_id.startswith(RATING_PREFIX):
+        score = int(content.reply_id.removeprefix(RATING_PREFIX) or 0)
+    elif isinstance(content, Text):
+        score = next((s for s, title in ctx.texts.rating_options if fold(title) == fold(content.body)), None)
+    if score not in {s for s, _ in ctx.texts.rating_options}:
+        return False
+    assert score is not None
+    conversation.rate(score, ctx.now)
+    ctx.tell_customer(conversation, ctx.texts.rating_thanks)
+    return True
+
+
+def rating_prompt(ctx: Context) -> MenuBody:
+    options = tuple(Option(f"{RATING_PREFIX}{score}", title) for score, title in ctx.texts.rating_options)
+    return MenuBody(ctx.texts.rating_prompt, ctx.texts.rating_prompt, options)
+
+
+def _department_from_choice(ctx: Context, content: Content) -> Department | None:
+    if isinstance(content, Choice) and content.reply_id.startswith(DEPARTMENT_PREFIX):
+        return ctx.settings.department(content.reply_id.removeprefix(DEPARTMENT_PREFIX))
+    return None
+
+
+def _department_from_text(ctx: Context, text: str) -> Department | None:
+    """A typed number from the menu, or the department's name or key."""
+    answer = fold(text)
+    departments = ctx.settings.departments
+    if answer.isdigit() and 1 <= int(answer) <= len(departments):
+        return departments[int(answer) - 1]
+    return next((d for d in departments if answer in (fold(d.name), fold(d.key))), None)
+
+
+def _wants_to_leave(ctx: Context, content: Content) -> bool:
+    return isinstance(content, Text) and fold(content.body) in ctx.texts.leave_words

@@ -1,0 +1,89 @@
+"""What atende sends: outbound WhatsApp messages as plain values, kept in the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from atende.domain.content import Media
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TextBody:
+    text: str
+
+
+@dataclass(frozen=True)
+class MenuBody:
+    """A choice among options: the gateway shows buttons (≤ 3) or a list, and numbers in text."""
+
+    text: str
+    button: str
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class MediaBody:
+    media: Media
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class ReactionBody:
+    message_id: str
+    emoji: str
+
+
+@dataclass(frozen=True)
+class LocationBody:
+    latitude: float
+    longitude: float
+    name: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class ReadReceipt:
+    message_id: str
+
+
+Body = TextBody | MenuBody | MediaBody | ReactionBody | LocationBody | ReadReceipt
+
+
+class Audience(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+
+
+class Delivery(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass
+class Outgoing:
+    """One message in the outbox, written in the same transaction as the change that causes it."""
+
+    id: str
+    to: str
+    audience: Audience
+    body: Body
+    created_at: datetime
+    conversation: str | None = None
+    origin_id: str | None = None
+    """The message this one copies (a relay), so replies and reactions find their way back."""
+    reply_to: str | None = None
+    """A message to quote, shown above this one."""
+    delivery: Delivery = Delivery.PENDING
+    provider_id: str | None = None
+    attempts: int = 0
+    error: str | None = None

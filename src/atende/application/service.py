@@ -1,0 +1,91 @@
+"""The application's front door: each call is one use case in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+
+from atende.domain.exceptions import ConcurrencyConflict
+
+from .context import Context
+from .customer import customer_writes
+from .desk import agent_writes, enroll
+from .dispatch import dispatch
+from .inbound import Inbound
+from .ports import Clock, UnitOfWork
+from .settings import Settings
+from .texts import texts_for
+from .timers import tick
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 5
+"""Tries of a use case that lost an optimistic-concurrency race before giving up."""
+
+UseCase = Callable[[Context], None]
+
+
+class Atende:
+    """Runs use cases atomically, retrying the whole step when another worker won a race."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.texts = texts_for(settings.locale)
+
+    def receive(self, inbound: Inbound) -> bool:
+        """Handle one inbound message exactly once; False when it was a re-delivery."""
+        handled = True
+
+        def use_case(ctx: Context) -> None:
+            nonlocal handled
+            handled = ctx.uow.inbox.first_time(inbound.message_id)
+            if not handled:
+                return
+            profile = next((a for a in self.settings.agents if a.phone == inbound.sender), None)
+            if profile is not None:
+                agent_writes(ctx, profile, inbound)
+            else:
+                customer_writes(ctx, inbound)
+
+        self.run(use_case)
+        return handled
+
+    def tick(self) -> None:
+        """Timers and the dispatch sweep; call it every few seconds."""
+        self.run(tick)
+
+    def sync_roster(self) -> None:
+        """Bring stored agents in line with the config file, then dispatch (capacity may have grown)."""
+
+        def use_case(ctx: Context) -> None:
+            for profile in self.settings.agents:
+                agent = ctx.uow.agents.get(profile.phone) or enroll(ctx, profile)
+                agent.name = profile.name
+                agent.departments = profile.departments
+                agent.capacity = profile.capacity
+            dispatch(ctx)
+
+        self.run(use_case)
+
+    def run(self, use_case: UseCase) -> None:
+        for attempt in range(1, ATTEMPTS + 1):
+            with self.uow_factory() as uow:
+                ctx = Context(uow, self.clock.now(), self.settings, self.texts, self.rng)
+                use_case(ctx)
+                try:
+                    uow.commit()
+                    return
+                except ConcurrencyConflict:
+                    if attempt == ATTEMPTS:
+                        raise
+                    log.info("concurrent change, retrying (attempt %d)", attempt)

@@ -1,0 +1,46 @@
+"""What the use cases need to know about this deployment, already validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from atende.domain.department import Department
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    """An agent as the config file declares them; presence and load live in the database."""
+
+    phone: str
+    name: str
+    departments: tuple[str, ...]
+    capacity: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    business_name: str
+    departments: tuple[Department, ...]
+    agents: tuple[AgentProfile, ...] = ()
+    locale: str = "pt-BR"
+    queue_reminder_seconds: int = 300
+    offer_timeout_seconds: int = 180
+    """0 turns offers off: an assignment never times out."""
+    position_update_seconds: int = 120
+    """A queued customer who writes again hears their position at most this often."""
+    rating: bool = True
+    history_lines: int = 10
+    _agent_phones: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_agent_phones", frozenset(a.phone for a in self.agents))
+
+    def is_agent(self, wa_id: str) -> bool:
+        return wa_id in self._agent_phones
+
+    def department(self, key: str) -> Department | None:
+        return next((d for d in self.departments if d.key == key), None)
+
+    def department_name(self, key: str | None) -> str:
+        department = self.department(key) if key else None
+        return department.name if department else (key or "")

@@ -1,0 +1,98 @@
+"""The shape of a locale: every sentence atende says to a customer or an agent.
+
+A locale is one instance of `Texts`; mypy checks that each defines every sentence. Markers
+(🔔 💬 ⏳ 📋 ✅ ⚠️) are part of the agent-facing sentences on purpose: DESIGN §5 makes them
+the first thing an agent sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Texts:
+    # durations and labels
+    seconds: str
+    minutes: str
+    hours_minutes: str
+    media_labels: dict[str, str]
+    location_label: str
+    contacts_label: str
+    order_label: str
+    unsupported_label: str
+    edited_label: str
+    revoked_label: str
+    reaction_label: str
+    system_label: str
+    you: str
+    leave_words: tuple[str, ...]
+
+    # customer side
+    greeting: str
+    greeting_named: str
+    menu_button: str
+    menu_reprompt: str
+    menu_left: str
+    queued: str
+    estimate: str
+    still_queued: str
+    outside_hours: str
+    left_queue: str
+    being_served: str
+    back_in_queue: str
+    transferred: str
+    removed: str
+    removed_reason: str
+    ended: str
+    rating_prompt: str
+    rating_options: tuple[tuple[int, str], ...]
+    rating_thanks: str
+    unsupported_customer: str
+    agent_unreachable: str
+
+    # agent side: relays and notices
+    assignment: str
+    assignment_transfer: str
+    assignment_wrote: str
+    assignment_active_hint: str
+    assignment_background_hint: str
+    relay_header: str
+    reminder: str
+    reminder_part: str
+    offer_missed: str
+
+    # agent side: command answers
+    help: str
+    checked_in: str
+    already_in: str
+    checked_out: str
+    checkout_refused: str
+    paused: str
+    resumed: str
+    offline: str
+    queue_header: str
+    queue_line: str
+    queue_empty: str
+    nobody_waiting: str
+    at_capacity: str
+    target_missing: str
+    removed_done: str
+    ended_done: str
+    now_active: str
+    transferred_done: str
+    unknown_department: str
+    same_department: str
+    active_header: str
+    active_line: str
+    active_none: str
+    switched: str
+    not_yours: str
+    history_header: str
+    history_line: str
+    history_empty: str
+    no_active: str
+    conversation_gone: str
+    cannot_relay: str
+    unknown_command: str
+    usage: dict[str, str]

@@ -1,0 +1,114 @@
+"""English."""
+
+from __future__ import annotations
+
+from .catalog import Texts
+
+EN = Texts(
+    seconds="{s} s",
+    minutes="{m} min",
+    hours_minutes="{h} h {m:02d} min",
+    media_labels={
+        "image": "📷 image",
+        "audio": "🎤 audio",
+        "video": "🎬 video",
+        "document": "📄 document",
+        "sticker": "🏷️ sticker",
+    },
+    location_label="📍 location",
+    contacts_label="👤 contact",
+    order_label="🛒 order with {items} item(s)",
+    unsupported_label="❔ a message WhatsApp does not pass on ({type})",
+    edited_label="✏️ edited a message: {body}",
+    revoked_label="🗑️ deleted a message",
+    reaction_label="reacted {emoji}",
+    system_label="ℹ️ {body}",
+    you="You",
+    leave_words=("exit", "quit", "leave", "sair"),
+    greeting="Hello! You are talking to *{business}*.\nWhich department would you like?",
+    greeting_named="Hello, {name}! You are talking to *{business}*.\nWhich department would you like?",
+    menu_button="Departments",
+    menu_reprompt="Sorry, I did not get that 🙂 Reply with the number or the name: {options}",
+    menu_left="All right! Write any time you need us.",
+    queued="You are in the *{department}* queue, position {position}.{estimate}\n"
+    "Feel free to write: whoever serves you will see it all. To leave the queue, send *exit*.",
+    estimate=" Estimated wait: {wait}.",
+    still_queued="You are still in the *{department}* queue, position {position}.{estimate}",
+    outside_hours="*{department}* is closed right now. "
+    "Your message stays in the queue and we will answer as soon as we are back.",
+    left_queue="You left the queue. Write any time you need us.",
+    being_served="*{agent}* will help you now.",
+    back_in_queue="The person who was going to help you could not answer right now. "
+    "You keep your place in the queue ({position}).",
+    transferred="You were transferred to *{department}*. Queue position: {position}.",
+    removed="Your request was closed by our team.",
+    removed_reason=" Reason: {reason}",
+    ended="Conversation ended. Thank you for talking to *{business}*!",
+    rating_prompt="How was our service?",
+    rating_options=((3, "😀 Great"), (2, "😐 OK"), (1, "😞 Poor")),
+    rating_thanks="Thank you for your feedback!",
+    unsupported_customer="Sorry, we cannot receive this kind of message. "
+    "Could you send it as text, a photo, audio or a document?",
+    agent_unreachable="Your message did not reach the person helping you. Please try again shortly.",
+    assignment="🔔 *New customer* #{code} · {department}\n👤 {name} · {phone} · waited {wait}",
+    assignment_transfer="↪️ Transferred from {department} by {agent}",
+    assignment_wrote="Already wrote:",
+    assignment_active_hint="Everything you write goes to *{first}*. /end closes · /help",
+    assignment_background_hint="Swipe-reply to a message from *{first}* or use /switch #{code}.",
+    relay_header="💬 *{first}* #{code}",
+    reminder="⏳ {parts} · /queue",
+    reminder_part="{count} waiting in {department} (oldest: {oldest})",
+    offer_missed="⚠️ #{code} · {name}: no answer within {timeout}. The customer is back in the queue "
+    "and you are paused. /resume to receive customers again.",
+    help="📋 *Commands*\n"
+    "/login · /logout — start or finish your shift\n"
+    "/pause · /resume — stop or resume receiving customers\n"
+    "/queue [department] — who is waiting\n"
+    "/next — serve the head of the queue\n"
+    "/take N or #CODE — serve someone from the queue\n"
+    "/remove N or #CODE [reason] — take someone out of the queue\n"
+    "/end — end the active conversation\n"
+    "/transfer DEPARTMENT — move the customer to another department\n"
+    "/list · /switch #CODE — your conversations · change the active one\n"
+    "/history — latest messages of the active conversation\n"
+    "Text without / goes to the active customer; swipe-reply to answer another one.",
+    checked_in="✅ You are in and available. {queue}",
+    already_in="✅ You are already available. {queue}",
+    checked_out="✅ You are out. Have a good rest!",
+    checkout_refused="⚠️ You still have {count} open conversation(s). End them with /end or transfer first.",
+    paused="✅ Paused: no new customers; you keep {count} conversation(s). /resume to come back.",
+    resumed="✅ Back: you receive new customers.",
+    offline="⚠️ You are offline. Send /login to start.",
+    queue_header="📋 *Queue* · {departments}",
+    queue_line="{position}. {name} #{code} · {department} · {wait}{first}",
+    queue_empty="📋 Nobody waiting in {departments}.",
+    nobody_waiting="✅ Nobody is waiting right now.",
+    at_capacity="⚠️ You already have {count} conversation(s), your limit. End one with /end first.",
+    target_missing="⚠️ {target} is not in the queue. /queue shows who is waiting.",
+    removed_done="✅ #{code} · {name} removed from the queue. The customer was told.",
+    ended_done="✅ #{code} · {name} ended.",
+    now_active=" Active now: *{first}* #{code}.",
+    transferred_done="✅ #{code} · {name} transferred to {department}.",
+    unknown_department="⚠️ Unknown department: {given}. Departments: {known}",
+    same_department="⚠️ #{code} · {name} is already in {department}.",
+    active_header="📋 *Your conversations*",
+    active_line="{marker} #{code} · {name} · {department} · for {since}",
+    active_none="📋 You have no open conversations.",
+    switched="✅ Now with *{first}* #{code}: everything you write goes to them.",
+    not_yours="⚠️ #{code} is not an open conversation of yours. /list shows yours.",
+    history_header="📋 *History* #{code} · {name}",
+    history_line="[{time}] {author}: {text}",
+    history_empty="📋 #{code} · {name}: no messages yet.",
+    no_active="⚠️ No active conversation: your message was not sent. "
+    "/next serves the head of the queue · /list shows yours.",
+    conversation_gone="⚠️ #{code} · {name} has already ended: your message was not sent.",
+    cannot_relay="⚠️ This kind of message cannot be passed on to customer #{code}.",
+    unknown_command="⚠️ Unknown command: {word}. /help lists the commands.",
+    usage={
+        "take": "⚠️ Use /take N (position in /queue) or /take #CODE.",
+        "remove": "⚠️ Use /remove N or /remove #CODE, and a reason if you like.",
+        "transfer": "⚠️ Use /transfer DEPARTMENT. Departments: {known}",
+        "switch": "⚠️ Use /switch #CODE. /list shows your conversations.",
+        "end": "⚠️ Use /end, or /end #CODE to end another conversation of yours.",
+    },
+)

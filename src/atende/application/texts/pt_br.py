@@ -1,0 +1,113 @@
+"""Brazilian Portuguese, the default locale."""
+
+from __future__ import annotations
+
+from .catalog import Texts
+
+PT_BR = Texts(
+    seconds="{s} s",
+    minutes="{m} min",
+    hours_minutes="{h} h {m:02d} min",
+    media_labels={
+        "image": "📷 imagem",
+        "audio": "🎤 áudio",
+        "video": "🎬 vídeo",
+        "document": "📄 documento",
+        "sticker": "🏷️ figurinha",
+    },
+    location_label="📍 localização",
+    contacts_label="👤 contato",
+    order_label="🛒 pedido com {items} item(ns)",
+    unsupported_label="❔ mensagem que o WhatsApp não repassa ({type})",
+    edited_label="✏️ editou uma mensagem: {body}",
+    revoked_label="🗑️ apagou uma mensagem",
+    reaction_label="reagiu {emoji}",
+    system_label="ℹ️ {body}",
+    you="Você",
+    leave_words=("sair", "cancelar"),
+    greeting="Olá! Você está falando com *{business}*.\nCom qual setor você quer falar?",
+    greeting_named="Olá, {name}! Você está falando com *{business}*.\nCom qual setor você quer falar?",
+    menu_button="Ver setores",
+    menu_reprompt="Não entendi 🙂 Responda com o número ou o nome do setor: {options}",
+    menu_left="Tudo bem! Quando precisar, é só escrever.",
+    queued="Você está na fila de *{department}*, posição {position}.{estimate}\n"
+    "Pode escrever à vontade: quem te atender verá tudo. Para sair da fila, envie *sair*.",
+    estimate=" Espera estimada: {wait}.",
+    still_queued="Você continua na fila de *{department}*, posição {position}.{estimate}",
+    outside_hours="Agora estamos fora do horário de atendimento de *{department}*. "
+    "Sua mensagem fica na fila e responderemos assim que voltarmos.",
+    left_queue="Você saiu da fila. Quando precisar, é só escrever.",
+    being_served="*{agent}* vai te atender agora.",
+    back_in_queue="Quem ia te atender não pôde responder agora. Você continua na fila, na mesma posição ({position}).",
+    transferred="Você foi transferido para *{department}*. Posição na fila: {position}.",
+    removed="Seu atendimento foi encerrado pela equipe.",
+    removed_reason=" Motivo: {reason}",
+    ended="Atendimento encerrado. Obrigado por falar com *{business}*!",
+    rating_prompt="Como foi o seu atendimento?",
+    rating_options=((3, "😀 Ótimo"), (2, "😐 Regular"), (1, "😞 Ruim")),
+    rating_thanks="Obrigado pela avaliação!",
+    unsupported_customer="Desculpe, não conseguimos receber esse tipo de mensagem. "
+    "Pode mandar em texto, foto, áudio ou documento?",
+    agent_unreachable="Sua mensagem não chegou a quem te atende. Tente de novo em instantes.",
+    assignment="🔔 *Novo atendimento* #{code} · {department}\n👤 {name} · {phone} · esperou {wait}",
+    assignment_transfer="↪️ Transferido de {department} por {agent}",
+    assignment_wrote="Já escreveu:",
+    assignment_active_hint="Tudo que você escrever vai para *{first}*. /fim encerra · /ajuda",
+    assignment_background_hint="Responda deslizando uma mensagem de *{first}* ou use /ir #{code}.",
+    relay_header="💬 *{first}* #{code}",
+    reminder="⏳ {parts} · /fila",
+    reminder_part="{count} aguardando em {department} (mais antigo: {oldest})",
+    offer_missed="⚠️ #{code} · {name}: sem resposta em {timeout}. O cliente voltou para a fila "
+    "e você foi pausado. /volto para receber novos clientes.",
+    help="📋 *Comandos*\n"
+    "/entrar · /sair — começar ou terminar o expediente\n"
+    "/pausa · /volto — parar ou voltar a receber clientes\n"
+    "/fila [setor] — quem aguarda\n"
+    "/proximo — atender o primeiro da fila\n"
+    "/puxar N ou #CÓD — atender alguém da fila\n"
+    "/remover N ou #CÓD [motivo] — tirar alguém da fila\n"
+    "/fim — encerrar o atendimento ativo\n"
+    "/transferir SETOR — passar o cliente para outro setor\n"
+    "/ativos · /ir #CÓD — seus atendimentos · trocar o ativo\n"
+    "/historico — últimas mensagens do atendimento ativo\n"
+    "Texto sem / vai para o cliente ativo; deslize uma mensagem para responder a outro.",
+    checked_in="✅ Você entrou e está disponível. {queue}",
+    already_in="✅ Você já está disponível. {queue}",
+    checked_out="✅ Você saiu. Bom descanso!",
+    checkout_refused="⚠️ Você ainda tem {count} atendimento(s) aberto(s). Encerre com /fim ou transfira antes de sair.",
+    paused="✅ Pausado: você não recebe novos clientes e continua com {count} atendimento(s). /volto para voltar.",
+    resumed="✅ De volta: você recebe novos clientes.",
+    offline="⚠️ Você está offline. Envie /entrar para começar.",
+    queue_header="📋 *Fila* · {departments}",
+    queue_line="{position}. {name} #{code} · {department} · {wait}{first}",
+    queue_empty="📋 Ninguém aguardando em {departments}.",
+    nobody_waiting="✅ Ninguém aguardando agora.",
+    at_capacity="⚠️ Você já está com {count} atendimento(s), o seu limite. Encerre um com /fim antes.",
+    target_missing="⚠️ Não encontrei {target} na fila. /fila mostra quem aguarda.",
+    removed_done="✅ #{code} · {name} removido da fila. O cliente foi avisado.",
+    ended_done="✅ #{code} · {name} encerrado.",
+    now_active=" Ativo agora: *{first}* #{code}.",
+    transferred_done="✅ #{code} · {name} transferido para {department}.",
+    unknown_department="⚠️ Setor desconhecido: {given}. Setores: {known}",
+    same_department="⚠️ #{code} · {name} já está em {department}.",
+    active_header="📋 *Seus atendimentos*",
+    active_line="{marker} #{code} · {name} · {department} · há {since}",
+    active_none="📋 Você não tem atendimentos abertos.",
+    switched="✅ Agora com *{first}* #{code}: tudo que você escrever vai para ele(a).",
+    not_yours="⚠️ #{code} não é um atendimento aberto seu. /ativos lista os seus.",
+    history_header="📋 *Histórico* #{code} · {name}",
+    history_line="[{time}] {author}: {text}",
+    history_empty="📋 #{code} · {name}: nenhuma mensagem ainda.",
+    no_active="⚠️ Nenhum atendimento ativo: sua mensagem não foi enviada. "
+    "/proximo atende o próximo da fila · /ativos lista os seus.",
+    conversation_gone="⚠️ #{code} · {name} já foi encerrado: sua mensagem não foi enviada.",
+    cannot_relay="⚠️ Esse tipo de mensagem não pode ser repassado ao cliente #{code}.",
+    unknown_command="⚠️ Comando desconhecido: {word}. /ajuda lista os comandos.",
+    usage={
+        "take": "⚠️ Use /puxar N (posição na /fila) ou /puxar #CÓD.",
+        "remove": "⚠️ Use /remover N ou /remover #CÓD, e um motivo se quiser.",
+        "transfer": "⚠️ Use /transferir SETOR. Setores: {known}",
+        "switch": "⚠️ Use /ir #CÓD. /ativos lista os seus atendimentos.",
+        "end": "⚠️ Use /fim, ou /fim #CÓD para encerrar outro atendimento seu.",
+    },
+)

@@ -1,0 +1,100 @@
+"""The agent: a person who serves customers from their own WhatsApp chat with the company."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from .events import Event
+from .exceptions import InvalidTransition
+
+
+class Presence(StrEnum):
+    OFFLINE = "offline"
+    AVAILABLE = "available"
+    PAUSED = "paused"
+
+
+class PauseReason(StrEnum):
+    BY_AGENT = "by_agent"
+    MISSED_OFFER = "missed_offer"
+
+
+class Status(StrEnum):
+    """What ops see: presence plus load."""
+
+    OFFLINE = "offline"
+    AVAILABLE = "available"
+    BUSY = "busy"
+    PAUSED = "paused"
+
+
+@dataclass(eq=False)
+class Agent:
+    phone: str
+    name: str
+    departments: tuple[str, ...]
+    capacity: int = 1
+    presence: Presence = Presence.OFFLINE
+    pause_reason: PauseReason | None = None
+    idle_since: datetime | None = None
+    """When the agent last checked in, resumed or got a customer: routing prefers the oldest."""
+    active: str | None = None
+    """Code of the conversation that the agent's plain text goes to."""
+    reminded_at: datetime | None = None
+    version: int = 0
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    def serves(self, department: str) -> bool:
+        return department in self.departments
+
+    def can_take(self, load: int) -> bool:
+        """Whether routing may hand this agent one more conversation."""
+        return self.presence is Presence.AVAILABLE and load < self.capacity
+
+    def status(self, load: int) -> Status:
+        if self.presence is Presence.AVAILABLE:
+            return Status.BUSY if load >= self.capacity else Status.AVAILABLE
+        return Status(self.presence.value)
+
+    def check_in(self, now: datetime) -> None:
+        if self.presence is not Presence.AVAILABLE:
+            self.presence = Presence.AVAILABLE
+            self.pause_reason = None
+            self.idle_since = now
+
+    def check_out(self, load: int) -> None:
+        if load:
+            raise InvalidTransition("an agent with open conversations cannot check out")
+        self.presence = Presence.OFFLINE
+        self.pause_reason = None
+        self.active = None
+
+    def pause(self, reason: PauseReason = PauseReason.BY_AGENT) -> None:
+        if self.presence is Presence.OFFLINE:
+            raise InvalidTransition("an offline agent cannot pause")
+        self.presence = Presence.PAUSED
+        self.pause_reason = reason
+
+    def resume(self, now: datetime) -> None:
+        if self.presence is Presence.OFFLINE:
+            raise InvalidTransition("an offline agent must check in, not resume")
+        if self.presence is Presence.PAUSED:
+            self.presence = Presence.AVAILABLE
+            self.pause_reason = None
+            self.idle_since = now
+
+    def receive(self, code: str, now: datetime) -> None:
+        """A conversation was handed to this agent; it becomes active only if none is."""
+        self.idle_since = now
+        if self.active is None:
+            self.active = code
+
+    def let_go(self, code: str, remaining: list[str]) -> None:
+        """A conversation left this agent; the oldest remaining one becomes active."""
+        if self.active == code:
+            self.active = remaining[0] if remaining else None
+
+    def switch_to(self, code: str) -> None:
+        self.active = code

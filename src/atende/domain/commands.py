@@ -1,0 +1,191 @@
+"""What an agent can ask for in their chat, parsed from text (DESIGN §5)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from .codes import normalize_code
+
+
+@dataclass(frozen=True)
+class Position:
+    """The N of `/puxar N`: a place in the agent's `/fila` listing, 1-based."""
+
+    number: int
+
+
+@dataclass(frozen=True)
+class CodeRef:
+    code: str
+
+
+Target = Position | CodeRef
+
+
+@dataclass(frozen=True)
+class AgentCommand:
+    pass
+
+
+@dataclass(frozen=True)
+class Help(AgentCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckIn(AgentCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckOut(AgentCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Pause(AgentCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Resume(AgentCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class ShowQueue(AgentCommand):
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class TakeNext(AgentCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Take(AgentCommand):
+    target: Target
+
+
+@dataclass(frozen=True)
+class Remove(AgentCommand):
+    target: Target
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class End(AgentCommand):
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Transfer(AgentCommand):
+    department: str
+
+
+@dataclass(frozen=True)
+class ListActive(AgentCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Switch(AgentCommand):
+    code: str
+
+
+@dataclass(frozen=True)
+class History(AgentCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Malformed(AgentCommand):
+    """A known command with missing or wrong arguments; `usage` names the command."""
+
+    usage: str
+
+
+@dataclass(frozen=True)
+class Unknown(AgentCommand):
+    word: str
+
+
+NAMES: dict[str, str] = {
+    "ajuda": "help", "help": "help",
+    "entrar": "login", "login": "login",
+    "sair": "logout", "logout": "logout",
+    "pausa": "pause", "pausar": "pause", "pause": "pause",
+    "volto": "resume", "voltar": "resume", "resume": "resume",
+    "fila": "queue", "queue": "queue",
+    "proximo": "next", "next": "next",
+    "puxar": "take", "take": "take",
+    "remover": "remove", "remove": "remove",
+    "fim": "end", "end": "end",
+    "transferir": "transfer", "transfer": "transfer",
+    "ativos": "list", "list": "list",
+    "ir": "switch", "switch": "switch",
+    "historico": "history", "history": "history",
+}  # fmt: skip
+"""Every spelling an agent may type → the command's canonical name (pt-BR and English)."""
+
+
+def _fold(word: str) -> str:
+    """`/Próximo` and `/proximo` are the same command: case and accents do not matter."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _target(argument: str) -> Target | None:
+    if argument.isdigit() and int(argument) > 0:
+        return Position(int(argument))
+    code = normalize_code(argument)
+    return CodeRef(code) if code else None
+
+
+def parse_command(text: str) -> AgentCommand | None:
+    """The command in an agent's text, or None when the text is meant for a customer."""
+    stripped = text.strip()
+    if not stripped.startswith("/") or len(stripped) < 2:
+        return None
+    word, _, rest = stripped[1:].partition(" ")
+    rest = rest.strip()
+    name = NAMES.get(_fold(word))
+    if name is None:
+        return Unknown("/" + word)
+    match name:
+        case "help":
+            return Help()
+        case "login":
+            return CheckIn()
+        case "logout":
+            return CheckOut()
+        case "pause":
+            return Pause()
+        case "resume":
+            return Resume()
+        case "queue":
+            return ShowQueue(_fold(rest) or None)
+        case "next":
+            return TakeNext()
+        case "list":
+            return ListActive()
+        case "history":
+            return History()
+        case "end":
+            if not rest:
+                return End()
+            code = normalize_code(rest)
+            return End(code) if code else Malformed("end")
+        case "transfer":
+            return Transfer(_fold(rest)) if rest else Malformed("transfer")
+        case "switch":
+            code = normalize_code(rest)
+            return Switch(code) if code else Malformed("switch")
+        case "take":
+            target = _target(rest)
+            return Take(target) if target else Malformed("take")
+        case _:
+            argument, _, reason = rest.partition(" ")
+            target = _target(argument)
+            return Remove(target, reason.strip()) if target else Malformed("remove")

@@ -1,0 +1,176 @@
+"""The conversation aggregate: one customer's request, from the menu to the rating."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from . import events
+from .exceptions import InvalidTransition
+
+
+class Stage(StrEnum):
+    CHOOSING = "choosing"
+    """Greeted, the department menu is open."""
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    RATING = "rating"
+    """Ended by the agent, waiting for an optional rating."""
+    CLOSED = "closed"
+
+
+class CloseReason(StrEnum):
+    ENDED = "ended"
+    """Served and ended by the agent."""
+    ABANDONED = "abandoned"
+    """The customer left before being served."""
+    REMOVED = "removed"
+    """An agent took the customer out of the queue."""
+
+
+OPEN_STAGES = frozenset({Stage.CHOOSING, Stage.QUEUED, Stage.ASSIGNED, Stage.RATING})
+
+
+@dataclass(frozen=True)
+class Customer:
+    wa_id: str
+    name: str = ""
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.wa_id[-4:]
+
+
+@dataclass(eq=False)
+class Conversation:
+    code: str
+    customer: Customer
+    opened_at: datetime
+    stage: Stage = Stage.CHOOSING
+    department: str | None = None
+    queued_at: datetime | None = None
+    """First time in any queue: the queue order, never reset by writing, requeueing or transfer."""
+    waiting_since: datetime | None = None
+    """When the customer entered the queue they are in now: the wait an agent is told about."""
+    agent: str | None = None
+    assigned_at: datetime | None = None
+    accepted_at: datetime | None = None
+    """When the agent first acted on the offer; None while it is still only an offer."""
+    closed_at: datetime | None = None
+    close_reason: CloseReason | None = None
+    rating: int | None = None
+    transferred_from: str | None = None
+    transferred_by: str | None = None
+    told_closed_hours: bool = False
+    position_told_at: datetime | None = None
+    version: int = 0
+    events: list[events.Event] = field(default_factory=list, repr=False)
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+    @property
+    def is_offer(self) -> bool:
+        return self.stage is Stage.ASSIGNED and self.accepted_at is None
+
+    def waited(self, now: datetime) -> float:
+        """Seconds in the current queue (or spent there before the assignment)."""
+        if self.waiting_since is None:
+            return 0.0
+        end = self.assigned_at if self.stage is Stage.ASSIGNED and self.assigned_at else now
+        return max(0.0, (end - self.waiting_since).total_seconds())
+
+    def _require(self, *stages: Stage) -> None:
+        if self.stage not in stages:
+            wanted = ", ".join(stages)
+            raise InvalidTransition(f"conversation {self.code} is {self.stage}, not {wanted}")
+
+    def enqueue(self, department: str, now: datetime) -> None:
+        self._require(Stage.CHOOSING)
+        self.stage = Stage.QUEUED
+        self.department = department
+        self.queued_at = now
+        self.waiting_since = now
+        self.events.append(events.EnteredQueue(self.code, now, department))
+
+    def assign(self, agent: str, now: datetime) -> None:
+        self._require(Stage.QUEUED)
+        assert self.department is not None
+        self.events.append(events.Assigned(self.code, now, self.department, agent, self.waited(now)))
+        self.stage = Stage.ASSIGNED
+        self.agent = agent
+        self.assigned_at = now
+        self.accepted_at = None
+
+    def accept(self, now: datetime) -> None:
+        """The agent answered: the offer can no longer time out."""
+        self._require(Stage.ASSIGNED)
+        if self.accepted_at is None:
+            self.accepted_at = now
+
+    def offer_timed_out(self, now: datetime) -> str:
+        """Back to the queue keeping the place; returns the agent who missed it."""
+        if not self.is_offer:
+            raise InvalidTransition(f"conversation {self.code} has no pending offer")
+        assert self.agent is not None and self.department is not None
+        agent = self.agent
+        self.events.append(events.OfferTimedOut(self.code, now, self.department, agent))
+        self.stage = Stage.QUEUED
+        self.agent = None
+        self.assigned_at = None
+        return agent
+
+    def transfer(self, department: str, by_agent: str, now: datetime) -> None:
+        self._require(Stage.ASSIGNED)
+        assert self.department is not None
+        if department == self.department:
+            raise InvalidTransition(f"conversation {self.code} is already in {department}")
+        self.events.append(events.Transferred(self.code, now, self.department, department, by_agent))
+        self.events.append(events.EnteredQueue(self.code, now, department))
+        self.transferred_from = self.department
+        self.transferred_by = by_agent
+        self.department = department
+        self.stage = Stage.QUEUED
+        self.agent = None
+        self.assigned_at = None
+        self.accepted_at = None
+        self.waiting_since = now
+
+    def leave(self, now: datetime) -> None:
+        """The customer gave up, from the menu or from the queue."""
+        self._require(Stage.CHOOSING, Stage.QUEUED)
+        self.events.append(events.Abandoned(self.code, now, self.department, self.waited(now)))
+        self._close(CloseReason.ABANDONED, now)
+
+    def remove(self, by_agent: str, reason: str, now: datetime) -> None:
+        self._require(Stage.QUEUED)
+        assert self.department is not None
+        self.events.append(events.Removed(self.code, now, self.department, by_agent, reason))
+        self._close(CloseReason.REMOVED, now)
+
+    def end(self, now: datetime, *, ask_rating: bool) -> None:
+        """The agent ended it; the customer may still rate it before it is fully closed."""
+        self._require(Stage.ASSIGNED)
+        self.accepted_at = self.accepted_at or now
+        self._close(CloseReason.ENDED, now)
+        if ask_rating:
+            self.stage = Stage.RATING
+
+    def rate(self, score: int, now: datetime) -> None:
+        self._require(Stage.RATING)
+        self.rating = score
+        self.stage = Stage.CLOSED
+        self.events.append(events.Rated(self.code, now, score))
+
+    def skip_rating(self) -> None:
+        """The customer wrote something else instead: the rating is simply not given."""
+        self._require(Stage.RATING)
+        self.stage = Stage.CLOSED
+
+    def _close(self, reason: CloseReason, now: datetime) -> None:
+        self.stage = Stage.CLOSED
+        self.close_reason = reason
+        self.closed_at = now
+        self.events.append(events.Closed(self.code, now, reason.value))

@@ -1,0 +1,142 @@
+"""Repository ports: how the domain's aggregates are found and kept, with no storage in sight.
+
+Aggregates handed out by a repository are tracked by the unit of work that owns it: changes
+made to them are persisted when that unit of work commits, and discarded otherwise.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from .agent import Agent
+from .conversation import Conversation, Stage
+from .events import Event
+from .message import Message
+from .routing import waiting_line
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+class ConversationRepository(abc.ABC):
+    def __init__(self) -> None:
+        self.seen: dict[str, Conversation] = {}
+
+    def add(self, conversation: Conversation) -> None:
+        self._add(conversation)
+        self.seen[conversation.code] = conversation
+
+    def get(self, code: str) -> Conversation | None:
+        return self._track(self._get(code))
+
+    def open_for(self, wa_id: str) -> Conversation | None:
+        """The customer's conversation that has not closed yet, if any."""
+        stored = self._open_for(wa_id)
+        found = self._merge([stored] if stored else [])
+        return next((c for c in found if c.is_open and c.customer.wa_id == wa_id), None)
+
+    def waiting(self, department: str | None = None) -> list[Conversation]:
+        """Customers in the queue (of one department, or all), in queue order."""
+        found = self._merge(self._waiting(department))
+        return waiting_line(c for c in found if department in (None, c.department))
+
+    def assigned_to(self, agent: str) -> list[Conversation]:
+        """The agent's conversations in progress, oldest assignment first."""
+        return [c for c in self.assigned() if c.agent == agent]
+
+    def assigned(self) -> list[Conversation]:
+        """Every conversation with an agent, oldest assignment first."""
+        found = self._merge(self._assigned())
+        return sorted(
+            (c for c in found if c.stage is Stage.ASSIGNED),
+            key=lambda c: (c.assigned_at or _EPOCH, c.code),
+        )
+
+    def _merge(self, stored: Iterable[Conversation]) -> list[Conversation]:
+        """Stored matches plus what this unit of work changed but has not written yet.
+
+        Queries run against storage, which does not see uncommitted changes: merging the
+        tracked objects in (and letting callers filter on live state) keeps answers true.
+        """
+        for conversation in stored:
+            self.seen.setdefault(conversation.code, conversation)
+        return list(self.seen.values())
+
+    def _track(self, conversation: Conversation | None) -> Conversation | None:
+        return None if conversation is None else self.seen.setdefault(conversation.code, conversation)
+
+    @abc.abstractmethod
+    def code_taken(self, code: str) -> bool: ...
+
+    @abc.abstractmethod
+    def recent(self, limit: int) -> Sequence[Conversation]:
+        """The latest conversations, newest first, for ops views (not tracked)."""
+
+    @abc.abstractmethod
+    def _add(self, conversation: Conversation) -> None: ...
+
+    @abc.abstractmethod
+    def _get(self, code: str) -> Conversation | None: ...
+
+    @abc.abstractmethod
+    def _open_for(self, wa_id: str) -> Conversation | None: ...
+
+    @abc.abstractmethod
+    def _waiting(self, department: str | None) -> Sequence[Conversation]: ...
+
+    @abc.abstractmethod
+    def _assigned(self) -> Sequence[Conversation]: ...
+
+
+class AgentRepository(abc.ABC):
+    def __init__(self) -> None:
+        self.seen: dict[str, Agent] = {}
+
+    def add(self, agent: Agent) -> None:
+        self._add(agent)
+        self.seen[agent.phone] = agent
+
+    def get(self, phone: str) -> Agent | None:
+        agent = self._get(phone)
+        return None if agent is None else self.seen.setdefault(agent.phone, agent)
+
+    def all(self) -> list[Agent]:
+        return [self.seen.setdefault(a.phone, a) for a in self._all()]
+
+    @abc.abstractmethod
+    def _add(self, agent: Agent) -> None: ...
+
+    @abc.abstractmethod
+    def _get(self, phone: str) -> Agent | None: ...
+
+    @abc.abstractmethod
+    def _all(self) -> Sequence[Agent]: ...
+
+
+class MessageRepository(abc.ABC):
+    """The transcript: append-only."""
+
+    @abc.abstractmethod
+    def add(self, message: Message) -> None: ...
+
+    @abc.abstractmethod
+    def for_conversation(self, code: str, limit: int | None = None) -> list[Message]:
+        """Messages in the order they were written; with a limit, the latest ones."""
+
+
+class EventLog(abc.ABC):
+    """Append-only record of every step, for waits, abandonment and service level."""
+
+    @abc.abstractmethod
+    def add(self, event: Event) -> None: ...
+
+    @abc.abstractmethod
+    def for_conversation(self, code: str) -> list[Event]: ...
+
+    @abc.abstractmethod
+    def recent_waits(self, department: str, limit: int) -> list[float]:
+        """Seconds waited by the latest customers assigned in the department, newest first."""
+
+    @abc.abstractmethod
+    def since(self, moment: datetime) -> list[Event]: ...

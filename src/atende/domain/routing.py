@@ -1,0 +1,53 @@
+"""Queue-first routing: who waits in what order, and which agent gets whom (ADR 0001)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from .agent import Agent
+from .conversation import Conversation, Stage
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def queue_order(conversation: Conversation) -> tuple[datetime, str]:
+    """FIFO by first enqueue time; the code only breaks exact ties deterministically."""
+    assert conversation.queued_at is not None
+    return (conversation.queued_at, conversation.code)
+
+
+def waiting_line(conversations: Iterable[Conversation]) -> list[Conversation]:
+    return sorted((c for c in conversations if c.stage is Stage.QUEUED), key=queue_order)
+
+
+def plan_assignments(
+    waiting: Sequence[Conversation],
+    agents: Sequence[Agent],
+    loads: Mapping[str, int],
+    now: datetime,
+) -> list[tuple[Conversation, Agent]]:
+    """Match waiting customers, oldest first, to available agents with a free slot.
+
+    A customer is skipped only when no agent of their department is free, so one busy
+    department never holds up another. The plan advances each chosen agent's idle time,
+    so two customers go to two idle agents rather than both to the first.
+    """
+    free = {a.phone: a.capacity - loads.get(a.phone, 0) for a in agents if a.can_take(loads.get(a.phone, 0))}
+    idle = {a.phone: a.idle_since for a in agents}
+    plan: list[tuple[Conversation, Agent]] = []
+    for conversation in waiting_line(waiting):
+        department = conversation.department
+        assert department is not None
+        candidates = [a for a in agents if free.get(a.phone, 0) > 0 and a.serves(department)]
+        chosen = min(
+            candidates,
+            key=lambda a: (idle[a.phone] or _EPOCH, a.phone),
+            default=None,
+        )
+        if chosen is None:
+            continue
+        plan.append((conversation, chosen))
+        free[chosen.phone] -= 1
+        idle[chosen.phone] = now
+    return plan

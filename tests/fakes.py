@@ -1,0 +1,235 @@
+"""In-memory fakes of every port: real behaviour (copies, rollback, versions), no mocks."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from atende.application.outbound import Delivery, Outgoing
+from atende.application.ports import Clock, Inbox, Outbox, SendError, UnitOfWork, WhatsAppGateway
+from atende.domain.agent import Agent
+from atende.domain.conversation import Conversation, Stage
+from atende.domain.events import Assigned, Event
+from atende.domain.exceptions import ConcurrencyConflict
+from atende.domain.message import Message
+from atende.domain.repositories import AgentRepository, ConversationRepository, EventLog, MessageRepository
+
+
+class FixedClock(Clock):
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+class Store:
+    """What the fake database holds between units of work."""
+
+    def __init__(self) -> None:
+        self.conversations: dict[str, Conversation] = {}
+        self.agents: dict[str, Agent] = {}
+        self.messages: list[Message] = []
+        self.events: list[Event] = []
+        self.outbox: list[Outgoing] = []
+        self.inbox: set[str] = set()
+
+
+def _detached(entity: Conversation | Agent) -> Conversation | Agent:
+    clone = copy.deepcopy(entity)
+    clone.events = []
+    return clone
+
+
+class FakeConversations(ConversationRepository):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.added: list[Conversation] = []
+
+    def code_taken(self, code: str) -> bool:
+        return code in self.store.conversations or code in self.seen
+
+    def recent(self, limit: int) -> Sequence[Conversation]:
+        rows = sorted(self.store.conversations.values(), key=lambda c: c.opened_at, reverse=True)
+        return [copy.deepcopy(c) for c in rows[:limit]]
+
+    def _add(self, conversation: Conversation) -> None:
+        self.added.append(conversation)
+
+    def _get(self, code: str) -> Conversation | None:
+        found = self.store.conversations.get(code)
+        return copy.deepcopy(found) if found else None
+
+    def _open_for(self, wa_id: str) -> Conversation | None:
+        return next(
+            (copy.deepcopy(c) for c in self.store.conversations.values() if c.customer.wa_id == wa_id and c.is_open),
+            None,
+        )
+
+    def _waiting(self, department: str | None) -> Sequence[Conversation]:
+        return [
+            copy.deepcopy(c)
+            for c in self.store.conversations.values()
+            if c.stage is Stage.QUEUED and department in (None, c.department)
+        ]
+
+    def _assigned(self) -> Sequence[Conversation]:
+        return [copy.deepcopy(c) for c in self.store.conversations.values() if c.stage is Stage.ASSIGNED]
+
+
+class FakeAgents(AgentRepository):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def _add(self, agent: Agent) -> None:
+        pass
+
+    def _get(self, phone: str) -> Agent | None:
+        found = self.store.agents.get(phone)
+        return copy.deepcopy(found) if found else None
+
+    def _all(self) -> Sequence[Agent]:
+        return [copy.deepcopy(a) for a in sorted(self.store.agents.values(), key=lambda a: a.phone)]
+
+
+class FakeMessages(MessageRepository):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.added: list[Message] = []
+
+    def add(self, message: Message) -> None:
+        self.added.append(message)
+
+    def for_conversation(self, code: str, limit: int | None = None) -> list[Message]:
+        mine = [m for m in [*self.store.messages, *self.added] if m.conversation == code]
+        return mine[-limit:] if limit else mine
+
+
+class FakeEvents(EventLog):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.added: list[Event] = []
+
+    def add(self, event: Event) -> None:
+        self.added.append(event)
+
+    def for_conversation(self, code: str) -> list[Event]:
+        return [e for e in [*self.store.events, *self.added] if e.code == code]
+
+    def recent_waits(self, department: str, limit: int) -> list[float]:
+        waits = [e.waited_seconds for e in self.store.events if isinstance(e, Assigned) and e.department == department]
+        return waits[::-1][:limit]
+
+    def since(self, moment: datetime) -> list[Event]:
+        return [e for e in self.store.events if e.at >= moment]
+
+
+class FakeOutbox(Outbox):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.added: list[Outgoing] = []
+        self.saved: list[Outgoing] = []
+
+    def add(self, message: Outgoing) -> None:
+        self.added.append(message)
+
+    def pending(self, limit: int) -> Sequence[Outgoing]:
+        return [copy.deepcopy(m) for m in self.store.outbox if m.delivery is Delivery.PENDING][:limit]
+
+    def save(self, message: Outgoing) -> None:
+        self.saved.append(message)
+
+    def by_provider_id(self, provider_id: str) -> Outgoing | None:
+        return next((copy.deepcopy(m) for m in self.store.outbox if m.provider_id == provider_id), None)
+
+
+class FakeInbox(Inbox):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.added: set[str] = set()
+
+    def first_time(self, message_id: str) -> bool:
+        if message_id in self.store.inbox or message_id in self.added:
+            return False
+        self.added.add(message_id)
+        return True
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """Copies in on read, copies out on commit: a rollback really forgets, versions really conflict."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.committed = False
+        self.conversations = FakeConversations(store)
+        self.agents = FakeAgents(store)
+        self.messages = FakeMessages(store)
+        self.events = FakeEvents(store)
+        self.outbox = FakeOutbox(store)
+        self.inbox = FakeInbox(store)
+
+    def _commit(self) -> None:
+        conversations: FakeConversations = self.conversations
+        agents: FakeAgents = self.agents
+        added = {c.code for c in conversations.added}
+        for code, conversation in conversations.seen.items():
+            self._check(self.store.conversations.get(code), conversation, code in added)
+        for phone, agent in agents.seen.items():
+            self._check(self.store.agents.get(phone), agent, False)
+        for code, conversation in conversations.seen.items():
+            conversation.version += 1
+            self.store.conversations[code] = _detached(conversation)  # type: ignore[assignment]
+        for phone, agent in agents.seen.items():
+            agent.version += 1
+            self.store.agents[phone] = _detached(agent)  # type: ignore[assignment]
+        self.store.messages.extend(self.messages.added)
+        self.store.events.extend(self.events.added)
+        self.store.outbox.extend(copy.deepcopy(self.outbox.added))
+        for saved in self.outbox.saved:
+            index = next(i for i, m in enumerate(self.store.outbox) if m.id == saved.id)
+            self.store.outbox[index] = copy.deepcopy(saved)
+        self.store.inbox |= self.inbox.added
+        self.committed = True
+        self._reset()
+
+    def _check(self, stored: Conversation | Agent | None, live: Conversation | Agent, is_new: bool) -> None:
+        if is_new and stored is not None:
+            raise ConcurrencyConflict("duplicate key")
+        if stored is not None and stored.version != live.version:
+            raise ConcurrencyConflict("stale version")
+
+    def rollback(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.conversations = FakeConversations(self.store)
+        self.agents = FakeAgents(self.store)
+        self.messages = FakeMessages(self.store)
+        self.events = FakeEvents(self.store)
+        self.outbox = FakeOutbox(self.store)
+        self.inbox = FakeInbox(self.store)
+
+
+class FakeGateway(WhatsAppGateway):
+    """Records what would have gone to WhatsApp, and answers with fresh ids as Meta does."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+        self.failing: dict[str, SendError] = {}
+        self._ids = itertools.count(1)
+
+    def send(self, message: Outgoing) -> str:
+        if message.to in self.failing:
+            raise self.failing[message.to]
+        self.sent.append(message)
+        return f"wamid.out{next(self._ids)}"
+
+    def to(self, wa_id: str) -> list[Outgoing]:
+        return [m for m in self.sent if m.to == wa_id]

@@ -1,0 +1,127 @@
+"""A small world for use-case tests: atende on in-memory fakes, with people who write and read."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import replace
+
+from atende.application.delivery import deliver_pending
+from atende.application.inbound import Inbound
+from atende.application.outbound import MediaBody, MenuBody, Outgoing, ReactionBody, TextBody
+from atende.application.service import Atende
+from atende.application.settings import AgentProfile, Settings
+from atende.domain.content import Content, Text
+from atende.domain.department import Department
+
+from .fakes import FakeGateway, FakeUnitOfWork, FixedClock, Store
+
+ANA = "5511900000001"
+BRUNO = "5511900000002"
+CARLA = "5511900000003"
+MARIA = "5511987654321"
+JOAO = "5521912345678"
+PEDRO = "5531998765432"
+
+DEPARTMENTS = (
+    Department("financeiro", "Financeiro", "Boletos, pagamentos e notas fiscais"),
+    Department("suporte", "Suporte", "Problemas com produtos"),
+    Department("vendas", "Vendas", "Orçamentos e pedidos"),
+    Department("trocas", "Trocas", "Trocas e devoluções"),
+)
+
+
+def settings(**changes: object) -> Settings:
+    base = Settings(
+        business_name="Loja Exemplo",
+        departments=DEPARTMENTS,
+        agents=(
+            AgentProfile(ANA, "Ana", ("financeiro",)),
+            AgentProfile(BRUNO, "Bruno", ("financeiro", "suporte")),
+            AgentProfile(CARLA, "Carla", ("suporte", "vendas", "trocas"), capacity=3),
+        ),
+        queue_reminder_seconds=300,
+        offer_timeout_seconds=180,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def render(message: Outgoing) -> str:
+    """What a person sees, as plain text."""
+    match message.body:
+        case TextBody(text=text):
+            return text
+        case MenuBody(text=text, options=options):
+            return text + "\n" + "\n".join(f"[{o.title}]" for o in options)
+        case MediaBody(media=media, caption=caption):
+            return f"<{media.kind.value} {media.media_id}> {caption}".rstrip()
+        case ReactionBody(emoji=emoji, message_id=target):
+            return f"<reaction {emoji} on {target}>"
+        case other:
+            return repr(other)
+
+
+class World:
+    def __init__(self, config: Settings | None = None) -> None:
+        self.store = Store()
+        self.clock = FixedClock()
+        self.gateway = FakeGateway()
+        self.settings = config or settings()
+        self.atende = Atende(self.settings, lambda: FakeUnitOfWork(self.store), self.clock, random.Random(7))
+        self.atende.sync_roster()
+        self._ids = itertools.count(1)
+        self._read: dict[str, int] = {}
+        self.last_inbound_id = ""
+
+    def write(self, sender: str, content: Content | str, *, name: str = "", reply_to: str | None = None) -> str:
+        """`sender` writes; atende handles it and sends what it has to. Returns the message id."""
+        body = Text(content) if isinstance(content, str) else content
+        message_id = f"wamid.in{next(self._ids)}"
+        self.last_inbound_id = message_id
+        self.atende.receive(Inbound(message_id, sender, name, self.clock.now(), body, reply_to))
+        self.flush()
+        return message_id
+
+    def redeliver(self, inbound: Inbound) -> bool:
+        handled = self.atende.receive(inbound)
+        self.flush()
+        return handled
+
+    def wait(self, seconds: float, step: float = 5) -> None:
+        """Let time pass, with the timer loop ticking as `atende serve` does."""
+        remaining = seconds
+        while remaining > 0:
+            jump = min(step, remaining)
+            self.clock.advance(jump)
+            remaining -= jump
+            self.atende.tick()
+            self.flush()
+
+    def flush(self) -> None:
+        while deliver_pending(lambda: FakeUnitOfWork(self.store), self.gateway):
+            pass
+
+    def sent_to(self, wa_id: str) -> list[Outgoing]:
+        return self.gateway.to(wa_id)
+
+    def texts(self, wa_id: str) -> list[str]:
+        return [render(m) for m in self.sent_to(wa_id)]
+
+    def new(self, wa_id: str) -> list[str]:
+        """Messages `wa_id` received since the last call (a person reading their chat)."""
+        seen = self._read.get(wa_id, 0)
+        everything = self.texts(wa_id)
+        self._read[wa_id] = len(everything)
+        return everything[seen:]
+
+    def last(self, wa_id: str) -> str:
+        return self.texts(wa_id)[-1]
+
+    def provider_id_of(self, wa_id: str, contains: str) -> str:
+        """The id WhatsApp gave the latest message to `wa_id` containing `contains` (to swipe-reply)."""
+        for message in reversed(self.sent_to(wa_id)):
+            if contains in render(message):
+                record = next(m for m in self.store.outbox if m.id == message.id)
+                assert record.provider_id
+                return record.provider_id
+        raise AssertionError(f"nothing containing {contains!r} was sent to {wa_id}")

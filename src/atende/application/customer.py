@@ -160,7 +160,7 @@ def relay_to_agent(ctx: Context, conversation: Conversation, inbound: Inbound) -
             ctx.tell_agent(agent, ReactionBody(target, content.emoji), conversation, origin_id=inbound.message_id)
             return
     if isinstance(content, Media):
-        relay_media_to_agent(ctx, conversation, agent, content, inbound.message_id, quoted)
+        relay_media_to_agent(ctx, conversation, agent, content, origin_id=inbound.message_id, reply_to=quoted)
         return
     text = f"{relay_header(ctx, conversation)}\n{describe(ctx.texts, content)}"
     ctx.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted)

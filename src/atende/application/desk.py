@@ -250,7 +250,8 @@ def history(ctx: Context, agent: Agent) -> None:
     texts = ctx.texts
     messages = ctx.uow.messages.for_conversation(conversation.code, ctx.settings.history_lines)
     if not messages:
-        ctx.tell_agent(agent, texts.history_empty.format(code=conversation.code, name=_name(conversation)), conversation)
+        empty = texts.history_empty.format(code=conversation.code, name=_name(conversation))
+        ctx.tell_agent(agent, empty, conversation)
         return
     rows = [texts.history_header.format(code=conversation.code, name=_name(conversation))]
     for message in messages:

@@ -70,7 +70,8 @@ def announce(ctx: Context, conversation: Conversation, agent: Agent) -> None:
     ctx.tell_agent(agent, "\n".join(lines), conversation)
     media = [m for m in transcript if m.author is Author.CUSTOMER and isinstance(m.content, Media)]
     for message in media[-MEDIA_ON_ASSIGNMENT:]:
-        relay_media_to_agent(ctx, conversation, agent.phone, message.content, message.id)  # type: ignore[arg-type]
+        assert isinstance(message.content, Media)
+        relay_media_to_agent(ctx, conversation, agent.phone, message.content, origin_id=message.id)
 
 
 def relay_header(ctx: Context, conversation: Conversation) -> str:
@@ -82,6 +83,7 @@ def relay_media_to_agent(
     conversation: Conversation,
     agent_phone: str,
     media: Media,
+    *,
     origin_id: str,
     reply_to: str | None = None,
 ) -> None:

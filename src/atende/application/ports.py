@@ -8,6 +8,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from atende.domain.agent import Agent
+from atende.domain.conversation import Conversation
 from atende.domain.repositories import (
     AgentRepository,
     ConversationRepository,
@@ -72,7 +74,8 @@ class UnitOfWork(abc.ABC):
 
     def commit(self) -> None:
         """Record the domain events of every changed aggregate, then persist all of it at once."""
-        for aggregate in [*self.conversations.seen.values(), *self.agents.seen.values()]:
+        aggregates: list[Conversation | Agent] = [*self.conversations.seen.values(), *self.agents.seen.values()]
+        for aggregate in aggregates:
             for event in aggregate.events:
                 self.events.add(event)
             aggregate.events.clear()

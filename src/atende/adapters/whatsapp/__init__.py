@@ -1,0 +1,30 @@
+"""The WhatsApp Cloud API adapter. Re-exported here: the webhook side (signature, parsing)."""
+
+from __future__ import annotations
+
+from .inbound import (
+    ErrorDetail,
+    InvalidItem,
+    MalformedNotification,
+    Notification,
+    NotificationError,
+    ReceivedMessage,
+    StatusUpdate,
+    parse_notification,
+)
+from .payloads import StatusValue
+from .signature import sign, verify_signature
+
+__all__ = [
+    "ErrorDetail",
+    "InvalidItem",
+    "MalformedNotification",
+    "Notification",
+    "NotificationError",
+    "ReceivedMessage",
+    "StatusUpdate",
+    "StatusValue",
+    "parse_notification",
+    "sign",
+    "verify_signature",
+]

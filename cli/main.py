@@ -1,13 +1,25 @@
-"""The `atende` command."""
+"""The `atende` command: one Typer app, one sub-app per group."""
+
+from __future__ import annotations
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from . import config_cmd, ops
+
+app = typer.Typer(
+    help="atende: customer service on WhatsApp, with agents who work from their own WhatsApp.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(ops.queue_app, name="queue")
+app.add_typer(ops.agents_app, name="agents")
+app.add_typer(ops.conversations_app, name="conversations")
 
 
 @app.command()
 def version() -> None:
-    """Print the version."""
+    """Print atende's version."""
     from atende import __version__
 
     typer.echo(__version__)

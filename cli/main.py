@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from . import config_cmd, ops
+from .simulate import simulate
 
 app = typer.Typer(
     help="atende: customer service on WhatsApp, with agents who work from their own WhatsApp.",
@@ -15,6 +16,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(ops.queue_app, name="queue")
 app.add_typer(ops.agents_app, name="agents")
 app.add_typer(ops.conversations_app, name="conversations")
+app.command()(simulate)
 
 
 @app.command()

@@ -1,0 +1,56 @@
+"""`atende simulate --script FILE --headless`: play a scenario, print every window, judge it.
+
+Exit codes are the contract (DESIGN §1): 0 when every expectation holds, 1 when one fails or
+the run stops, 2 when the scenario file itself is wrong. A wrong file is always a message,
+never a traceback: scenarios are written by hand and run in CI, where a stack trace hides the
+one line that needs fixing.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from rich.console import Console
+
+from atende.adapters.clock import ManualClock
+
+from .cast import cast_for
+from .chat import Chats
+from .driver import DirectDriver
+from .player import Player
+from .runtime import Boot, SettingsLoader, scenario_settings, sqlite_atende
+from .scenario import ScenarioError, load_scenario
+from .transcript import render_error, render_header, render_outcome, render_transcripts
+
+OK, FAILED, BAD_SCENARIO = 0, 1, 2
+
+
+def run_script(
+    path: Path,
+    console: Console,
+    *,
+    boot: Boot = sqlite_atende,
+    settings_for: SettingsLoader = scenario_settings,
+) -> int:
+    """Play the scenario at `path`, print it on `console`; returns the exit code.
+
+    `boot` and `settings_for` are the composition edge: the defaults use a throwaway SQLite
+    database and the config loader; tests can pass in-memory equivalents.
+    """
+    try:
+        scenario = load_scenario(path)
+        settings = settings_for(scenario)
+        cast = cast_for(scenario, settings)
+    except ScenarioError as error:
+        render_error(console, error)
+        return BAD_SCENARIO
+    clock = ManualClock(scenario.start)
+    chats = Chats()
+    with boot(settings, clock, random.Random(scenario.seed)) as atende:
+        driver = DirectDriver(atende, clock, chats, scenario.tick_seconds)
+        outcome = Player(scenario, cast, driver, chats).play()
+    render_header(console, scenario)
+    render_transcripts(console, cast, chats, settings.business_name)
+    render_outcome(console, outcome)
+    return OK if outcome.ok else FAILED

@@ -1,0 +1,1 @@
+"""End-to-end: scenarios played against atende as a whole."""

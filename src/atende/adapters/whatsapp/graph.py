@@ -1,0 +1,314 @@
+"""The WhatsApp gateway on the Graph API (Cloud API), over httpx.
+
+A send either returns the wamid Meta assigned or raises `GraphApiError`, a `SendError` that
+carries Meta's error code and details: the outbox decides on `retryable`, the use cases on
+`code` (131047 closes a window, 131056 paces a recipient). Classification follows Meta's
+advice to act on `code`, never on titles or subcodes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from atende.application.outbound import Outgoing, ReadReceipt
+from atende.application.ports import SendError, WhatsAppGateway
+
+from .render import RenderError, render, render_template
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRAPH_URL = "https://graph.facebook.com/v24.0"
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+THROUGHPUT_LIMIT = 130429
+PAIR_RATE_LIMIT = 131056
+WINDOW_CLOSED = 131047
+UNDELIVERABLE = 131026
+MEDIA_UPLOAD_ERROR = 131053
+INVALID_PARAMETER = 131009
+ACCESS_TOKEN = 190
+
+RETRYABLE_CODES = frozenset(
+    {
+        1,  # API unknown: "possibly a temporary issue due to downtime"
+        2,  # API service: temporary downtime
+        4,  # app-level call rate limit
+        80007,  # WABA call rate limit
+        THROUGHPUT_LIMIT,
+        PAIR_RATE_LIMIT,
+        131000,  # something went wrong
+        131016,  # service unavailable
+        131057,  # account in maintenance (throughput upgrade)
+        133004,  # server temporarily unavailable
+    }
+)
+"""Codes where the same request may succeed later, whatever the HTTP status."""
+
+PERMANENT_CODES = frozenset(
+    {0, 10, 100, 200, ACCESS_TOKEN, 131008, INVALID_PARAMETER, 131021, UNDELIVERABLE, WINDOW_CLOSED, 131051, 131053}
+)
+"""Codes where repeating the request cannot help: it needs a template, a fix or an operator."""
+
+RATE_LIMIT_CODES = frozenset({4, 80007, THROUGHPUT_LIMIT, PAIR_RATE_LIMIT})
+
+
+def is_retryable(status: int | None, code: int | None) -> bool:
+    """Meta's code decides when it is known; otherwise 5xx, 429 and no answer at all are worth a retry."""
+    if code in RETRYABLE_CODES:
+        return True
+    if code in PERMANENT_CODES:
+        return False
+    return status is None or status >= 500 or status in (408, 429)
+
+
+def mask(wa_id: str) -> str:
+    """A phone number (or user id) fit for a log line: only the last 4 characters show."""
+    return "***" + wa_id[-4:] if len(wa_id) > 4 else "***"
+
+
+class GraphApiError(SendError):
+    """A Graph API request that failed, with what Meta said about it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        retryable: bool = False,
+        status: int | None = None,
+        details: str = "",
+        error_type: str = "",
+        subcode: int | None = None,
+        fbtrace_id: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, code=code, retryable=retryable)
+        self.status = status
+        """HTTP status, None when no answer came (network error, timeout)."""
+        self.details = details
+        """`error.error_data.details`: Meta's explanation, the part worth showing an operator."""
+        self.error_type = error_type
+        self.subcode = subcode
+        self.fbtrace_id = fbtrace_id
+        self.retry_after = retry_after
+        """Seconds from a Retry-After header, when Meta sent one."""
+
+    @property
+    def window_closed(self) -> bool:
+        """The recipient's 24-hour window is closed: only a template gets through."""
+        return self.code == WINDOW_CLOSED
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.code in RATE_LIMIT_CODES
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> GraphApiError:
+        """Parse Meta's `{"error": {...}}`; a body that is not one (a proxy's HTML page) still yields the status."""
+        status = response.status_code
+        error: Mapping[str, Any] = {}
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            error = body["error"]
+        code = _int_or_none(error.get("code"))
+        title = str(error.get("message") or response.reason_phrase or "error")
+        data = error.get("error_data")
+        details = str(data.get("details") or "") if isinstance(data, dict) else ""
+        prefix = "" if code is None or f"#{code}" in title else f"(#{code}) "
+        text = f"Graph API {status}: {prefix}{title}" + (f": {details}" if details else "")
+        return cls(
+            text,
+            code=code,
+            retryable=is_retryable(status, code),
+            status=status,
+            details=details,
+            error_type=str(error.get("type") or ""),
+            subcode=_int_or_none(error.get("error_subcode")),
+            fbtrace_id=str(error.get("fbtrace_id") or ""),
+            retry_after=_seconds(response.headers.get("retry-after")),
+        )
+
+
+def _int_or_none(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class GraphApiGateway(WhatsAppGateway):
+    """Sends through `POST {base_url}/{phone_number_id}/messages`; also the media endpoints.
+
+    Pass `client` to share a connection pool (it is then not closed here); otherwise one is
+    created with `timeout`. Use as a context manager, or call `close()`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        phone_number_id: str,
+        access_token: str,
+        *,
+        client: httpx.Client | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> None:
+        if not phone_number_id or not access_token:
+            raise ValueError("the Graph API needs a phone number id and an access token")
+        self.base_url = base_url.rstrip("/")
+        self.phone_number_id = phone_number_id
+        self._token = access_token
+        self._owns_client = client is None
+        self._client = client if client is not None else httpx.Client(timeout=timeout or DEFAULT_TIMEOUT)
+        self._timeout: float | httpx.Timeout | None = timeout
+        self._base = httpx.URL(self.base_url)
+
+    def __repr__(self) -> str:  # never the token
+        return f"GraphApiGateway({self.base_url!r}, phone_number_id={self.phone_number_id!r})"
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def send(self, message: Outgoing) -> str:
+        """Send one outbox entry; returns its wamid (`read:<wamid>` for a read receipt)."""
+        try:
+            payload = render(message)
+        except RenderError as error:
+            log.warning("outgoing %s cannot be sent: %s", message.id, error)
+            raise GraphApiError(f"cannot render message: {error}") from error
+        kind = payload.get("type", "read")
+        try:
+            answer = self._post_json(f"{self.base_url}/{self.phone_number_id}/messages", payload)
+        except GraphApiError as error:
+            log.info("send %s %s to %s failed: %s", message.id, kind, mask(message.to), error)
+            raise
+        if isinstance(message.body, ReadReceipt):
+            if answer.get("success") is not True:
+                raise GraphApiError(f"read receipt not accepted: {answer!r}", status=200)
+            return f"read:{message.body.message_id}"
+        wamid = _wamid(answer)
+        log.debug("sent %s %s to %s as %s", message.id, kind, mask(message.to), wamid)
+        return wamid
+
+    def send_template(
+        self,
+        to: str,
+        name: str,
+        language: str,
+        parameters: Sequence[str] = (),
+        *,
+        buttons: Sequence[str] = (),
+    ) -> str:
+        """Send an approved template (reopens a closed 24-hour window); returns its wamid."""
+        payload = render_template(to, name, language, parameters, buttons=buttons)
+        try:
+            answer = self._post_json(f"{self.base_url}/{self.phone_number_id}/messages", payload)
+        except GraphApiError as error:
+            log.info("template %s to %s failed: %s", name, mask(to), error)
+            raise
+        return _wamid(answer)
+
+    # -- media ------------------------------------------------------------------------------
+
+    def media_url(self, media_id: str) -> tuple[str, str]:
+        """A short-lived (5 minutes) download address for a media id, and its MIME type."""
+        response = self._request("GET", f"{self.base_url}/{media_id}", params={"phone_number_id": self.phone_number_id})
+        answer = _json_object(response)
+        url = answer.get("url")
+        if not isinstance(url, str) or not url:
+            raise GraphApiError(f"media {media_id}: no url in the answer", status=response.status_code)
+        return url, str(answer.get("mime_type") or "")
+
+    def download(self, url: str) -> bytes:
+        """The bytes behind a media URL; a 404 means the URL expired, so ask `media_url` again."""
+        target = httpx.URL(url)
+        # The token goes only over TLS, or to the very host the gateway was pointed at (a local stand-in).
+        if target.scheme != "https" and (target.host, target.port) != (self._base.host, self._base.port):
+            raise GraphApiError(f"refusing to send the access token to {target.scheme}://{target.host}")
+        return self._request("GET", url).content
+
+    def upload(self, data: bytes, mime_type: str, filename: str) -> str:
+        """Upload a file for this number; returns a media id valid for 30 days."""
+        response = self._request(
+            "POST",
+            f"{self.base_url}/{self.phone_number_id}/media",
+            data={"messaging_product": "whatsapp", "type": mime_type},
+            files={"file": (filename or "file", data, mime_type)},
+        )
+        media_id = _json_object(response).get("id")
+        if not media_id:
+            raise GraphApiError("upload answered without a media id", status=response.status_code)
+        return str(media_id)
+
+    def delete_media(self, media_id: str) -> None:
+        self._request("DELETE", f"{self.base_url}/{media_id}", params={"phone_number_id": self.phone_number_id})
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _post_json(self, url: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return _json_object(self._request("POST", url, json=payload))
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One authenticated call; every failure, network or HTTP, comes out as GraphApiError."""
+        headers = {"Authorization": f"Bearer {self._token}"}
+        timeout = self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT
+        try:
+            response = self._client.request(method, url, headers=headers, timeout=timeout, **kwargs)
+        except httpx.TimeoutException as error:
+            # Meta may have accepted a send whose answer timed out; the outbox retry is the
+            # documented, narrow window for a duplicate (DESIGN §7).
+            raise GraphApiError(f"Graph API timed out ({type(error).__name__})", retryable=True) from error
+        except httpx.TransportError as error:
+            raise GraphApiError(f"Graph API unreachable ({type(error).__name__}: {error})", retryable=True) from error
+        if response.is_error:
+            raise GraphApiError.from_response(response)
+        return response
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as error:
+        raise GraphApiError("Graph API answered with non-JSON", status=response.status_code) from error
+    if not isinstance(body, dict):
+        raise GraphApiError("Graph API answered with unexpected JSON", status=response.status_code)
+    return body
+
+
+def _wamid(answer: Mapping[str, Any]) -> str:
+    """`messages[0].id`. A 2xx without one is not retried: Meta may well have accepted it."""
+    messages = answer.get("messages")
+    if isinstance(messages, list) and messages and isinstance(messages[0], dict) and messages[0].get("id"):
+        return str(messages[0]["id"])
+    raise GraphApiError("Graph API accepted the message but returned no id", status=200)

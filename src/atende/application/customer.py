@@ -12,6 +12,7 @@ from atende.domain.content import (
     Media,
     Reaction,
     Revoked,
+    SystemNotice,
     Text,
     Unsupported,
     text_of,
@@ -29,8 +30,9 @@ from .wording import describe
 DEPARTMENT_PREFIX = "dept:"
 RATING_PREFIX = "rate:"
 
-_NOT_A_CONVERSATION_START = (Reaction, Revoked, Edited)
-"""A reaction, deletion or edit with nothing open refers to a finished talk: nothing to start."""
+_NOT_A_CONVERSATION_START = (Reaction, Revoked, Edited, SystemNotice)
+"""A reaction, deletion or edit with nothing open refers to a finished talk, and WhatsApp's own
+notices are nothing the customer wrote: nothing to start, and no reason to drop a pending rating."""
 
 
 def fold(text: str) -> str:
@@ -43,6 +45,8 @@ def customer_writes(ctx: Context, inbound: Inbound) -> None:
     conversation = ctx.uow.conversations.open_for(inbound.sender)
     if conversation is not None and conversation.stage is Stage.RATING:
         if _take_rating(ctx, conversation, inbound.content):
+            return
+        if isinstance(inbound.content, _NOT_A_CONVERSATION_START):
             return
         conversation.skip_rating()
         conversation = None
@@ -177,15 +181,23 @@ def _agent_original(ctx: Context, copy_id: str | None) -> str | None:
 def _take_rating(ctx: Context, conversation: Conversation, content: Content) -> bool:
     score = None
     if isinstance(content, Choice) and content.reply_id.startswith(RATING_PREFIX):
-        score = int(content.reply_id.removeprefix(RATING_PREFIX) or 0)
+        raw = content.reply_id.removeprefix(RATING_PREFIX)
+        score = int(raw) if raw.isdigit() else None
     elif isinstance(content, Text):
-        score = next((s for s, title in ctx.texts.rating_options if fold(title) == fold(content.body)), None)
+        typed = fold(content.body)
+        score = next((s for s, title in ctx.texts.rating_options if typed in _rating_spellings(title)), None)
     if score not in {s for s, _ in ctx.texts.rating_options}:
         return False
     assert score is not None
     conversation.rate(score, ctx.now)
     ctx.tell_customer(conversation, ctx.texts.rating_thanks)
     return True
+
+
+def _rating_spellings(title: str) -> set[str]:
+    """`😀 Ótimo` is also typed `ótimo` or `Otimo!`: with or without the emoji."""
+    folded = fold(title)
+    return {folded, folded.split(" ", 1)[-1]}
 
 
 def rating_prompt(ctx: Context) -> MenuBody:

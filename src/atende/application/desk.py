@@ -270,11 +270,14 @@ def history(ctx: Context, agent: Agent) -> None:
 
 def relay_from_agent(ctx: Context, agent: Agent, inbound: Inbound) -> None:
     """What the agent writes goes to the customer it addresses: the swiped one, else the active one."""
-    conversation = _addressed(ctx, agent, inbound.context_id)
+    content = inbound.content
+    # A reaction names its message itself: it addresses that message's customer, like a swipe-reply.
+    reference = content.message_id if isinstance(content, Reaction) else inbound.context_id
+    conversation = _addressed(ctx, agent, reference)
     if conversation is None:
         return
-    content = inbound.content
     quoted = _customer_original(ctx, inbound.context_id)
+    refused = ctx.texts.cannot_relay.format(code=conversation.code, name=_name(conversation))
     match content:
         case Text(body=body):
             body_out: TextBody | MediaBody | LocationBody | ReactionBody = TextBody(body)
@@ -287,12 +290,12 @@ def relay_from_agent(ctx: Context, agent: Agent, inbound: Inbound) -> None:
         case Reaction(message_id=target, emoji=emoji):
             original = _customer_original(ctx, target)
             if original is None:
-                ctx.tell_agent(agent, ctx.texts.cannot_relay.format(code=conversation.code), conversation)
+                ctx.tell_agent(agent, refused, conversation)
                 return
             body_out = ReactionBody(original, emoji)
             quoted = None
         case _:
-            ctx.tell_agent(agent, ctx.texts.cannot_relay.format(code=conversation.code), conversation)
+            ctx.tell_agent(agent, refused, conversation)
             return
     conversation.accept(ctx.now)
     ctx.uow.messages.add(Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at))
@@ -347,7 +350,7 @@ def _is_mine(conversation: Conversation, agent: Agent) -> bool:
 def _release(ctx: Context, agent: Agent, conversation: Conversation) -> str:
     """Let go of a conversation; returns the sentence naming the new active one, if any."""
     remaining = [c.code for c in ctx.uow.conversations.assigned_to(agent.phone)]
-    agent.let_go(conversation.code, remaining)
+    agent.let_go(conversation.code, remaining, ctx.now)
     if agent.active is None:
         return ""
     active = ctx.uow.conversations.get(agent.active)

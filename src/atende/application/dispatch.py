@@ -45,6 +45,7 @@ def announce(ctx: Context, conversation: Conversation, agent: Agent) -> None:
     lines = [
         texts.assignment.format(
             code=conversation.code,
+            first=customer.first_name,
             department=ctx.department_name(conversation.department),
             name=customer.name or phone(customer.wa_id),
             phone=phone(customer.wa_id),

@@ -31,7 +31,7 @@ def expire_offers(ctx: Context) -> None:
         if agent.presence is Presence.AVAILABLE:
             agent.pause(PauseReason.MISSED_OFFER)
         remaining = [c.code for c in ctx.uow.conversations.assigned_to(agent.phone)]
-        agent.let_go(conversation.code, remaining)
+        agent.let_go(conversation.code, remaining, ctx.now)
         name = conversation.customer.name or conversation.customer.wa_id
         missed = ctx.texts.offer_missed.format(code=conversation.code, name=name, timeout=ctx.wait(timeout))
         ctx.tell_agent(agent, missed, conversation)

@@ -39,7 +39,10 @@ class Agent:
     presence: Presence = Presence.OFFLINE
     pause_reason: PauseReason | None = None
     idle_since: datetime | None = None
-    """When the agent last checked in, resumed or got a customer: routing prefers the oldest."""
+    """When the agent last checked in, resumed, got a customer or let one go: routing prefers the oldest.
+
+    Letting go counts so that "longest idle" means idle: an agent who just finished a long
+    conversation is not preferred over one who has been free since long before."""
     active: str | None = None
     """Code of the conversation that the agent's plain text goes to."""
     reminded_at: datetime | None = None
@@ -91,8 +94,9 @@ class Agent:
         if self.active is None:
             self.active = code
 
-    def let_go(self, code: str, remaining: list[str]) -> None:
+    def let_go(self, code: str, remaining: list[str], now: datetime) -> None:
         """A conversation left this agent; the oldest remaining one becomes active."""
+        self.idle_since = now
         if self.active == code:
             self.active = remaining[0] if remaining else None
 

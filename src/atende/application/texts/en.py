@@ -50,7 +50,7 @@ EN = Texts(
     unsupported_customer="Sorry, we cannot receive this kind of message. "
     "Could you send it as text, a photo, audio or a document?",
     agent_unreachable="Your message did not reach the person helping you. Please try again shortly.",
-    assignment="🔔 *New customer* #{code} · {department}\n👤 {name} · {phone} · waited {wait}",
+    assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {name} · {phone} · waited {wait}",
     assignment_transfer="↪️ Transferred from {department} by {agent}",
     assignment_wrote="Already wrote:",
     assignment_active_hint="Everything you write goes to *{first}*. /end closes · /help",
@@ -102,7 +102,7 @@ EN = Texts(
     no_active="⚠️ No active conversation: your message was not sent. "
     "/next serves the head of the queue · /list shows yours.",
     conversation_gone="⚠️ #{code} · {name} has already ended: your message was not sent.",
-    cannot_relay="⚠️ This kind of message cannot be passed on to customer #{code}.",
+    cannot_relay="⚠️ #{code} · {name}: this kind of message cannot be passed on to the customer.",
     unknown_command="⚠️ Unknown command: {word}. /help lists the commands.",
     usage={
         "take": "⚠️ Use /take N (position in /queue) or /take #CODE.",

@@ -49,7 +49,7 @@ PT_BR = Texts(
     unsupported_customer="Desculpe, não conseguimos receber esse tipo de mensagem. "
     "Pode mandar em texto, foto, áudio ou documento?",
     agent_unreachable="Sua mensagem não chegou a quem te atende. Tente de novo em instantes.",
-    assignment="🔔 *Novo atendimento* #{code} · {department}\n👤 {name} · {phone} · esperou {wait}",
+    assignment="🔔 *Novo atendimento* · *{first}* #{code} · {department}\n👤 {name} · {phone} · esperou {wait}",
     assignment_transfer="↪️ Transferido de {department} por {agent}",
     assignment_wrote="Já escreveu:",
     assignment_active_hint="Tudo que você escrever vai para *{first}*. /fim encerra · /ajuda",
@@ -101,7 +101,7 @@ PT_BR = Texts(
     no_active="⚠️ Nenhum atendimento ativo: sua mensagem não foi enviada. "
     "/proximo atende o próximo da fila · /ativos lista os seus.",
     conversation_gone="⚠️ #{code} · {name} já foi encerrado: sua mensagem não foi enviada.",
-    cannot_relay="⚠️ Esse tipo de mensagem não pode ser repassado ao cliente #{code}.",
+    cannot_relay="⚠️ #{code} · {name}: esse tipo de mensagem não pode ser repassado ao cliente.",
     unknown_command="⚠️ Comando desconhecido: {word}. /ajuda lista os comandos.",
     usage={
         "take": "⚠️ Use /puxar N (posição na /fila) ou /puxar #CÓD.",

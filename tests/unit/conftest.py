@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.people import Agent, Customer
+from tests.world import ANA, BRUNO, CARLA, JOAO, MARIA, PEDRO, World, settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "config(**changes): settings of the test's World (tests.world.settings)")
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest) -> World:
+    marker = request.node.get_closest_marker("config")
+    return World(settings(**marker.kwargs) if marker else None)
+
+
+@pytest.fixture
+def maria(world: World) -> Customer:
+    return Customer(world, MARIA)
+
+
+@pytest.fixture
+def joao(world: World) -> Customer:
+    return Customer(world, JOAO)
+
+
+@pytest.fixture
+def pedro(world: World) -> Customer:
+    return Customer(world, PEDRO)
+
+
+@pytest.fixture
+def ana(world: World) -> Agent:
+    return Agent(world, ANA)
+
+
+@pytest.fixture
+def bruno(world: World) -> Agent:
+    return Agent(world, BRUNO)
+
+
+@pytest.fixture
+def carla(world: World) -> Agent:
+    return Agent(world, CARLA)

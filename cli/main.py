@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import config_cmd, ops
+from . import config_cmd, db, ops
 from .simulate import simulate
 
 app = typer.Typer(
@@ -13,6 +13,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(db.app, name="db")
 app.add_typer(ops.queue_app, name="queue")
 app.add_typer(ops.agents_app, name="agents")
 app.add_typer(ops.conversations_app, name="conversations")

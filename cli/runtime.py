@@ -39,9 +39,13 @@ def open_runtime(config: Path | None = None, *, require_schema: bool = True) -> 
     settings = load_settings(config)
     url = environment().ATENDE_DATABASE_URL
     if require_schema:
-        from atende.adapters.schema import pending
+        from atende.adapters.schema import SchemaError, pending
 
-        missing = pending(url)
+        try:
+            missing = pending(url)
+        except SchemaError as error:
+            err_console.print(f"[red]✗[/red] {escape(str(error))}")
+            raise typer.Exit(1) from None
         if missing:
             err_console.print(
                 f"[red]✗[/red] The database schema is not up to date ({len(missing)} migration(s) pending). "

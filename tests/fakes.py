@@ -223,13 +223,16 @@ class FakeGateway(WhatsAppGateway):
     def __init__(self) -> None:
         self.sent: list[Outgoing] = []
         self.failing: dict[str, SendError] = {}
+        self.provider_ids: dict[str, str] = {}
+        """Outgoing.id → the id WhatsApp answered with, whatever stores the outbox."""
         self._ids = itertools.count(1)
 
     def send(self, message: Outgoing) -> str:
         if message.to in self.failing:
             raise self.failing[message.to]
         self.sent.append(message)
-        return f"wamid.out{next(self._ids)}"
+        self.provider_ids[message.id] = f"wamid.out{next(self._ids)}"
+        return self.provider_ids[message.id]
 
     def to(self, wa_id: str) -> list[Outgoing]:
         return [m for m in self.sent if m.to == wa_id]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from dataclasses import replace
 
 from atende.application.delivery import deliver_pending
 from atende.application.inbound import Inbound
 from atende.application.outbound import MediaBody, MenuBody, Outgoing, ReactionBody, TextBody
+from atende.application.ports import UnitOfWork
 from atende.application.service import Atende
 from atende.application.settings import AgentProfile, Settings
 from atende.domain.content import Content, Text
@@ -62,12 +64,18 @@ def render(message: Outgoing) -> str:
 
 
 class World:
-    def __init__(self, config: Settings | None = None) -> None:
+    def __init__(
+        self,
+        config: Settings | None = None,
+        uow_factory: Callable[[], UnitOfWork] | None = None,
+    ) -> None:
+        """On the in-memory fakes by default; pass `uow_factory` to run the same world on a database."""
         self.store = Store()
         self.clock = FixedClock()
         self.gateway = FakeGateway()
         self.settings = config or settings()
-        self.atende = Atende(self.settings, lambda: FakeUnitOfWork(self.store), self.clock, random.Random(7))
+        self.uow_factory = uow_factory or (lambda: FakeUnitOfWork(self.store))
+        self.atende = Atende(self.settings, self.uow_factory, self.clock, random.Random(7))
         self.atende.sync_roster()
         self._ids = itertools.count(1)
         self._read: dict[str, int] = {}
@@ -98,7 +106,7 @@ class World:
             self.flush()
 
     def flush(self) -> None:
-        while deliver_pending(lambda: FakeUnitOfWork(self.store), self.gateway):
+        while deliver_pending(self.uow_factory, self.gateway):
             pass
 
     def sent_to(self, wa_id: str) -> list[Outgoing]:
@@ -121,7 +129,5 @@ class World:
         """The id WhatsApp gave the latest message to `wa_id` containing `contains` (to swipe-reply)."""
         for message in reversed(self.sent_to(wa_id)):
             if contains in render(message):
-                record = next(m for m in self.store.outbox if m.id == message.id)
-                assert record.provider_id
-                return record.provider_id
+                return self.gateway.provider_ids[message.id]
         raise AssertionError(f"nothing containing {contains!r} was sent to {wa_id}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 
 from atende.domain.exceptions import ConcurrencyConflict
@@ -20,8 +21,11 @@ from .timers import tick
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 5
+ATTEMPTS = 8
 """Tries of a use case that lost an optimistic-concurrency race before giving up."""
+
+RETRY_PAUSE_SECONDS = 0.005
+"""The random pause before retry n is at most this times 2ⁿ⁻¹ (about 0.6 s in all, at worst)."""
 
 UseCase = Callable[[Context], None]
 
@@ -81,11 +85,15 @@ class Atende:
         for attempt in range(1, ATTEMPTS + 1):
             with self.uow_factory() as uow:
                 ctx = Context(uow, self.clock.now(), self.settings, self.texts, self.rng)
-                use_case(ctx)
                 try:
+                    # A conflict may surface while the step runs (a database that aborts a
+                    # transaction early), not only at commit: either way, run it again.
+                    use_case(ctx)
                     uow.commit()
                     return
                 except ConcurrencyConflict:
                     if attempt == ATTEMPTS:
                         raise
                     log.info("concurrent change, retrying (attempt %d)", attempt)
+            # Jittered backoff, so that workers that collided do not collide again in lockstep.
+            time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * 2 ** (attempt - 1)))

@@ -1,0 +1,77 @@
+"""Engines: one function that knows how each database must be opened for atende's use cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
+
+BUSY_TIMEOUT_SECONDS = 30
+"""How long a writer waits for another process's transaction before giving up."""
+
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+"""Serialization failure and deadlock: the transaction lost a race and may simply run again."""
+
+
+def connect(url: str | URL) -> Engine:
+    """An engine for `url`; nothing is opened until the first unit of work asks for a connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite(parsed)
+    return _server(parsed)
+
+
+def _server(url: URL) -> Engine:
+    """PostgreSQL (or another server) at REPEATABLE READ.
+
+    Optimistic version checks are only sound if a use case decides on one consistent view:
+    under READ COMMITTED each statement sees a newer snapshot, so a step could read an agent
+    as of after a concurrent assignment but the agent's conversations as of before it, and
+    overload the agent without touching anything that a version check would catch. With one
+    snapshot per transaction, every change to an agent's load rewrites the agent row, and two
+    steps that do so concurrently collide (serialization failure → retried).
+    """
+    return create_engine(url, pool_pre_ping=True, isolation_level="REPEATABLE READ")
+
+
+def lost_a_race(error: DBAPIError) -> bool:
+    """Whether the database aborted the transaction only because a concurrent one won."""
+    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def _sqlite(url: URL) -> Engine:
+    """SQLite tuned so that processes sharing one file run use cases one at a time.
+
+    WAL lets readers go on while one process writes. `BEGIN IMMEDIATE` takes the write lock
+    when a transaction starts rather than at its first write, so a transaction that read a
+    waiting line can never lose a race to upgrade its lock: others wait (up to the busy
+    timeout) instead of failing with "database is locked". pysqlite's own transaction
+    handling would issue a deferred BEGIN behind our back, so it is switched off.
+    """
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    return engine.dialect.name == "sqlite"

@@ -1,0 +1,184 @@
+"""The schema: SQLModel rows, one per table, with indexes shaped after the queries that use them.
+
+Rows are storage only. Repositories map them to the domain's dataclasses by hand (data
+mapper), and talk to the tables through SQLAlchemy Core for speed. Types are the portable
+ones (strings, integers, JSON, timestamps), so the same schema runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, Table, func, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from .codec import from_stored, to_utc
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Named constraints, so later migrations can drop or alter them (SQLite needs names to rebuild)."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps go in as UTC and always come out aware, whatever the engine does with zones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = to_utc(value)
+        # SQLite has no zone-aware type: the driver would drop the offset without converting.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else from_stored(value)
+
+
+Sequence = BigInteger().with_variant(Integer(), "sqlite")
+"""An autoincrementing 64-bit key; SQLite only autoincrements a column declared INTEGER."""
+
+OPEN = text("stage <> 'closed'")
+
+
+class ConversationRow(SQLModel, table=True):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        # The waiting line: WHERE stage = 'queued' [AND department = ?] ORDER BY queued_at.
+        Index("ix_conversations_line", "stage", "department", "queued_at"),
+        # A customer has at most one open conversation; also serves `open_for(wa_id)`.
+        Index(
+            "ux_conversations_open_customer",
+            "customer_wa_id",
+            unique=True,
+            sqlite_where=OPEN,
+            postgresql_where=OPEN,
+        ),
+        Index("ix_conversations_opened_at", "opened_at"),
+    )
+
+    code: str = Field(primary_key=True)
+    customer_wa_id: str
+    customer_name: str = ""
+    opened_at: datetime = Field(sa_type=UtcDateTime)
+    stage: str
+    department: str | None = None
+    queued_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    waiting_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    agent: str | None = Field(default=None, foreign_key="agents.phone")
+    assigned_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    close_reason: str | None = None
+    rating: int | None = None
+    transferred_from: str | None = None
+    transferred_by: str | None = None
+    told_closed_hours: bool = False
+    position_told_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    version: int
+
+
+class AgentRow(SQLModel, table=True):
+    __tablename__ = "agents"
+
+    phone: str = Field(primary_key=True)
+    name: str
+    departments: list[str] = Field(sa_type=JSON)
+    capacity: int
+    presence: str
+    pause_reason: str | None = None
+    idle_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    active: str | None = None
+    reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    version: int
+
+
+class MessageRow(SQLModel, table=True):
+    """The transcript; `seq` keeps the order in which messages were written."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conversation", "conversation", "seq"),)
+
+    seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
+    id: str = Field(index=True)
+    conversation: str = Field(foreign_key="conversations.code")
+    author: str
+    author_name: str = ""
+    content: dict[str, Any] = Field(sa_type=JSON)
+    at: datetime = Field(sa_type=UtcDateTime)
+
+
+class EventRow(SQLModel, table=True):
+    """Domain events: the full event in `data`, plus the columns that reports filter on."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_conversation", "code", "seq"),
+        # Recent waits: WHERE kind = 'assigned' AND department = ? ORDER BY seq DESC.
+        Index("ix_events_kind_department", "kind", "department", "seq"),
+        Index("ix_events_at", "at"),
+    )
+
+    seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
+    code: str = Field(foreign_key="conversations.code")
+    kind: str
+    at: datetime = Field(sa_type=UtcDateTime)
+    department: str | None = None
+    agent: str | None = None
+    data: dict[str, Any] = Field(sa_type=JSON)
+
+
+class OutboxRow(SQLModel, table=True):
+    """Outbound messages; `seq` is the sending order, `provider_id` how WhatsApp names the copy."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivery", "seq"),)
+
+    seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
+    id: str = Field(unique=True)
+    recipient: str
+    audience: str
+    body: dict[str, Any] = Field(sa_type=JSON)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    conversation: str | None = Field(default=None, foreign_key="conversations.code")
+    origin_id: str | None = None
+    reply_to: str | None = None
+    delivery: str
+    provider_id: str | None = Field(default=None, unique=True)
+    attempts: int = 0
+    error: str | None = None
+
+
+class InboxRow(SQLModel, table=True):
+    """Ids of handled inbound messages: the primary key is what makes handling exactly-once."""
+
+    __tablename__ = "inbox"
+
+    message_id: str = Field(primary_key=True)
+    recorded_at: datetime | None = Field(
+        default=None, sa_type=UtcDateTime, sa_column_kwargs={"server_default": func.current_timestamp()}
+    )
+
+
+def _table(row: type[SQLModel]) -> Table:
+    table: Table = row.__table__  # type: ignore[attr-defined]
+    return table
+
+
+conversations = _table(ConversationRow)
+agents = _table(AgentRow)
+messages = _table(MessageRow)
+events = _table(EventRow)
+outbox = _table(OutboxRow)
+inbox = _table(InboxRow)
+
+metadata = SQLModel.metadata

@@ -1,0 +1,101 @@
+"""The SQL unit of work: one database transaction per use case, optimistic on aggregates."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from atende.application.ports import UnitOfWork
+from atende.domain.exceptions import ConcurrencyConflict
+
+from .database import lost_a_race
+from .repositories import (
+    SqlAgentRepository,
+    SqlConversationRepository,
+    SqlEventLog,
+    SqlInbox,
+    SqlMessageRepository,
+    SqlOutbox,
+)
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """Opens its connection lazily and begins a transaction on the first statement.
+
+    Lazy matters: `deliver_pending` holds a unit of work open across an HTTP send, and on
+    SQLite a begun transaction holds the database's write lock. Nothing is begun until the
+    first query, so a unit of work that only records a send result locks for its commit alone.
+    """
+
+    conversations: SqlConversationRepository
+    agents: SqlAgentRepository
+    messages: SqlMessageRepository
+    events: SqlEventLog
+    outbox: SqlOutbox
+    inbox: SqlInbox
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Connection | None = None
+        self._fresh()
+
+    def connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        return self._connection
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.close()
+
+    def _commit(self) -> None:
+        connection = self.connection()
+        try:
+            # Agents before conversations (which refer to them), aggregates before the records
+            # that refer to conversations; updates before inserts inside each repository.
+            written = [*self.agents.write(connection), *self.conversations.write(connection)]
+            self.messages.write(connection)
+            self.events.write(connection)
+            self.outbox.write(connection)
+            connection.commit()
+        except DBAPIError as error:
+            connection.rollback()
+            if lost_a_race(error):
+                raise ConcurrencyConflict(f"the database aborted the transaction: {error.orig}") from error
+            raise
+        except BaseException:
+            connection.rollback()
+            raise
+        for aggregate, version in written:
+            aggregate.version = version
+        self._fresh()
+
+    def rollback(self) -> None:
+        if self._connection is not None:
+            self._connection.rollback()
+        self._fresh()
+
+    def close(self) -> None:
+        """Give the connection back to the pool; the unit of work may be entered again."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _fresh(self) -> None:
+        """New repositories: nothing tracked, nothing buffered, as after a commit or rollback."""
+        source = self.connection
+        self.conversations = SqlConversationRepository(source)
+        self.agents = SqlAgentRepository(source)
+        self.messages = SqlMessageRepository(source)
+        self.events = SqlEventLog(source)
+        self.outbox = SqlOutbox(source)
+        self.inbox = SqlInbox(source)

@@ -1,0 +1,73 @@
+"""Code run in child processes by the multi-process test: kept apart so children import little."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from atende.application.inbound import Inbound
+from atende.application.ports import Clock
+from atende.application.settings import Settings
+from atende.bootstrap import build
+from atende.domain.content import Text
+from tests.world import settings
+
+AGENT_TURNS = 14
+"""`/fim` + `/volto` pairs each agent sends from each process, while customers keep coming."""
+
+TICK_EVERY = 4
+"""Messages between two timer passes, as `atende serve` runs its timers beside the webhook."""
+
+SPEED = 60.0
+"""Simulated seconds per real second: a 3 s offer timeout lapses in 50 ms."""
+
+
+class FastClock(Clock):
+    """Wall-clock time sped up around a shared origin, so every process agrees on the order."""
+
+    def __init__(self, origin: float) -> None:
+        self.origin = origin
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.origin, UTC) + timedelta(seconds=(time.time() - self.origin) * SPEED)
+
+
+def contention_settings() -> Settings:
+    """Offers time out fast, so timer passes (which read, then write) race with the messages."""
+    return settings(offer_timeout_seconds=3, queue_reminder_seconds=0)
+
+
+@dataclass(frozen=True)
+class Job:
+    url: str
+    name: str
+    origin: float
+    customers: tuple[str, ...]
+
+
+def work(job: Job, start: Any, report: Any) -> None:
+    """Feed this process's customers and every agent's commands, interleaved at random."""
+    config = contention_settings()
+    runtime = build(config, job.url, clock=FastClock(job.origin), rng=random.Random(job.name))
+    rng = random.Random(f"script-{job.name}")
+    scripts: dict[str, list[str]] = {c: ["oi", rng.choice(["1", "2"])] for c in job.customers}
+    for agent in config.agents:
+        scripts[agent.phone] = ["/entrar"] + ["/fim", "/volto"] * AGENT_TURNS
+    start.wait()
+    began = time.monotonic()
+    sent = 0
+    while scripts:
+        sender = rng.choice(sorted(scripts))
+        text = scripts[sender].pop(0)
+        if not scripts[sender]:
+            del scripts[sender]
+        sent += 1
+        inbound = Inbound(f"{job.name}-{sent}", sender, "", runtime.clock.now(), Text(text))
+        assert runtime.atende.receive(inbound)
+        if sent % TICK_EVERY == 0:
+            runtime.atende.tick()
+    report.put((job.name, began, time.monotonic(), sent))
+    runtime.engine.dispose()

@@ -680,6 +680,7 @@ class Config(_Table):
                 AgentProfile(agent.phone, agent.name, tuple(agent.departments), agent.capacity) for agent in self.agents
             ),
             locale=self.business.locale,
+            timezone=zone,
             queue_reminder_seconds=self.timers.queue_reminder_seconds,
             offer_timeout_seconds=self.timers.offer_timeout_seconds,
             position_update_seconds=self.timers.position_update_seconds,

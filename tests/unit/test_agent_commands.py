@@ -278,7 +278,7 @@ def test_remove_tells_the_customer_with_the_reason(
     assert maria.reads() == ["Seu atendimento foi encerrado pela equipe. Motivo: assunto resolvido por e-mail"]
     assert ana.read() == f"✅ {maria.tag} · Maria Silva removido da fila. O cliente foi avisado."
     assert maria.conversation.close_reason is CloseReason.REMOVED
-    assert maria.events()[-2] == Removed(maria.code, world.clock.now(), "financeiro", "Ana",
+    assert maria.events()[-2] == Removed(maria.code, world.clock.now(), "financeiro", ana.wa_id,
                                          "assunto resolvido por e-mail")  # fmt: skip
     assert [c.code for c in world.store.conversations.values() if c.stage is Stage.QUEUED] == [joao.code]
 
@@ -377,7 +377,7 @@ def test_transfer_moves_the_customer_with_history(
     ]
     conversation = maria.conversation
     assert (conversation.department, conversation.agent) == ("suporte", carla.wa_id)
-    assert Transferred(maria.code, world.clock.now(), "financeiro", "suporte", "Ana") in world.store.events
+    assert Transferred(maria.code, world.clock.now(), "financeiro", "suporte", ana.wa_id) in world.store.events
     assert ana.state.active is None
 
 
@@ -394,6 +394,27 @@ def test_a_transfer_waits_in_the_new_queue_when_nobody_is_free(
     assert joao.tag in notice.splitlines()[0]
     assert maria.reads() == ["Você foi transferido para *Vendas*. Posição na fila: 1."]
     assert maria.conversation.stage is Stage.QUEUED
+
+
+def test_a_transfer_goes_to_a_colleague_before_coming_back(bruno: Agent, carla: Agent, maria: Customer) -> None:
+    """Bruno serves both departments: the customer he moves to Suporte goes to Carla, not back to him."""
+    serving(bruno, maria)
+    carla.checks_in()
+
+    bruno.says("/transferir suporte")
+
+    assert maria.conversation.agent == carla.wa_id
+    assert any(line.startswith("🔔") for line in carla.reads())
+
+
+def test_a_transfer_comes_back_when_nobody_else_is_free(bruno: Agent, maria: Customer) -> None:
+    """Preferring a colleague never leaves the customer waiting while the only free agent is idle."""
+    serving(bruno, maria)
+
+    bruno.says("/transferir suporte")
+
+    assert maria.conversation.agent == bruno.wa_id
+    assert maria.conversation.department == "suporte"
 
 
 def test_transfer_to_the_same_department_is_refused(ana: Agent, maria: Customer) -> None:
@@ -503,10 +524,10 @@ def test_history_shows_the_latest_messages_of_the_active_conversation(
 
     assert ana.reads()[-1].splitlines() == [
         f"📋 *Histórico* {maria.tag} · Maria Silva",
-        "[13:00] Maria Silva: oi",
-        "[13:00] Você: Olá, Maria!",
-        "[13:01] Maria Silva: preciso da segunda via",
-        "[13:01] Você: Enviada!",
+        "[10:00] Maria Silva: oi",
+        "[10:00] Você: Olá, Maria!",
+        "[10:01] Maria Silva: preciso da segunda via",
+        "[10:01] Você: Enviada!",
     ]
 
 
@@ -518,7 +539,7 @@ def test_history_is_limited_to_the_latest_lines(ana: Agent, maria: Customer) -> 
 
     ana.says("/historico")
 
-    assert ana.reads()[-1].splitlines()[1:] == ["[13:00] Maria Silva: um", "[13:00] Maria Silva: dois"]
+    assert ana.reads()[-1].splitlines()[1:] == ["[10:00] Maria Silva: um", "[10:00] Maria Silva: dois"]
 
 
 def test_history_of_a_conversation_with_no_messages_yet(ana: Agent, maria: Customer) -> None:

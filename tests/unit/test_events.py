@@ -59,7 +59,7 @@ def test_a_served_transferred_and_rated_conversation_leaves_every_step(
             Assigned(code, t(60), "financeiro", BRUNO, 60.0),
             OfferTimedOut(code, t(240), "financeiro", BRUNO),
             Assigned(code, t(240), "financeiro", ANA, 240.0),
-            Transferred(code, t(360), "financeiro", "suporte", "Ana"),
+            Transferred(code, t(360), "financeiro", "suporte", ANA),
             EnteredQueue(code, t(360), "suporte"),
             Assigned(code, t(390), "suporte", CARLA, 30.0),
             Closed(code, t(690), "ended"),
@@ -88,7 +88,7 @@ def test_abandonment_and_removal_leave_their_events(
     assert [e for e in world.store.events if isinstance(e, Abandoned | Removed)] == [
         Abandoned(maria.conversations[0].code, t0 + timedelta(seconds=15), None, 0.0),  # never queued
         Abandoned(joao.code, t0 + timedelta(seconds=60), "suporte", 45.0),
-        Removed(pedro.code, t0 + timedelta(seconds=90), "financeiro", "Ana", "duplicado"),
+        Removed(pedro.code, t0 + timedelta(seconds=90), "financeiro", ANA, "duplicado"),
     ]
     closed = [(e.code, e.reason) for e in world.store.events if isinstance(e, Closed)]
     assert closed == [

@@ -315,3 +315,15 @@ def test_the_rule_catches_a_message_without_a_name(world: World, ana: Agent, mar
 
     with pytest.raises(AssertionError, match="name missing"):
         assert_the_agents_window_rule(world)
+
+
+def test_the_assignment_of_a_customer_without_a_profile_name_shows_the_phone_once(world: World, ana: Agent) -> None:
+    nameless = Customer(world, "5511955554444", name="")
+    ana.checks_in()
+
+    nameless.queues_for("financeiro")
+
+    notice = ana.reads()[-1].splitlines()
+    assert notice[0].startswith("🔔") and "*4444*" in notice[0]
+    assert notice[1].startswith("👤 +55 11 95555-4444 · esperou")
+    assert notice[1].count("95555-4444") == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from atende.domain import commands as cmd
 from atende.domain.agent import Agent, Presence
 from atende.domain.content import Contacts, Location, Media, Reaction, Text
@@ -167,7 +169,7 @@ def remove(ctx: Context, agent: Agent, target: cmd.Target, reason: str) -> None:
     if conversation is None:
         ctx.tell_agent(agent, texts.target_missing.format(target=_target_text(target)))
         return
-    conversation.remove(agent.name, reason, ctx.now)
+    conversation.remove(agent.phone, reason, ctx.now)
     notice = texts.removed + (texts.removed_reason.format(reason=reason) if reason else "")
     ctx.tell_customer(conversation, notice)
     ctx.tell_agent(agent, texts.removed_done.format(code=conversation.code, name=_name(conversation)), conversation)
@@ -199,7 +201,7 @@ def transfer(ctx: Context, agent: Agent, department_text: str) -> None:
         )
         return
     try:
-        conversation.transfer(department.key, agent.name, ctx.now)
+        conversation.transfer(department.key, agent.phone, ctx.now)
     except InvalidTransition:
         answer = texts.same_department.format(
             code=conversation.code, name=_name(conversation), department=department.name
@@ -260,7 +262,7 @@ def history(ctx: Context, agent: Agent) -> None:
         )
         rows.append(
             texts.history_line.format(
-                time=message.at.strftime("%H:%M"),
+                time=message.at.astimezone(ZoneInfo(ctx.settings.timezone)).strftime("%H:%M"),
                 author=author,
                 text=snippet(describe(texts, message.content), 200),
             )

@@ -47,8 +47,7 @@ def announce(ctx: Context, conversation: Conversation, agent: Agent) -> None:
             code=conversation.code,
             first=customer.first_name,
             department=ctx.department_name(conversation.department),
-            name=customer.name or phone(customer.wa_id),
-            phone=phone(customer.wa_id),
+            who=" · ".join(part for part in (customer.name, phone(customer.wa_id)) if part),
             wait=ctx.wait(conversation.waited(ctx.now)),
         )
     ]
@@ -56,7 +55,7 @@ def announce(ctx: Context, conversation: Conversation, agent: Agent) -> None:
         lines.append(
             texts.assignment_transfer.format(
                 department=ctx.department_name(conversation.transferred_from),
-                agent=conversation.transferred_by or "",
+                agent=ctx.settings.agent_name(conversation.transferred_by),
             )
         )
     transcript = ctx.uow.messages.for_conversation(conversation.code, ctx.settings.history_lines)

@@ -28,6 +28,8 @@ class Settings:
     """0 turns offers off: an assignment never times out."""
     position_update_seconds: int = 120
     """A queued customer who writes again hears their position at most this often."""
+    timezone: str = "America/Sao_Paulo"
+    """The business's own clock, for times shown to people."""
     rating: bool = True
     history_lines: int = 10
     _agent_phones: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -37,6 +39,10 @@ class Settings:
 
     def is_agent(self, wa_id: str) -> bool:
         return wa_id in self._agent_phones
+
+    def agent_name(self, phone: str | None) -> str:
+        """The roster name for an agent's phone; the phone itself for someone no longer listed."""
+        return next((a.name for a in self.agents if a.phone == phone), phone or "")
 
     def department(self, key: str) -> Department | None:
         return next((d for d in self.departments if d.key == key), None)

@@ -62,6 +62,7 @@ class Conversation:
     rating: int | None = None
     transferred_from: str | None = None
     transferred_by: str | None = None
+    """Phone of the agent who transferred it: routing offers it to someone else first."""
     told_closed_hours: bool = False
     position_told_at: datetime | None = None
     version: int = 0

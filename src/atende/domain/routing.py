@@ -40,9 +40,10 @@ def plan_assignments(
         department = conversation.department
         assert department is not None
         candidates = [a for a in agents if free.get(a.phone, 0) > 0 and a.serves(department)]
+        # Whoever transferred the customer away goes last, so a transfer is not undone at once.
         chosen = min(
             candidates,
-            key=lambda a: (idle[a.phone] or _EPOCH, a.phone),
+            key=lambda a: (a.phone == conversation.transferred_by, idle[a.phone] or _EPOCH, a.phone),
             default=None,
         )
         if chosen is None:

@@ -50,7 +50,7 @@ EN = Texts(
     unsupported_customer="Sorry, we cannot receive this kind of message. "
     "Could you send it as text, a photo, audio or a document?",
     agent_unreachable="Your message did not reach the person helping you. Please try again shortly.",
-    assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {name} · {phone} · waited {wait}",
+    assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {who} · waited {wait}",
     assignment_transfer="↪️ Transferred from {department} by {agent}",
     assignment_wrote="Already wrote:",
     assignment_active_hint="Everything you write goes to *{first}*. /end closes · /help",

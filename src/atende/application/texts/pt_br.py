@@ -49,7 +49,7 @@ PT_BR = Texts(
     unsupported_customer="Desculpe, não conseguimos receber esse tipo de mensagem. "
     "Pode mandar em texto, foto, áudio ou documento?",
     agent_unreachable="Sua mensagem não chegou a quem te atende. Tente de novo em instantes.",
-    assignment="🔔 *Novo atendimento* · *{first}* #{code} · {department}\n👤 {name} · {phone} · esperou {wait}",
+    assignment="🔔 *Novo atendimento* · *{first}* #{code} · {department}\n👤 {who} · esperou {wait}",
     assignment_transfer="↪️ Transferido de {department} por {agent}",
     assignment_wrote="Já escreveu:",
     assignment_active_hint="Tudo que você escrever vai para *{first}*. /fim encerra · /ajuda",

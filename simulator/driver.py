@@ -8,11 +8,13 @@ the same `Inbound` values into JSON and the requests it catches into chat bubble
 
 from __future__ import annotations
 
+import math
+
 import abc
 from datetime import datetime
 
 from atende.adapters.clock import ManualClock
-from atende.application.delivery import deliver_pending
+from atende.application.delivery import Pacing
 from atende.application.inbound import Inbound
 from atende.application.service import Atende
 
@@ -47,6 +49,8 @@ class DirectDriver(Driver):
         self.atende = atende
         self.clock = clock
         self.channel = CapturingChannel(chats, clock)
+        # Simulated time jumps: pacing by the wall clock would only hold messages back.
+        self.courier = atende.courier(self.channel, Pacing(burst=math.inf))
         self.tick_seconds = tick_seconds
 
     def start(self) -> None:
@@ -71,5 +75,5 @@ class DirectDriver(Driver):
 
     def _deliver(self) -> None:
         """Drain the outbox as the sender loop would; stops when nothing more can leave now."""
-        while deliver_pending(self.atende.uow_factory, self.channel):
+        while self.courier.deliver():
             pass

@@ -8,13 +8,21 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from atende.application.outbound import Delivery, Outgoing
-from atende.application.ports import Clock, Inbox, Outbox, SendError, UnitOfWork, WhatsAppGateway
+from atende.application.inbound import Arrival
+from atende.application.ports import Clock, Inbox, Intake, Leases, Outbox, SendError, UnitOfWork, WhatsAppGateway
 from atende.domain.agent import Agent
+from atende.domain.contact import Contact
 from atende.domain.conversation import Conversation, Stage
 from atende.domain.events import Assigned, Event
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Message
-from atende.domain.repositories import AgentRepository, ConversationRepository, EventLog, MessageRepository
+from atende.domain.repositories import (
+    AgentRepository,
+    ContactRepository,
+    ConversationRepository,
+    EventLog,
+    MessageRepository,
+)
 
 
 class FixedClock(Clock):
@@ -38,9 +46,13 @@ class Store:
         self.events: list[Event] = []
         self.outbox: list[Outgoing] = []
         self.inbox: set[str] = set()
+        self.contacts: dict[str, Contact] = {}
+        self.intake: dict[str, tuple[Arrival, datetime, str | None]] = {}
+        """key → (arrival, received at, outcome: None while waiting, "" when done, else the error)."""
+        self.leases: dict[str, tuple[str, datetime]] = {}
 
 
-def _detached(entity: Conversation | Agent) -> Conversation | Agent:
+def _detached(entity: Conversation | Agent | Contact) -> Conversation | Agent | Contact:
     clone = copy.deepcopy(entity)
     clone.events = []
     return clone
@@ -143,6 +155,9 @@ class FakeOutbox(Outbox):
     def pending(self, limit: int) -> Sequence[Outgoing]:
         return [copy.deepcopy(m) for m in self.store.outbox if m.delivery is Delivery.PENDING][:limit]
 
+    def held_for(self, wa_id: str) -> Sequence[Outgoing]:
+        return [copy.deepcopy(m) for m in self.store.outbox if m.delivery is Delivery.HELD and m.to == wa_id]
+
     def save(self, message: Outgoing) -> None:
         self.saved.append(message)
 
@@ -162,6 +177,57 @@ class FakeInbox(Inbox):
         return True
 
 
+class FakeContacts(ContactRepository):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def _add(self, contact: Contact) -> None:
+        pass
+
+    def _get(self, wa_id: str) -> Contact | None:
+        found = self.store.contacts.get(wa_id)
+        return copy.deepcopy(found) if found else None
+
+
+class FakeIntake(Intake):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.added: dict[str, tuple[Arrival, datetime, str | None]] = {}
+        self.finished: dict[str, str] = {}
+
+    def add(self, arrival: Arrival, received_at: datetime) -> bool:
+        if arrival.key in self.store.intake or arrival.key in self.added:
+            return False
+        self.added[arrival.key] = (arrival, received_at, None)
+        return True
+
+    def ready(self, received_before: datetime, limit: int) -> Sequence[Arrival]:
+        waiting = [
+            (arrival, order)
+            for order, (arrival, received, outcome) in enumerate(self.store.intake.values())
+            if outcome is None and received <= received_before
+        ]
+        waiting.sort(key=lambda pair: (pair[0].at, pair[1]))
+        return [arrival for arrival, _ in waiting[:limit]]
+
+    def done(self, key: str, error: str | None = None) -> None:
+        self.finished[key] = error or ""
+
+
+class FakeLeases(Leases):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.taken: dict[str, tuple[str, datetime]] = {}
+
+    def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
+        current = self.taken.get(name) or self.store.leases.get(name)
+        if current is not None and current[0] != holder and current[1] > now:
+            return False
+        self.taken[name] = (holder, until)
+        return True
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Copies in on read, copies out on commit: a rollback really forgets, versions really conflict."""
 
@@ -174,6 +240,9 @@ class FakeUnitOfWork(UnitOfWork):
         self.events = FakeEvents(store)
         self.outbox = FakeOutbox(store)
         self.inbox = FakeInbox(store)
+        self.contacts = FakeContacts(store)
+        self.intake = FakeIntake(store)
+        self.leases = FakeLeases(store)
 
     def _commit(self) -> None:
         conversations: FakeConversations = self.conversations
@@ -183,12 +252,17 @@ class FakeUnitOfWork(UnitOfWork):
             self._check(self.store.conversations.get(code), conversation, code in added)
         for phone, agent in agents.seen.items():
             self._check(self.store.agents.get(phone), agent, False)
+        for wa_id, contact in self.contacts.seen.items():
+            self._check(self.store.contacts.get(wa_id), contact, False)
         for code, conversation in conversations.seen.items():
             conversation.version += 1
             self.store.conversations[code] = _detached(conversation)  # type: ignore[assignment]
         for phone, agent in agents.seen.items():
             agent.version += 1
             self.store.agents[phone] = _detached(agent)  # type: ignore[assignment]
+        for wa_id, contact in self.contacts.seen.items():
+            contact.version += 1
+            self.store.contacts[wa_id] = _detached(contact)  # type: ignore[assignment]
         self.store.messages.extend(self.messages.added)
         self.store.events.extend(self.events.added)
         self.store.outbox.extend(copy.deepcopy(self.outbox.added))
@@ -196,6 +270,11 @@ class FakeUnitOfWork(UnitOfWork):
             index = next(i for i, m in enumerate(self.store.outbox) if m.id == saved.id)
             self.store.outbox[index] = copy.deepcopy(saved)
         self.store.inbox |= self.inbox.added
+        self.store.intake.update(self.intake.added)
+        for key, outcome in self.intake.finished.items():
+            arrival, received, _ = self.store.intake[key]
+            self.store.intake[key] = (arrival, received, outcome)
+        self.store.leases.update(self.leases.taken)
         self.committed = True
         self._reset()
 
@@ -215,6 +294,9 @@ class FakeUnitOfWork(UnitOfWork):
         self.events = FakeEvents(self.store)
         self.outbox = FakeOutbox(self.store)
         self.inbox = FakeInbox(self.store)
+        self.contacts = FakeContacts(self.store)
+        self.intake = FakeIntake(self.store)
+        self.leases = FakeLeases(self.store)
 
 
 class FakeGateway(WhatsAppGateway):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Callable
 from dataclasses import replace
 
-from atende.application.delivery import deliver_pending
+from atende.application.delivery import Pacing
 from atende.application.inbound import Inbound
 from atende.application.outbound import MediaBody, MenuBody, Outgoing, ReactionBody, TextBody
 from atende.application.ports import UnitOfWork
@@ -76,6 +77,7 @@ class World:
         self.settings = config or settings()
         self.uow_factory = uow_factory or (lambda: FakeUnitOfWork(self.store))
         self.atende = Atende(self.settings, self.uow_factory, self.clock, random.Random(7))
+        self.courier = self.atende.courier(self.gateway, Pacing(burst=math.inf))
         self.atende.sync_roster()
         self._ids = itertools.count(1)
         self._read: dict[str, int] = {}
@@ -106,7 +108,7 @@ class World:
             self.flush()
 
     def flush(self) -> None:
-        while deliver_pending(self.uow_factory, self.gateway):
+        while self.courier.deliver():
             pass
 
     def sent_to(self, wa_id: str) -> list[Outgoing]:

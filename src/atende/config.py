@@ -681,6 +681,8 @@ class Config(_Table):
             ),
             locale=self.business.locale,
             timezone=zone,
+            agent_reopen_template=self.whatsapp.agent_reopen_template,
+            template_language=self.whatsapp.template_language,
             queue_reminder_seconds=self.timers.queue_reminder_seconds,
             offer_timeout_seconds=self.timers.offer_timeout_seconds,
             position_update_seconds=self.timers.position_update_seconds,

@@ -16,6 +16,7 @@ from .outbound import Audience, Body, Outgoing, TextBody
 from .ports import UnitOfWork
 from .settings import Settings
 from .texts import Texts
+from .windows import hold_until_reopened
 from .wording import duration
 
 
@@ -41,6 +42,7 @@ class Context:
         conversation: str | None = None,
         origin_id: str | None = None,
         reply_to: str | None = None,
+        coalesce_key: str | None = None,
     ) -> Outgoing:
         message = Outgoing(
             id=self.new_id(),
@@ -51,7 +53,10 @@ class Context:
             conversation=conversation,
             origin_id=origin_id,
             reply_to=reply_to,
+            coalesce_key=coalesce_key,
         )
+        if audience is Audience.AGENT:
+            hold_until_reopened(self, message)
         self.uow.outbox.add(message)
         return message
 

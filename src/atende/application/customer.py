@@ -166,8 +166,9 @@ def relay_to_agent(ctx: Context, conversation: Conversation, inbound: Inbound) -
     if isinstance(content, Media):
         relay_media_to_agent(ctx, conversation, agent, content, origin_id=inbound.message_id, reply_to=quoted)
         return
-    text = f"{relay_header(ctx, conversation)}\n{describe(ctx.texts, content)}"
-    ctx.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted)
+    header = relay_header(ctx, conversation)
+    text = f"{header}\n{describe(ctx.texts, content)}"
+    ctx.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted, coalesce_key=header)
 
 
 def _agent_original(ctx: Context, copy_id: str | None) -> str | None:

@@ -1,36 +1,167 @@
-"""Sending what the outbox holds, one message per transaction, so a crash repeats at most one send."""
+"""The courier: sends the outbox in order per recipient, paced, coalesced, retried with backoff.
+
+Each send is its own transaction, so a crash repeats at most the one send that WhatsApp
+accepted in the instant before atende could record it (DESIGN §7).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from .outbound import Delivery
-from .ports import SendError, UnitOfWork, WhatsAppGateway
+from .context import Context
+from .outbound import Audience, Delivery, Outgoing, TextBody
+from .ports import Clock, SendError, WhatsAppGateway
+from .statuses import fail
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
+"""Retryable failures in a row before a message is given up on and reported."""
+
+PAIR_RATE_LIMITED = 131056
+TEXT_LIMIT = 4096
+
+Step = Callable[[Callable[[Context], None]], None]
+"""Runs a function in one atomic use case (the service's `run`)."""
 
 
-def deliver_pending(uow_factory: Callable[[], UnitOfWork], gateway: WhatsAppGateway, limit: int = 100) -> int:
-    """Send up to `limit` pending messages in order; returns how many left the outbox."""
-    done = 0
-    with uow_factory() as uow:
-        batch = list(uow.outbox.pending(limit))
+@dataclass
+class Pacing:
+    """A token bucket per recipient, under WhatsApp's pair limit (a burst, then one per 6 s)."""
+
+    burst: float = 10
+    interval: float = 6.0
+    _buckets: dict[str, tuple[float, datetime]] = field(default_factory=dict)
+
+    def ready(self, wa_id: str, now: datetime) -> bool:
+        return self._tokens(wa_id, now) >= 1
+
+    def spend(self, wa_id: str, now: datetime) -> None:
+        self._buckets[wa_id] = (self._tokens(wa_id, now) - 1, now)
+
+    def _tokens(self, wa_id: str, now: datetime) -> float:
+        tokens, since = self._buckets.get(wa_id, (self.burst, now))
+        refill = max(0.0, (now - since).total_seconds()) / self.interval
+        return min(self.burst, tokens + refill)
+
+
+def backoff(attempts: int, code: int | None) -> timedelta:
+    """4ˣ seconds on the pair limit, as Meta recommends; doubling (capped) for anything else."""
+    if code == PAIR_RATE_LIMITED:
+        return timedelta(seconds=min(4**attempts, 900))
+    return timedelta(seconds=min(2**attempts, 300))
+
+
+class Courier:
+    """Sends what is ready; pacing state is per process, which is why one worker holds the lease."""
+
+    def __init__(self, step: Step, gateway: WhatsAppGateway, clock: Clock, pacing: Pacing | None = None) -> None:
+        self.step = step
+        self.gateway = gateway
+        self.clock = clock
+        self.pacing = pacing or Pacing()
+
+    def deliver(self, limit: int = 200) -> int:
+        """One pass over the outbox; returns how many messages left it (sent or given up)."""
+        batch: list[Outgoing] = []
+        self.step(lambda ctx: batch.extend(ctx.uow.outbox.pending(limit)))
+        done = 0
+        for messages in _by_recipient(batch).values():
+            done += self._deliver_to_one(messages)
+        return done
+
+    def _deliver_to_one(self, messages: list[Outgoing]) -> int:
+        done = 0
+        while messages:
+            head = messages[0]
+            now = self.clock.now()
+            if head.not_before is not None and head.not_before > now:
+                break  # backing off: nothing after it may overtake it
+            if not self.pacing.ready(head.to, now):
+                break  # later messages wait here and will be coalesced
+            group = _coalescible(messages)
+            messages = messages[len(group) :]
+            self.pacing.spend(head.to, now)
+            outcome = self._send(group)
+            done += len(group) if outcome else 0
+            if not outcome:
+                break
+        return done
+
+    def _send(self, group: list[Outgoing]) -> bool:
+        head = group[0]
+        outgoing = _merged(group) if len(group) > 1 else head
+        try:
+            provider_id = self.gateway.send(outgoing)
+        except SendError as error:
+            self.step(lambda ctx: _failed(ctx, head, error))
+            return False
+
+        def record(ctx: Context) -> None:
+            head.delivery = Delivery.SENT
+            head.provider_id = provider_id
+            head.attempts += 1
+            ctx.uow.outbox.save(head)
+            for follower in group[1:]:
+                follower.delivery = Delivery.SENT
+                follower.attempts += 1
+                follower.error = f"sent within {provider_id}"
+                ctx.uow.outbox.save(follower)
+
+        self.step(record)
+        return True
+
+
+def _failed(ctx: Context, message: Outgoing, error: SendError) -> None:
+    message.attempts += 1
+    if error.retryable and message.attempts < MAX_ATTEMPTS:
+        message.error = str(error)
+        message.error_code = error.code
+        message.not_before = ctx.now + backoff(message.attempts, error.code)
+        ctx.uow.outbox.save(message)
+        log.info("send %s will be retried (attempt %d): %s", message.id, message.attempts, error)
+        return
+    fail(ctx, message, error.code, str(error))
+
+
+def _by_recipient(batch: Iterable[Outgoing]) -> dict[str, list[Outgoing]]:
+    groups: dict[str, list[Outgoing]] = {}
     for message in batch:
-        with uow_factory() as uow:
-            try:
-                message.provider_id = gateway.send(message)
-                message.delivery = Delivery.SENT
-                done += 1
-            except SendError as error:
-                message.attempts += 1
-                message.error = str(error)
-                if not error.retryable or message.attempts >= MAX_ATTEMPTS:
-                    message.delivery = Delivery.FAILED
-                    done += 1
-                log.warning("send %s failed: %s", message.id, error)
-            uow.outbox.save(message)
-            uow.commit()
-    return done
+        groups.setdefault(message.to, []).append(message)
+    return groups
+
+
+def _coalescible(messages: list[Outgoing]) -> list[Outgoing]:
+    """The head plus the texts right behind it that can share its header (one customer, no quote)."""
+    head = messages[0]
+    group = [head]
+    if head.coalesce_key is None or head.audience is not Audience.AGENT:
+        return group
+    size = len(_text(head))
+    for follower in messages[1:]:
+        if follower.coalesce_key != head.coalesce_key or follower.reply_to or follower.not_before:
+            break
+        size += len(_text(follower)) - len(head.coalesce_key)
+        if size > TEXT_LIMIT:
+            break
+        group.append(follower)
+    return group
+
+
+def _merged(group: list[Outgoing]) -> Outgoing:
+    """One message: the shared header once, then each text in order."""
+    key = group[0].coalesce_key or ""
+    lines = [key] + [_text(m).removeprefix(key).lstrip("\n") for m in group]
+    head = group[0]
+    return Outgoing(
+        head.id, head.to, head.audience, TextBody("\n".join(lines)), head.created_at,
+        head.conversation, head.origin_id, head.reply_to, coalesce_key=key,
+    )  # fmt: skip
+
+
+def _text(message: Outgoing) -> str:
+    return message.body.text if isinstance(message.body, TextBody) else ""
+

@@ -18,3 +18,28 @@ class Inbound:
     content: Content
     context_id: str | None = None
     """The id of the message this one replies to (a swipe-reply), if any."""
+
+    @property
+    def key(self) -> str:
+        return self.message_id
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """WhatsApp's word on a message atende sent: sent, delivered, read, failed (or played)."""
+
+    provider_id: str
+    status: str
+    at: datetime
+    recipient: str = ""
+    errors: tuple[tuple[int, str], ...] = ()
+    """(code, description) pairs, as WhatsApp reported them."""
+
+    @property
+    def key(self) -> str:
+        """Meta repeats statuses too: one id per message and status keeps them idempotent."""
+        return f"status:{self.provider_id}:{self.status}"
+
+
+Arrival = Inbound | StatusReport
+"""Anything a webhook notification carries that atende acts upon."""

@@ -55,7 +55,16 @@ class ReadReceipt:
     message_id: str
 
 
-Body = TextBody | MenuBody | MediaBody | ReactionBody | LocationBody | ReadReceipt
+@dataclass(frozen=True)
+class TemplateBody:
+    """An approved template: the only thing WhatsApp delivers outside a person's 24 h window."""
+
+    name: str
+    language: str
+    parameters: tuple[str, ...] = ()
+
+
+Body = TextBody | MenuBody | MediaBody | ReactionBody | LocationBody | ReadReceipt | TemplateBody
 
 
 class Audience(StrEnum):
@@ -65,8 +74,27 @@ class Audience(StrEnum):
 
 class Delivery(StrEnum):
     PENDING = "pending"
+    HELD = "held"
+    """Waiting for the recipient's 24 h window to reopen (an agent who has not written for a day)."""
     SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
     FAILED = "failed"
+
+    @property
+    def rank(self) -> int:
+        """Statuses only move forward: a late `delivered` never undoes a `read`."""
+        return _RANKS[self]
+
+
+_RANKS = {
+    Delivery.PENDING: 0,
+    Delivery.HELD: 0,
+    Delivery.SENT: 1,
+    Delivery.DELIVERED: 2,
+    Delivery.READ: 3,
+    Delivery.FAILED: 4,
+}
 
 
 @dataclass
@@ -87,3 +115,8 @@ class Outgoing:
     provider_id: str | None = None
     attempts: int = 0
     error: str | None = None
+    error_code: int | None = None
+    not_before: datetime | None = None
+    """A retry waits until then (backoff after an error)."""
+    coalesce_key: str | None = None
+    """Consecutive pending texts to one recipient with the same key may go out as one message."""

@@ -9,14 +9,17 @@ from types import TracebackType
 from typing import Self
 
 from atende.domain.agent import Agent
+from atende.domain.contact import Contact
 from atende.domain.conversation import Conversation
 from atende.domain.repositories import (
     AgentRepository,
+    ContactRepository,
     ConversationRepository,
     EventLog,
     MessageRepository,
 )
 
+from .inbound import Arrival
 from .outbound import Outgoing
 
 
@@ -34,7 +37,11 @@ class Outbox(abc.ABC):
 
     @abc.abstractmethod
     def pending(self, limit: int) -> Sequence[Outgoing]:
-        """Oldest unsent messages first."""
+        """Messages to send (delivery PENDING), oldest first, whatever their `not_before`."""
+
+    @abc.abstractmethod
+    def held_for(self, wa_id: str) -> Sequence[Outgoing]:
+        """Messages waiting for the recipient's window to reopen, oldest first."""
 
     @abc.abstractmethod
     def save(self, message: Outgoing) -> None:
@@ -51,6 +58,31 @@ class Inbox(abc.ABC):
         """Record the message id; False when it was already handled (a re-delivery)."""
 
 
+class Intake(abc.ABC):
+    """What the webhook received, stored before it answers 200, waiting to be handled."""
+
+    @abc.abstractmethod
+    def add(self, arrival: Arrival, received_at: datetime) -> bool:
+        """Store it under its key; False when that key is already stored (a re-delivery)."""
+
+    @abc.abstractmethod
+    def ready(self, received_before: datetime, limit: int) -> Sequence[Arrival]:
+        """Unhandled arrivals received before the cutoff, in the order they happened (their own
+        timestamps), so one sender's messages are handled in order even when delivered out of it."""
+
+    @abc.abstractmethod
+    def done(self, key: str, error: str | None = None) -> None:
+        """Handled (or given up on, with the reason): never handed out again."""
+
+
+class Leases(abc.ABC):
+    """Jobs that must run once per cluster (sending, timers) hold a lease that expires."""
+
+    @abc.abstractmethod
+    def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
+        """Take or extend the lease if it is free, expired or already ours."""
+
+
 class UnitOfWork(abc.ABC):
     """One atomic step: commit is explicit; leaving the block without it rolls back."""
 
@@ -58,8 +90,11 @@ class UnitOfWork(abc.ABC):
     agents: AgentRepository
     messages: MessageRepository
     events: EventLog
+    contacts: ContactRepository
     outbox: Outbox
     inbox: Inbox
+    intake: Intake
+    leases: Leases
 
     def __enter__(self) -> Self:
         return self
@@ -74,7 +109,11 @@ class UnitOfWork(abc.ABC):
 
     def commit(self) -> None:
         """Record the domain events of every changed aggregate, then persist all of it at once."""
-        aggregates: list[Conversation | Agent] = [*self.conversations.seen.values(), *self.agents.seen.values()]
+        aggregates: list[Conversation | Agent | Contact] = [
+            *self.conversations.seen.values(),
+            *self.agents.seen.values(),
+            *self.contacts.seen.values(),
+        ]
         for aggregate in aggregates:
             for event in aggregate.events:
                 self.events.add(event)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 from atende.domain.exceptions import ConcurrencyConflict
 
 from .context import Context
 from .customer import customer_writes
 from .desk import agent_writes, enroll
+from .delivery import Courier, Pacing
 from .dispatch import dispatch
-from .inbound import Inbound
-from .ports import Clock, UnitOfWork
+from .inbound import Arrival, Inbound, StatusReport
+from .ports import Clock, UnitOfWork, WhatsAppGateway
+from .statuses import record_status
+from .windows import someone_wrote
 from .settings import Settings
 from .texts import texts_for
 from .timers import tick
@@ -52,17 +56,75 @@ class Atende:
 
         def use_case(ctx: Context) -> None:
             nonlocal handled
-            handled = ctx.uow.inbox.first_time(inbound.message_id)
-            if not handled:
-                return
-            profile = next((a for a in self.settings.agents if a.phone == inbound.sender), None)
-            if profile is not None:
-                agent_writes(ctx, profile, inbound)
-            else:
-                customer_writes(ctx, inbound)
+            handled = self._handle(ctx, inbound)
 
         self.run(use_case)
         return handled
+
+    def _handle(self, ctx: Context, arrival: Arrival) -> bool:
+        if isinstance(arrival, StatusReport):
+            record_status(ctx, arrival)
+            return True
+        if not ctx.uow.inbox.first_time(arrival.message_id):
+            return False
+        someone_wrote(ctx, arrival.sender, arrival.at)
+        profile = next((a for a in self.settings.agents if a.phone == arrival.sender), None)
+        if profile is not None:
+            agent_writes(ctx, profile, arrival)
+        else:
+            customer_writes(ctx, arrival)
+        return True
+
+    def record_status(self, report: StatusReport) -> None:
+        self.run(lambda ctx: record_status(ctx, report))
+
+    def accept(self, arrivals: Sequence[Arrival], received_at: datetime | None = None) -> int:
+        """Store what a webhook notification carried, in one transaction, before anyone answers 200.
+
+        Raises whatever storage raises: the caller must then answer 5xx so that Meta retries.
+        """
+        stored = 0
+
+        def use_case(ctx: Context) -> None:
+            nonlocal stored
+            stored = sum(ctx.uow.intake.add(a, received_at or ctx.now) for a in arrivals)
+
+        self.run(use_case)
+        return stored
+
+    def process_intake(self, limit: int = 100) -> int:
+        """Handle stored arrivals old enough that Meta's late, earlier ones had time to arrive."""
+        ready: list[Arrival] = []
+
+        def load(ctx: Context) -> None:
+            cutoff = ctx.now - timedelta(seconds=self.settings.reorder_window_seconds)
+            ready.extend(ctx.uow.intake.ready(cutoff, limit))
+
+        self.run(load)
+        for arrival in ready:
+            try:
+                self.run(self._handled_once(arrival))
+            except Exception as error:  # one poisoned arrival must not block everyone after it
+                log.exception("could not handle %s; set aside", arrival.key)
+                self.run(self._set_aside(arrival, repr(error)))
+        return len(ready)
+
+    def _handled_once(self, arrival: Arrival) -> UseCase:
+        def use_case(ctx: Context) -> None:
+            ctx.uow.intake.done(arrival.key)
+            self._handle(ctx, arrival)
+
+        return use_case
+
+    @staticmethod
+    def _set_aside(arrival: Arrival, error: str) -> UseCase:
+        def use_case(ctx: Context) -> None:
+            ctx.uow.intake.done(arrival.key, error)
+
+        return use_case
+
+    def courier(self, gateway: WhatsAppGateway, pacing: Pacing | None = None) -> Courier:
+        return Courier(self.run, gateway, self.clock, pacing)
 
     def tick(self) -> None:
         """Timers and the dispatch sweep; call it every few seconds."""

@@ -30,6 +30,11 @@ class Settings:
     """A queued customer who writes again hears their position at most this often."""
     timezone: str = "America/Sao_Paulo"
     """The business's own clock, for times shown to people."""
+    agent_reopen_template: str = "atende_agente"
+    """Approved template that reopens an agent's 24 h window (DESIGN §2)."""
+    template_language: str = "pt_BR"
+    reorder_window_seconds: float = 1.0
+    """How long a webhook arrival waits for earlier ones from the same sender that Meta delivers late."""
     rating: bool = True
     history_lines: int = 10
     _agent_phones: frozenset[str] = field(init=False, repr=False, compare=False)

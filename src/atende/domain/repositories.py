@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from .agent import Agent
+from .contact import Contact
 from .conversation import Conversation, Stage
 from .events import Event
 from .message import Message
@@ -28,6 +29,8 @@ class ConversationRepository(abc.ABC):
         self.seen[conversation.code] = conversation
 
     def get(self, code: str) -> Conversation | None:
+        if code in self.seen:
+            return self.seen[code]
         return self._track(self._get(code))
 
     def open_for(self, wa_id: str) -> Conversation | None:
@@ -98,6 +101,8 @@ class AgentRepository(abc.ABC):
         self.seen[agent.phone] = agent
 
     def get(self, phone: str) -> Agent | None:
+        if phone in self.seen:
+            return self.seen[phone]
         agent = self._get(phone)
         return None if agent is None else self.seen.setdefault(agent.phone, agent)
 
@@ -112,6 +117,34 @@ class AgentRepository(abc.ABC):
 
     @abc.abstractmethod
     def _all(self) -> Sequence[Agent]: ...
+
+
+class ContactRepository(abc.ABC):
+    def __init__(self) -> None:
+        self.seen: dict[str, Contact] = {}
+
+    def add(self, contact: Contact) -> None:
+        self._add(contact)
+        self.seen[contact.wa_id] = contact
+
+    def get(self, wa_id: str) -> Contact | None:
+        if wa_id in self.seen:
+            return self.seen[wa_id]
+        contact = self._get(wa_id)
+        return None if contact is None else self.seen.setdefault(contact.wa_id, contact)
+
+    def get_or_add(self, wa_id: str) -> Contact:
+        contact = self.get(wa_id)
+        if contact is None:
+            contact = Contact(wa_id)
+            self.add(contact)
+        return contact
+
+    @abc.abstractmethod
+    def _add(self, contact: Contact) -> None: ...
+
+    @abc.abstractmethod
+    def _get(self, wa_id: str) -> Contact | None: ...
 
 
 class MessageRepository(abc.ABC):

@@ -95,4 +95,9 @@ class Texts:
     conversation_gone: str
     cannot_relay: str
     unknown_command: str
+    undelivered_to_customer: str
+    undelivered_to_you: str
+    customer_window_closed: str
+    failure_reasons: dict[int, str]
+    failure_other: str
     usage: dict[str, str]

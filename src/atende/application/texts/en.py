@@ -104,6 +104,20 @@ EN = Texts(
     conversation_gone="⚠️ #{code} · {name} has already ended: your message was not sent.",
     cannot_relay="⚠️ #{code} · {name}: this kind of message cannot be passed on to the customer.",
     unknown_command="⚠️ Unknown command: {word}. /help lists the commands.",
+    undelivered_to_customer="⚠️ #{code} · {name}: your message was not delivered ({reason}).",
+    undelivered_to_you="⚠️ #{code} · {name}: a message from the customer did not reach you ({reason}). See /history.",
+    customer_window_closed="⚠️ #{code} · {name}: the customer has not written for over 24 h, and WhatsApp only "
+    "delivers your message after they write again. It was not sent.",
+    failure_reasons={
+        131047: "the 24 h window has closed",
+        131026: "the number cannot receive WhatsApp messages",
+        131053: "WhatsApp refused the file",
+        131052: "WhatsApp could not download the file",
+        131051: "unsupported message type",
+        131056: "too many messages in a row",
+        130429: "WhatsApp's sending limit",
+    },
+    failure_other="WhatsApp error {code}",
     usage={
         "take": "⚠️ Use /take N (position in /queue) or /take #CODE.",
         "remove": "⚠️ Use /remove N or /remove #CODE, and a reason if you like.",

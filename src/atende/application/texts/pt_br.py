@@ -103,6 +103,20 @@ PT_BR = Texts(
     conversation_gone="⚠️ #{code} · {name} já foi encerrado: sua mensagem não foi enviada.",
     cannot_relay="⚠️ #{code} · {name}: esse tipo de mensagem não pode ser repassado ao cliente.",
     unknown_command="⚠️ Comando desconhecido: {word}. /ajuda lista os comandos.",
+    undelivered_to_customer="⚠️ #{code} · {name}: sua mensagem não foi entregue ({reason}).",
+    undelivered_to_you="⚠️ #{code} · {name}: uma mensagem do cliente não chegou até você ({reason}). Veja /historico.",
+    customer_window_closed="⚠️ #{code} · {name}: o cliente não escreve há mais de 24 h e o WhatsApp só entrega "
+    "sua mensagem depois que ele escrever de novo. Ela não foi enviada.",
+    failure_reasons={
+        131047: "a janela de 24 h fechou",
+        131026: "o número não pode receber mensagens no WhatsApp",
+        131053: "o WhatsApp recusou o arquivo",
+        131052: "o WhatsApp não conseguiu baixar o arquivo",
+        131051: "tipo de mensagem não suportado",
+        131056: "muitas mensagens seguidas",
+        130429: "limite de envio do WhatsApp",
+    },
+    failure_other="erro {code} do WhatsApp",
     usage={
         "take": "⚠️ Use /puxar N (posição na /fila) ou /puxar #CÓD.",
         "remove": "⚠️ Use /remover N ou /remover #CÓD, e um motivo se quiser.",

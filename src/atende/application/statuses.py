@@ -1,0 +1,122 @@
+"""What WhatsApp says about sent messages: progress, read receipts passed on, failures reported."""
+
+from __future__ import annotations
+
+import logging
+
+from atende.domain.conversation import Conversation
+
+from .context import Context
+from .inbound import StatusReport
+from .outbound import (
+    Audience,
+    Delivery,
+    Outgoing,
+    ReactionBody,
+    ReadReceipt,
+    TemplateBody,
+)
+from .windows import ask_to_reopen
+
+log = logging.getLogger(__name__)
+
+WINDOW_CLOSED = 131047
+
+_STATUSES = {
+    "sent": Delivery.SENT,
+    "delivered": Delivery.DELIVERED,
+    "read": Delivery.READ,
+    "played": Delivery.READ,
+    "failed": Delivery.FAILED,
+}
+
+
+def record_status(ctx: Context, report: StatusReport) -> None:
+    message = ctx.uow.outbox.by_provider_id(report.provider_id)
+    status = _STATUSES.get(report.status)
+    if message is None or status is None:
+        log.info("status %s for a message atende does not know (%s)", report.status, report.provider_id[-8:])
+        return
+    if status is Delivery.FAILED:
+        if message.delivery is not Delivery.FAILED:
+            code, detail = report.errors[0] if report.errors else (None, "failed")
+            fail(ctx, message, code, detail)
+        return
+    if status.rank <= message.delivery.rank:
+        return  # a late or repeated status: statuses only move forward
+    message.delivery = status
+    ctx.uow.outbox.save(message)
+    if status is Delivery.READ:
+        pass_read_receipt_on(ctx, message)
+
+
+def pass_read_receipt_on(ctx: Context, copy: Outgoing) -> None:
+    """Blue ticks mean a human saw it: a read copy marks its original read, on the other side."""
+    if copy.origin_id is None or copy.conversation is None or not _is_relay(copy):
+        return
+    conversation = ctx.uow.conversations.get(copy.conversation)
+    if conversation is None:
+        return
+    to = conversation.customer.wa_id if copy.audience is Audience.AGENT else conversation.agent
+    if to:
+        audience = Audience.CUSTOMER if copy.audience is Audience.AGENT else Audience.AGENT
+        ctx.send(to, audience, ReadReceipt(copy.origin_id), conversation=conversation.code)
+
+
+def fail(ctx: Context, message: Outgoing, code: int | None, detail: str) -> None:
+    """A message WhatsApp will not deliver: hold it for a reopened window, or tell someone."""
+    message.error_code = code
+    message.error = detail
+    if code == WINDOW_CLOSED and message.audience is Audience.AGENT and not isinstance(message.body, TemplateBody):
+        contact = ctx.uow.contacts.get_or_add(message.to)
+        contact.window_closed()
+        message.delivery = Delivery.HELD
+        message.provider_id = None
+        ctx.uow.outbox.save(message)
+        ask_to_reopen(ctx, contact)
+        return
+    message.delivery = Delivery.FAILED
+    ctx.uow.outbox.save(message)
+    log.warning("message %s to ***%s failed: %s %s", message.id, message.to[-4:], code, detail)
+    if isinstance(message.body, (ReadReceipt, ReactionBody, TemplateBody)) or message.conversation is None:
+        return
+    conversation = ctx.uow.conversations.get(message.conversation)
+    if conversation is None or message.origin_id is None:
+        return
+    if message.audience is Audience.CUSTOMER:
+        _tell_agent_it_did_not_reach_the_customer(ctx, conversation, code)
+    else:
+        _tell_agent_a_relay_was_lost(ctx, conversation, message, code)
+
+
+def _tell_agent_it_did_not_reach_the_customer(ctx: Context, conversation: Conversation, code: int | None) -> None:
+    if code == WINDOW_CLOSED:
+        ctx.uow.contacts.get_or_add(conversation.customer.wa_id).window_closed()
+    if conversation.agent is None:
+        return
+    text = ctx.texts.undelivered_to_customer.format(
+        code=conversation.code, name=_name(conversation), reason=reason(ctx, code)
+    )
+    ctx.tell_agent(conversation.agent, text, conversation)
+
+
+def _tell_agent_a_relay_was_lost(ctx: Context, conversation: Conversation, message: Outgoing, code: int | None) -> None:
+    """The copy failed, not necessarily the chat: a short ⚠️ often still gets through (a refused file)."""
+    text = ctx.texts.undelivered_to_you.format(
+        code=conversation.code, name=_name(conversation), reason=reason(ctx, code)
+    )
+    ctx.tell_agent(message.to, text, conversation)
+
+
+def reason(ctx: Context, code: int | None) -> str:
+    if code is None:
+        return ctx.texts.failure_other.format(code="?")
+    return ctx.texts.failure_reasons.get(code) or ctx.texts.failure_other.format(code=code)
+
+
+def _is_relay(message: Outgoing) -> bool:
+    return not isinstance(message.body, (ReadReceipt, ReactionBody, TemplateBody))
+
+
+def _name(conversation: Conversation) -> str:
+    return conversation.customer.name or conversation.customer.wa_id

@@ -8,9 +8,8 @@ the same `Inbound` values into JSON and the requests it catches into chat bubble
 
 from __future__ import annotations
 
-import math
-
 import abc
+import math
 from datetime import datetime
 
 from atende.adapters.clock import ManualClock

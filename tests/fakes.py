@@ -7,8 +7,8 @@ import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from atende.application.outbound import Delivery, Outgoing
 from atende.application.inbound import Arrival
+from atende.application.outbound import Delivery, Outgoing
 from atende.application.ports import Clock, Inbox, Intake, Leases, Outbox, SendError, UnitOfWork, WhatsAppGateway
 from atende.domain.agent import Agent
 from atende.domain.contact import Contact

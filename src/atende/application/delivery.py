@@ -97,7 +97,8 @@ class Courier:
         try:
             provider_id = self.gateway.send(outgoing)
         except SendError as error:
-            self.step(lambda ctx: _failed(ctx, head, error))
+            failure = error
+            self.step(lambda ctx: _failed(ctx, head, failure))
             return False
 
         def record(ctx: Context) -> None:

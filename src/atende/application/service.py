@@ -12,16 +12,16 @@ from atende.domain.exceptions import ConcurrencyConflict
 
 from .context import Context
 from .customer import customer_writes
-from .desk import agent_writes, enroll
 from .delivery import Courier, Pacing
+from .desk import agent_writes, enroll
 from .dispatch import dispatch
 from .inbound import Arrival, Inbound, StatusReport
 from .ports import Clock, UnitOfWork, WhatsAppGateway
-from .statuses import record_status
-from .windows import someone_wrote
 from .settings import Settings
+from .statuses import record_status
 from .texts import texts_for
 from .timers import tick
+from .windows import someone_wrote
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from atende.application.delivery import Pacing
-from atende.application.inbound import Inbound
+from atende.application.inbound import Inbound, StatusReport
 from atende.application.outbound import MediaBody, MenuBody, Outgoing, ReactionBody, TextBody
 from atende.application.ports import UnitOfWork
 from atende.application.service import Atende
@@ -96,6 +96,11 @@ class World:
         handled = self.atende.receive(inbound)
         self.flush()
         return handled
+
+    def report(self, provider_id: str, status: str, *errors: tuple[int, str]) -> None:
+        """WhatsApp reports on a message it was given (`errors` as (code, description)); atende acts on it."""
+        self.atende.record_status(StatusReport(provider_id, status, self.clock.now(), errors=errors))
+        self.flush()
 
     def wait(self, seconds: float, step: float = 5) -> None:
         """Let time pass, with the timer loop ticking as `atende serve` does."""

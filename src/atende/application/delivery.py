@@ -102,15 +102,18 @@ class Courier:
             return False
 
         def record(ctx: Context) -> None:
-            head.delivery = Delivery.SENT
-            head.provider_id = provider_id
-            head.attempts += 1
-            ctx.uow.outbox.save(head)
-            for follower in group[1:]:
-                follower.delivery = Delivery.SENT
-                follower.attempts += 1
-                follower.error = f"sent within {provider_id}"
-                ctx.uow.outbox.save(follower)
+            # The latest of a coalesced group carries WhatsApp's id: a read receipt passed on for it
+            # marks the customer's earlier messages read too (REFERENCE §e), not just the first.
+            *within, holder = group
+            holder.delivery = Delivery.SENT
+            holder.provider_id = provider_id
+            holder.attempts += 1
+            ctx.uow.outbox.save(holder)
+            for member in within:
+                member.delivery = Delivery.SENT
+                member.attempts += 1
+                member.error = f"sent within {provider_id}"
+                ctx.uow.outbox.save(member)
 
         self.step(record)
         return True
@@ -139,7 +142,7 @@ def _coalescible(messages: list[Outgoing]) -> list[Outgoing]:
     """The head plus the texts right behind it that can share its header (one customer, no quote)."""
     head = messages[0]
     group = [head]
-    if head.coalesce_key is None or head.audience is not Audience.AGENT:
+    if head.coalesce_key is None or head.audience is not Audience.AGENT or head.reply_to:
         return group
     size = len(_text(head))
     for follower in messages[1:]:
@@ -153,13 +156,13 @@ def _coalescible(messages: list[Outgoing]) -> list[Outgoing]:
 
 
 def _merged(group: list[Outgoing]) -> Outgoing:
-    """One message: the shared header once, then each text in order."""
+    """One message: the shared header once, then each text in order; it stands for the latest."""
     key = group[0].coalesce_key or ""
     lines = [key] + [_text(m).removeprefix(key).lstrip("\n") for m in group]
-    head = group[0]
+    head, last = group[0], group[-1]
     return Outgoing(
-        head.id, head.to, head.audience, TextBody("\n".join(lines)), head.created_at,
-        head.conversation, head.origin_id, head.reply_to, coalesce_key=key,
+        last.id, head.to, head.audience, TextBody("\n".join(lines)), head.created_at,
+        head.conversation, last.origin_id, coalesce_key=key,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from .dispatch import dispatch, hand_over, queue_status, waiting_summary
 from .inbound import Inbound
 from .outbound import LocationBody, MediaBody, ReactionBody, TextBody
 from .settings import AgentProfile
+from .windows import customer_window_open
 from .wording import describe, snippet
 
 
@@ -299,6 +300,11 @@ def relay_from_agent(ctx: Context, agent: Agent, inbound: Inbound) -> None:
         case _:
             ctx.tell_agent(agent, refused, conversation)
             return
+    if not customer_window_open(ctx, conversation.customer.wa_id):
+        # WhatsApp would refuse it (131047): say so now rather than fail later.
+        closed = ctx.texts.customer_window_closed.format(code=conversation.code, name=_name(conversation))
+        ctx.tell_agent(agent, closed, conversation)
+        return
     conversation.accept(ctx.now)
     ctx.uow.messages.add(Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at))
     ctx.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from atende.domain.contact import Contact
 
-from .outbound import Audience, Delivery, Outgoing, TemplateBody
+from .outbound import Audience, Delivery, Outgoing, ReadReceipt, TemplateBody
 
 if TYPE_CHECKING:  # Context sends through this module: a runtime import would be circular.
     from .context import Context
@@ -26,8 +26,10 @@ def someone_wrote(ctx: Context, wa_id: str, at: datetime) -> Contact:
 
 
 def hold_until_reopened(ctx: Context, message: Outgoing) -> None:
-    """An agent whose window has closed gets the reopening template; the message waits for their reply."""
-    if message.audience is not Audience.AGENT or isinstance(message.body, TemplateBody):
+    """An agent whose window has closed gets the reopening template; the message waits for their reply.
+
+    Templates and read receipts need no open window (a message is marked read within 30 days)."""
+    if message.audience is not Audience.AGENT or isinstance(message.body, (TemplateBody, ReadReceipt)):
         return
     contact = ctx.uow.contacts.get_or_add(message.to)
     if contact.window_open(ctx.now):

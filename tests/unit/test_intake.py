@@ -1,0 +1,190 @@
+"""The intake (DESIGN §7, "What a relay must handle" 1–3): what a webhook carried is stored before
+the 200, once per key, then handled after a short reorder window in the order it happened; one
+arrival that cannot be handled is set aside with its error instead of blocking the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from atende.application.inbound import Arrival, Inbound, StatusReport
+from atende.application.outbound import Delivery, ReadReceipt
+from atende.domain.content import Text
+from tests.fakes import FakeInbox, FakeUnitOfWork, Store
+from tests.unit.people import Agent, Customer
+from tests.unit.scenes import serving
+from tests.world import MARIA, World
+
+
+def from_maria(world: World, message_id: str, text: str, at: datetime | None = None) -> Inbound:
+    return Inbound(message_id, MARIA, "Maria Silva", at or world.clock.now(), Text(text))
+
+
+def waiting(world: World) -> list[str]:
+    return [key for key, (_, _, outcome) in world.store.intake.items() if outcome is None]
+
+
+def outcomes(world: World) -> dict[str, str | None]:
+    return {key: outcome for key, (_, _, outcome) in world.store.intake.items()}
+
+
+def process(world: World) -> int:
+    handled = world.atende.process_intake()
+    world.flush()
+    return handled
+
+
+# --- accept: stored once per key ----------------------------------------------------------------
+
+
+def test_a_redelivered_message_stores_nothing_new(world: World) -> None:
+    first = from_maria(world, "wamid.A", "oi")
+
+    assert world.atende.accept([first]) == 1
+    assert world.atende.accept([first]) == 0
+    assert world.atende.accept([from_maria(world, "wamid.A", "oi"), from_maria(world, "wamid.B", "olá")]) == 1
+
+    assert sorted(world.store.intake) == ["wamid.A", "wamid.B"]
+    assert world.gateway.sent == []  # nothing is handled while accepting
+
+
+def test_statuses_are_stored_once_per_message_and_status(world: World) -> None:
+    now = world.clock.now()
+    sent = StatusReport("wamid.out1", "sent", now, MARIA)
+    delivered = StatusReport("wamid.out1", "delivered", now, MARIA)
+    other = StatusReport("wamid.out2", "sent", now, MARIA)
+
+    stored = world.atende.accept([sent, delivered, sent, other])
+    again = world.atende.accept([delivered])
+
+    assert (stored, again) == (3, 0)
+    assert sorted(world.store.intake) == [
+        "status:wamid.out1:delivered",
+        "status:wamid.out1:sent",
+        "status:wamid.out2:sent",
+    ]
+
+
+def test_a_message_redelivered_after_it_was_handled_is_not_handled_again(
+    world: World, ana: Agent, maria: Customer
+) -> None:
+    serving(ana, maria)
+    message = from_maria(world, "wamid.A", "Preciso do boleto")
+    world.atende.accept([message])
+    world.clock.advance(1)
+    process(world)
+    assert ana.reads() == [f"💬 *Maria* {maria.tag}\nPreciso do boleto"]
+
+    assert world.atende.accept([message]) == 0  # Meta retries for days
+    world.store.intake.clear()  # and handled intake rows may be pruned by then: the inbox still knows
+    assert world.atende.accept([message]) == 1
+    world.clock.advance(1)
+    process(world)
+
+    assert ana.reads() == []
+    assert [m.id for m in world.store.messages].count("wamid.A") == 1
+
+
+# --- process: after the reorder window, in the order it happened -------------------------------
+
+
+def test_nothing_is_handled_before_the_reorder_window_has_passed(world: World, ana: Agent, maria: Customer) -> None:
+    serving(ana, maria)
+    world.atende.accept([from_maria(world, "wamid.A", "oi")])
+
+    world.clock.advance(world.settings.reorder_window_seconds / 2)
+    assert process(world) == 0
+    assert ana.reads() == []
+    assert waiting(world) == ["wamid.A"]
+
+    world.clock.advance(world.settings.reorder_window_seconds / 2)
+    assert process(world) == 1
+    assert ana.reads() == [f"💬 *Maria* {maria.tag}\noi"]
+    assert waiting(world) == []
+    assert process(world) == 0
+
+
+def test_one_senders_messages_are_handled_in_their_own_order_even_when_delivered_out_of_it(
+    world: World, ana: Agent, maria: Customer
+) -> None:
+    serving(ana, maria)
+    start = world.clock.now()
+    first = from_maria(world, "wamid.A", "primeiro", start + timedelta(seconds=1))
+    second = from_maria(world, "wamid.B", "segundo", start + timedelta(seconds=2))
+    third = from_maria(world, "wamid.C", "terceiro", start + timedelta(seconds=3))
+    world.clock.advance(3)
+
+    world.atende.accept([third, second])  # Meta delivers concurrently, out of order
+    world.clock.advance(0.5)
+    world.atende.accept([first])
+    world.clock.advance(world.settings.reorder_window_seconds)
+    process(world)
+
+    assert ana.reads() == [f"💬 *Maria* {maria.tag}\nprimeiro\nsegundo\nterceiro"]
+    transcript = [m.id for m in world.store.messages if m.conversation == maria.code]
+    assert transcript[-3:] == ["wamid.A", "wamid.B", "wamid.C"]
+
+
+def test_a_status_waits_in_the_intake_like_a_message(world: World, ana: Agent, maria: Customer) -> None:
+    serving(ana, maria)
+    original = maria.says("Preciso do boleto")
+    relayed = world.provider_id_of(ana.wa_id, "Preciso do boleto")
+    maria.reads()
+    read = StatusReport(relayed, "read", world.clock.now(), ana.wa_id)
+
+    world.atende.accept([read, read])
+    world.clock.advance(1)
+    process(world)
+
+    assert [m.delivery for m in world.store.outbox if m.provider_id == relayed] == [Delivery.READ]
+    assert [m.body for m in maria.received()[-1:]] == [ReadReceipt(original)]
+    assert len(maria.reads()) == 1
+
+
+# --- a poisoned arrival is set aside -----------------------------------------------------------
+
+
+class InboxThatChokesOn(FakeInbox):
+    def __init__(self, store: Store, poison: str) -> None:
+        super().__init__(store)
+        self.poison = poison
+
+    def first_time(self, message_id: str) -> bool:
+        if message_id == self.poison:
+            raise ValueError(f"cannot read {message_id}")
+        return super().first_time(message_id)
+
+
+class UnitOfWorkThatChokesOn(FakeUnitOfWork):
+    """The fake database, failing on one message as a corrupt row or a bug in a use case would."""
+
+    def __init__(self, store: Store, poison: str) -> None:
+        self.poison = poison
+        super().__init__(store)
+        self.inbox = InboxThatChokesOn(store, poison)
+
+    def _reset(self) -> None:
+        super()._reset()
+        self.inbox = InboxThatChokesOn(self.store, self.poison)
+
+
+def test_a_poisoned_arrival_is_set_aside_with_its_error_and_the_others_are_handled(
+    world: World, ana: Agent, maria: Customer
+) -> None:
+    serving(ana, maria)
+    world.atende.uow_factory = lambda: UnitOfWorkThatChokesOn(world.store, "wamid.B")
+    start = world.clock.now()
+    arrivals: list[Arrival] = [
+        from_maria(world, key, text, start + timedelta(seconds=n))
+        for n, (key, text) in enumerate([("wamid.A", "um"), ("wamid.B", "dois"), ("wamid.C", "três")], 1)
+    ]
+    world.clock.advance(3)
+    world.atende.accept(arrivals)
+    world.clock.advance(1)
+
+    assert process(world) == 3
+
+    assert ana.reads() == [f"💬 *Maria* {maria.tag}\num\ntrês"]
+    assert outcomes(world) == {"wamid.A": "", "wamid.B": "ValueError('cannot read wamid.B')", "wamid.C": ""}
+    assert process(world) == 0  # set aside for good: never handed out again
+    assert ana.reads() == []

@@ -287,11 +287,6 @@ def test_a_relay_to_an_agent_that_keeps_failing_is_not_lost_silently(world: Worl
     assert stored(world, ANA, "olha o comprovante").delivery is Delivery.FAILED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a late 131047 on a coalesced relay holds only the message that carries the WhatsApp id; "
-    "the others were marked sent within it and are not resent (needs the outbox to find them)",
-)
 def test_a_late_131047_on_a_coalesced_relay_holds_everything_it_carried(
     world: World, ana: Agent, maria: Customer
 ) -> None:

@@ -85,35 +85,45 @@ class Courier:
             group = _coalescible(messages)
             messages = messages[len(group) :]
             self.pacing.spend(head.to, now)
-            outcome = self._send(group)
-            done += len(group) if outcome else 0
-            if not outcome:
+            message = self._fold(group) if len(group) > 1 else head
+            if not self._send(message):
                 break
+            done += len(group)
         return done
 
-    def _send(self, group: list[Outgoing]) -> bool:
-        head = group[0]
-        outgoing = _merged(group) if len(group) > 1 else head
+    def _fold(self, group: list[Outgoing]) -> Outgoing:
+        """Turn a coalescible run into one outbox row holding exactly what will be sent.
+
+        The latest member carries it: a read receipt passed on for it then marks the customer's
+        earlier messages read too (REFERENCE §e). The others are marked merged; whatever later
+        happens to the carrier (a retry, a hold for a closed window) happens to all of them.
+        """
+        *within, carrier = group
+        carrier.body = _merged(group)
+
+        def record(ctx: Context) -> None:
+            ctx.uow.outbox.save(carrier)
+            for member in within:
+                member.delivery = Delivery.SENT
+                member.error = f"merged into {carrier.id}"
+                ctx.uow.outbox.save(member)
+
+        self.step(record)
+        return carrier
+
+    def _send(self, message: Outgoing) -> bool:
         try:
-            provider_id = self.gateway.send(outgoing)
+            provider_id = self.gateway.send(message)
         except SendError as error:
             failure = error
-            self.step(lambda ctx: _failed(ctx, head, failure))
+            self.step(lambda ctx: _failed(ctx, message, failure))
             return False
 
         def record(ctx: Context) -> None:
-            # The latest of a coalesced group carries WhatsApp's id: a read receipt passed on for it
-            # marks the customer's earlier messages read too (REFERENCE §e), not just the first.
-            *within, holder = group
-            holder.delivery = Delivery.SENT
-            holder.provider_id = provider_id
-            holder.attempts += 1
-            ctx.uow.outbox.save(holder)
-            for member in within:
-                member.delivery = Delivery.SENT
-                member.attempts += 1
-                member.error = f"sent within {provider_id}"
-                ctx.uow.outbox.save(member)
+            message.delivery = Delivery.SENT
+            message.provider_id = provider_id
+            message.attempts += 1
+            ctx.uow.outbox.save(message)
 
         self.step(record)
         return True
@@ -155,15 +165,10 @@ def _coalescible(messages: list[Outgoing]) -> list[Outgoing]:
     return group
 
 
-def _merged(group: list[Outgoing]) -> Outgoing:
-    """One message: the shared header once, then each text in order; it stands for the latest."""
+def _merged(group: list[Outgoing]) -> TextBody:
+    """The shared header once, then each text in order."""
     key = group[0].coalesce_key or ""
-    lines = [key] + [_text(m).removeprefix(key).lstrip("\n") for m in group]
-    head, last = group[0], group[-1]
-    return Outgoing(
-        last.id, head.to, head.audience, TextBody("\n".join(lines)), head.created_at,
-        head.conversation, last.origin_id, coalesce_key=key,
-    )  # fmt: skip
+    return TextBody("\n".join([key] + [_text(m).removeprefix(key).lstrip("\n") for m in group]))
 
 
 def _text(message: Outgoing) -> str:

@@ -43,15 +43,28 @@ def database_url(request: pytest.FixtureRequest) -> str:
     if not EXTERNAL_URL:
         url: str = request.getfixturevalue("sqlite_url")
         return url
-    engine = connect(EXTERNAL_URL)
+    _wipe(EXTERNAL_URL)
+    upgrade(EXTERNAL_URL)
+    return EXTERNAL_URL
+
+
+@pytest.fixture
+def bare_database_url(tmp_path: Path) -> str:
+    """A database without any schema, for migrations to start from: SQLite, or the external one."""
+    if not EXTERNAL_URL:
+        return f"sqlite:///{tmp_path / 'bare.db'}"
+    _wipe(EXTERNAL_URL)
+    return EXTERNAL_URL
+
+
+def _wipe(url: str) -> None:
+    engine = connect(url)
     try:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
     finally:
         engine.dispose()
-    upgrade(EXTERNAL_URL)
-    return EXTERNAL_URL
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from atende.application.inbound import Arrival, Inbound, StatusReport
 from atende.application.outbound import (
     Audience,
     Body,
@@ -15,10 +16,12 @@ from atende.application.outbound import (
     Outgoing,
     ReactionBody,
     ReadReceipt,
+    TemplateBody,
     TextBody,
 )
 from atende.domain import events as ev
 from atende.domain.agent import Agent, PauseReason, Presence
+from atende.domain.contact import Contact
 from atende.domain.content import (
     Choice,
     Contacts,
@@ -129,7 +132,32 @@ BODIES: list[Body] = [
     ReactionBody("wamid.xyz", "❤️"),
     LocationBody(-22.9068, -43.1729, "Centro", "Rio de Janeiro"),
     ReadReceipt("wamid.read"),
+    TemplateBody("reabrir_conversa", "pt_BR", ("Ana Paula", "#K7Q2")),
 ]
+
+
+def contact(wa_id: str = "5511900000001", **changes: object) -> Contact:
+    values: dict[str, object] = {
+        "wa_id": wa_id,
+        "last_inbound_at": at(1),
+        "reopen_requested_at": at(2),
+        "version": 0,
+    }
+    values.update(changes)
+    return Contact(**values)  # type: ignore[arg-type]
+
+
+def inbound(message_id: str = "wamid.in1", minute: float = 0, sender: str = "5511987654321") -> Inbound:
+    return Inbound(message_id, sender, "Maria Silva", at(minute), CONTENTS[1], context_id="wamid.quoted")
+
+
+def status(provider_id: str = "wamid.out1", state: str = "failed", minute: float = 0) -> StatusReport:
+    return StatusReport(
+        provider_id, state, at(minute), "5511900000001", ((131047, "Re-engagement message"), (131026, "Undeliverable"))
+    )
+
+
+ARRIVALS: list[Arrival] = [inbound(), status()]
 
 
 def outgoing(number: int, body: Body, conversation: str | None = "K7Q2") -> Outgoing:
@@ -142,6 +170,12 @@ def outgoing(number: int, body: Body, conversation: str | None = "K7Q2") -> Outg
         conversation=conversation,
         origin_id=f"wamid.origin{number}",
         reply_to=f"wamid.quoted{number}",
+        # Pending after a failed try: the retry state must survive the trip as well.
+        attempts=1,
+        error="rate limited",
+        error_code=131056,
+        not_before=at(number + 0.5),
+        coalesce_key="💬 *Maria Silva* #K7Q2",
     )
 
 

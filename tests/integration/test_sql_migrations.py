@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, select, text
+from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
 from atende.adapters import tables
 from atende.adapters.database import connect
-from atende.adapters.schema import UnknownRevision, pending, upgrade
+from atende.adapters.repositories import (
+    agent_to_row,
+    conversation_to_row,
+    event_to_row,
+    message_to_row,
+    outgoing_to_row,
+)
+from atende.adapters.schema import UnknownRevision, alembic_config, pending, upgrade
+from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.application.outbound import Audience, Delivery, Outgoing
 from atende.cli.db import app
+from atende.domain.message import Author, Message
+
+from . import samples
 
 
 def diffs(url: str) -> list[object]:
@@ -36,7 +51,7 @@ def table_names(url: str) -> set[str]:
 
 def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert pending(url) == ["0001"]
+    assert pending(url) == ["0001", "0002"]
     assert not (tmp_path / "fresh.db").exists(), "looking does not create the file"
     upgrade(url)
     assert table_names(url) == set(tables.metadata.tables) | {"alembic_version"}
@@ -48,7 +63,7 @@ def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None
 def test_an_empty_database_file_is_outdated(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     path.touch()
-    assert pending(f"sqlite:///{path}") == ["0001"]
+    assert pending(f"sqlite:///{path}") == ["0001", "0002"]
 
 
 def test_the_migrated_schema_matches_the_code(database_url: str, tmp_path: Path) -> None:
@@ -77,7 +92,7 @@ def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 1 migration(s): 0001" in said(first.output)
+    assert "applied 2 migration(s): 0001, 0002" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -90,3 +105,127 @@ def test_atende_db_upgrade_explains_an_unreachable_database(monkeypatch: pytest.
     assert result.exit_code == 1
     assert "cannot use the database" in said(result.output)
     assert "secret" not in result.output
+
+
+# -- 0001 → 0002 --------------------------------------------------------------------------------
+
+ADDED_TO_OUTBOX = {"error_code", "not_before", "coalesce_key"}
+NEW_TABLES = {"contacts", "intake", "leases"}
+
+
+def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
+    """An outbox row as 0001's code wrote it: the same mapping, without the columns 0002 adds."""
+    return {k: v for k, v in outgoing_to_row(message).items() if k not in ADDED_TO_OUTBOX}
+
+
+def fill_at_0001(connection: Connection) -> list[Outgoing]:
+    """One row in every 0001 table, written through the same Core tables the code uses."""
+    connection.execute(insert(tables.agents).values(**agent_to_row(samples.agent()), version=3))
+    connection.execute(insert(tables.conversations).values(**conversation_to_row(samples.conversation()), version=2))
+    message = Message("wamid.in1", "K7Q2", Author.CUSTOMER, "Maria", samples.CONTENTS[0], samples.at(0))
+    connection.execute(insert(tables.messages).values(**message_to_row(message)))
+    connection.execute(insert(tables.events).values(**event_to_row(samples.EVENTS[0])))
+    waiting = Outgoing("out-1", "5511987654321", Audience.CUSTOMER, samples.BODIES[1], samples.at(1), "K7Q2")
+    sent = samples.sent(samples.outgoing(2, samples.BODIES[0]), "wamid.out2")
+    sent.error_code, sent.not_before, sent.coalesce_key = None, None, None  # 0001 had none of these
+    for outgoing in (waiting, sent):
+        connection.execute(insert(tables.outbox).values(**as_0001_wrote(outgoing)))
+    connection.execute(insert(tables.inbox).values(message_id="wamid.in1"))
+    return [waiting, sent]
+
+
+def row_counts(url: str, names: set[str]) -> dict[str, int]:
+    engine = connect(url)
+    try:
+        with engine.connect() as connection:
+            return {name: connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() for name in names}
+    finally:
+        engine.dispose()
+
+
+def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0001")
+    assert pending(url) == ["0002"]
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            waiting, sent = fill_at_0001(connection)
+    finally:
+        engine.dispose()
+    old_tables = {"agents", "conversations", "messages", "events", "outbox", "inbox"}
+    before = row_counts(url, old_tables)
+    assert before == {**dict.fromkeys(old_tables, 1), "outbox": 2}
+
+    upgrade(url)
+
+    assert pending(url) == []
+    assert diffs(url) == [], "the upgraded schema is exactly the one the code describes"
+    assert row_counts(url, old_tables) == before
+    assert row_counts(url, NEW_TABLES) == dict.fromkeys(NEW_TABLES, 0)
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            assert uow.outbox.pending(10) == [waiting], "old rows read back, new fields empty"
+            assert uow.outbox.by_provider_id("wamid.out2") == sent
+            conversation = uow.conversations.get("K7Q2")
+            assert conversation is not None and conversation.version == 2
+            assert not uow.inbox.first_time("wamid.in1")
+            assert [m.id for m in uow.messages.for_conversation("K7Q2")] == ["wamid.in1"]
+            # The new tables work beside the old data, in the same step.
+            assert uow.intake.add(samples.inbound("wamid.in2"), samples.at(3))
+            assert uow.leases.acquire("courier", "A", samples.at(4), samples.at(3))
+            uow.contacts.get_or_add("5511987654321").wrote(samples.at(3))
+            conversation.position_told_at = samples.at(3)
+            uow.commit()
+        assert conversation.version == 3, "an old row's version check still holds"
+        with SqlUnitOfWork(engine) as uow:
+            assert [a.key for a in uow.intake.ready(samples.at(3), 10)] == ["wamid.in2"]
+            contact = uow.contacts.get("5511987654321")
+            assert contact is not None and contact.version == 1
+    finally:
+        engine.dispose()
+
+
+def downgrade(url: str, revision: str) -> None:
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url)
+    states = [Delivery.PENDING, Delivery.HELD, Delivery.SENT, Delivery.DELIVERED, Delivery.READ, Delivery.FAILED]
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            for number, state in enumerate(states):
+                message = samples.outgoing(number, samples.BODIES[0], conversation=None)
+                message.delivery = state
+                uow.outbox.add(message)
+            uow.contacts.get_or_add("5511900000001")
+            uow.commit()
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0001")
+
+    assert pending(url) == ["0002"]
+    assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES | {"alembic_version"}
+    engine = connect(url)
+    try:
+        columns = {column["name"] for column in inspect(engine).get_columns("outbox")}
+        with engine.connect() as connection:
+            kept = connection.execute(select(tables.outbox.c.delivery).order_by(tables.outbox.c.seq)).scalars().all()
+    finally:
+        engine.dispose()
+    assert not columns & ADDED_TO_OUTBOX
+    assert kept == ["pending", "pending", "sent", "sent", "sent", "failed"]
+    upgrade(url)
+    assert diffs(url) == []

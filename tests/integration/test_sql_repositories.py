@@ -10,6 +10,7 @@ from typing import Any, get_args
 import pytest
 
 from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.application.inbound import Arrival
 from atende.application.outbound import Body, Delivery
 from atende.domain.content import Content
 from atende.domain.conversation import Stage
@@ -44,7 +45,16 @@ def test_samples_cover_every_kind() -> None:
     assert {type(c) for c in samples.CONTENTS} == set(get_args(Content))
     assert {type(b) for b in samples.BODIES} == set(get_args(Body))
     assert {type(e) for e in samples.EVENTS} == set(Event.__subclasses__())
-    for value in [samples.conversation(), samples.agent(), *samples.CONTENTS, *samples.BODIES, *samples.EVENTS]:
+    assert {type(a) for a in samples.ARRIVALS} == set(get_args(Arrival))
+    for value in [
+        samples.conversation(),
+        samples.agent(),
+        samples.contact(),
+        *samples.ARRIVALS,
+        *samples.CONTENTS,
+        *samples.BODIES,
+        *samples.EVENTS,
+    ]:
         assert_every_field_set(value)
 
 

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from atende.adapters.database import connect
+from atende.adapters.unit_of_work import SqlUnitOfWork
 from atende.application.inbound import Inbound
 from atende.application.ports import Clock
 from atende.application.settings import Settings
 from atende.bootstrap import build
 from atende.domain.content import Text
+from atende.domain.exceptions import ConcurrencyConflict
 from tests.world import settings
 
 AGENT_TURNS = 14
@@ -71,3 +74,35 @@ def work(job: Job, start: Any, report: Any) -> None:
             runtime.atende.tick()
     report.put((job.name, began, time.monotonic(), sent))
     runtime.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Race:
+    url: str
+    holder: str
+    names: tuple[str, ...]
+    now: datetime
+
+
+def race_for_leases(race: Race, start: Any, report: Any) -> None:
+    """Ask for every lease the moment all racers are ready; report which ones this process got."""
+    engine = connect(race.url)
+    holder, now = race.holder, race.now
+    won: list[str] = []
+    engine.connect().close()  # connected before the start: the race is over the statement alone
+    start.wait()
+    for name in race.names:
+        for _ in range(50):  # a lost race (PostgreSQL) is asked again, as `Atende.run` would
+            try:
+                with SqlUnitOfWork(engine) as uow:
+                    got = uow.leases.acquire(name, holder, now + timedelta(minutes=1), now)
+                    uow.commit()
+                if got:
+                    won.append(name)
+                break
+            except ConcurrencyConflict:
+                time.sleep(random.uniform(0, 0.01))
+        else:
+            raise AssertionError(f"{holder} never got an answer for {name}")
+    report.put((holder, won))
+    engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from atende.application.inbound import Arrival, Inbound, StatusReport
 from atende.application.outbound import (
     Body,
     LocationBody,
@@ -17,6 +18,7 @@ from atende.application.outbound import (
     Option,
     ReactionBody,
     ReadReceipt,
+    TemplateBody,
     TextBody,
 )
 from atende.domain import events as ev
@@ -167,6 +169,8 @@ def body_to_dict(body: Body) -> Json:
             return {"kind": "location", "latitude": lat, "longitude": lon, "name": name, "address": address}
         case ReadReceipt(message_id=message_id):
             return {"kind": "read", "message_id": message_id}
+        case TemplateBody(name=name, language=language, parameters=parameters):
+            return {"kind": "template", "name": name, "language": language, "parameters": list(parameters)}
     raise CodecError(f"no encoding for body {body!r}")
 
 
@@ -185,7 +189,59 @@ def body_from_dict(data: Json) -> Body:
             return LocationBody(data["latitude"], data["longitude"], data.get("name", ""), data.get("address", ""))
         case "read":
             return ReadReceipt(data["message_id"])
+        case "template":
+            return TemplateBody(data["name"], data["language"], tuple(data.get("parameters", ())))
     raise CodecError(f"unknown body kind {data.get('kind')!r}")
+
+
+# -- arrivals ----------------------------------------------------------------------------------
+
+
+def arrival_to_dict(arrival: Arrival) -> Json:
+    """The whole arrival: the intake hands it out again, possibly after a restart or upgrade."""
+    match arrival:
+        case Inbound():
+            return {
+                "kind": "message",
+                "message_id": arrival.message_id,
+                "sender": arrival.sender,
+                "sender_name": arrival.sender_name,
+                "at": to_utc(arrival.at).isoformat(),
+                "content": content_to_dict(arrival.content),
+                "context_id": arrival.context_id,
+            }
+        case StatusReport():
+            return {
+                "kind": "status",
+                "provider_id": arrival.provider_id,
+                "status": arrival.status,
+                "at": to_utc(arrival.at).isoformat(),
+                "recipient": arrival.recipient,
+                "errors": [[code, detail] for code, detail in arrival.errors],
+            }
+    raise CodecError(f"no encoding for arrival {arrival!r}")
+
+
+def arrival_from_dict(data: Json) -> Arrival:
+    match data.get("kind"):
+        case "message":
+            return Inbound(
+                data["message_id"],
+                data["sender"],
+                data.get("sender_name", ""),
+                _instant(data["at"]),
+                content_from_dict(data["content"]),
+                data.get("context_id"),
+            )
+        case "status":
+            return StatusReport(
+                data["provider_id"],
+                data["status"],
+                _instant(data["at"]),
+                data.get("recipient", ""),
+                tuple((int(code), str(detail)) for code, detail in data.get("errors", ())),
+            )
+    raise CodecError(f"unknown arrival kind {data.get('kind')!r}")
 
 
 # -- domain events -----------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """SQL repositories: rows ⇄ domain dataclasses by explicit mapping (data mapper), over SQLAlchemy Core.
 
-Aggregates (conversations, agents) are tracked with a snapshot of what was loaded, so the unit
-of work writes only what changed and checks the version it read. Append-only records
+Aggregates (conversations, agents, contacts) are tracked with a snapshot of what was loaded, so
+the unit of work writes only what changed and checks the version it read. Append-only records
 (transcript, events, outbox) are buffered and written at commit, as the in-memory fakes do;
 reads merge the buffer in wherever the fakes do, so both behave the same to a use case.
+Where the answer depends on what other processes stored (inbox, intake, leases), the statement
+runs at once and the database's constraints decide.
 """
 
 from __future__ import annotations
@@ -12,19 +14,27 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy import Column, Table, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from atende.application.inbound import Arrival, Inbound
 from atende.application.outbound import Audience, Delivery, Outgoing
-from atende.application.ports import Inbox, Outbox
+from atende.application.ports import Inbox, Intake, Leases, Outbox
 from atende.domain.agent import Agent, PauseReason, Presence
+from atende.domain.contact import Contact
 from atende.domain.conversation import CloseReason, Conversation, Customer, Stage
 from atende.domain.events import Event
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Author, Message
-from atende.domain.repositories import AgentRepository, ConversationRepository, EventLog, MessageRepository
+from atende.domain.repositories import (
+    AgentRepository,
+    ContactRepository,
+    ConversationRepository,
+    EventLog,
+    MessageRepository,
+)
 
 from . import codec
 from . import tables as t
@@ -34,8 +44,8 @@ ConnectionSource = Callable[[], Connection]
 """Repositories ask for the connection when they first need it: no lock is taken before that."""
 
 Values = dict[str, Any]
-Aggregate = TypeVar("Aggregate", Conversation, Agent)
-Written = list[tuple[Conversation | Agent, int]]
+Aggregate = TypeVar("Aggregate", Conversation, Agent, Contact)
+Written = list[tuple[Conversation | Agent | Contact, int]]
 """Aggregates written at commit, with the version they will have once it succeeds."""
 
 
@@ -118,6 +128,23 @@ def agent_from_row(row: Row[Any]) -> Agent:
     )
 
 
+def contact_to_row(contact: Contact) -> Values:
+    return {
+        "wa_id": contact.wa_id,
+        "last_inbound_at": contact.last_inbound_at,
+        "reopen_requested_at": contact.reopen_requested_at,
+    }
+
+
+def contact_from_row(row: Row[Any]) -> Contact:
+    return Contact(
+        wa_id=row.wa_id,
+        last_inbound_at=row.last_inbound_at,
+        reopen_requested_at=row.reopen_requested_at,
+        version=row.version,
+    )
+
+
 def message_to_row(message: Message) -> Values:
     return {
         "id": message.id,
@@ -162,17 +189,20 @@ def outgoing_to_row(message: Outgoing) -> Values:
         "conversation": message.conversation,
         "origin_id": message.origin_id,
         "reply_to": message.reply_to,
+        "coalesce_key": message.coalesce_key,
         **_delivery_state(message),
     }
 
 
 def _delivery_state(message: Outgoing) -> Values:
-    """The columns a send attempt changes; the rest of an outbox row never does."""
+    """The columns that sends, statuses and holds change; the rest of an outbox row never does."""
     return {
         "delivery": message.delivery.value,
         "provider_id": message.provider_id,
         "attempts": message.attempts,
         "error": message.error,
+        "error_code": message.error_code,
+        "not_before": message.not_before,
     }
 
 
@@ -190,7 +220,23 @@ def outgoing_from_row(row: Row[Any]) -> Outgoing:
         provider_id=row.provider_id,
         attempts=row.attempts,
         error=row.error,
+        error_code=row.error_code,
+        not_before=row.not_before,
+        coalesce_key=row.coalesce_key,
     )
+
+
+def arrival_to_row(arrival: Arrival, received_at: datetime) -> Values:
+    payload = codec.arrival_to_dict(arrival)
+    return {
+        "key": arrival.key,
+        "kind": payload["kind"],
+        # Whose message it is, or to whom the reported message went.
+        "sender": arrival.sender if isinstance(arrival, Inbound) else arrival.recipient,
+        "at": arrival.at,
+        "received_at": received_at,
+        "payload": payload,
+    }
 
 
 # -- aggregates --------------------------------------------------------------------------------
@@ -289,6 +335,25 @@ class SqlConversationRepository(ConversationRepository):
     def _select(self, *where: Any, order_by: Iterable[Any] = ()) -> list[Conversation]:
         query = select(t.conversations).where(*where).order_by(*order_by)
         return [self._rows.load(row) for row in self._connection().execute(query)]
+
+    def write(self, connection: Connection) -> Written:
+        return self._rows.write(connection, self.seen)
+
+
+class SqlContactRepository(ContactRepository):
+    """Windows race like agents do (two messages from one person at once): versioned the same way."""
+
+    def __init__(self, connection: ConnectionSource) -> None:
+        super().__init__()
+        self._connection = connection
+        self._rows = _Versioned(t.contacts, "wa_id", contact_to_row, contact_from_row)
+
+    def _add(self, contact: Contact) -> None:
+        self._rows.added.append(contact)
+
+    def _get(self, wa_id: str) -> Contact | None:
+        row = self._connection().execute(select(t.contacts).where(t.contacts.c.wa_id == wa_id)).first()
+        return None if row is None else self._rows.load(row)
 
     def write(self, connection: Connection) -> Written:
         return self._rows.write(connection, self.seen)
@@ -395,6 +460,15 @@ class SqlOutbox(Outbox):
         )
         return [outgoing_from_row(row) for row in self._connection().execute(query)]
 
+    def held_for(self, wa_id: str) -> Sequence[Outgoing]:
+        columns = t.outbox.c
+        query = (
+            select(t.outbox)
+            .where(columns.delivery == Delivery.HELD.value, columns.recipient == wa_id)
+            .order_by(columns.seq)
+        )
+        return [outgoing_from_row(row) for row in self._connection().execute(query)]
+
     def save(self, message: Outgoing) -> None:
         self.saved[message.id] = message
 
@@ -421,29 +495,119 @@ class SqlInbox(Inbox):
         self._connection = connection
 
     def first_time(self, message_id: str) -> bool:
+        return _insert_new(self._connection(), t.inbox, {"message_id": message_id}, t.inbox.c.message_id)
+
+
+class SqlIntake(Intake):
+    """Stored at once, not at commit, like the inbox: the unique key drops re-deliveries."""
+
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    def add(self, arrival: Arrival, received_at: datetime) -> bool:
+        return _insert_new(self._connection(), t.intake, arrival_to_row(arrival, received_at), t.intake.c.key)
+
+    def ready(self, received_before: datetime, limit: int) -> Sequence[Arrival]:
+        columns = t.intake.c
+        query = (
+            select(columns.payload)
+            # WAITING as the ready index's own predicate, so the index serves it.
+            .where(t.WAITING, columns.received_at <= received_before)
+            .order_by(columns.at, columns.seq)
+            .limit(limit)
+        )
+        return [codec.arrival_from_dict(payload) for payload in self._connection().scalars(query)]
+
+    def done(self, key: str, error: str | None = None) -> None:
+        """Written at once: on PostgreSQL the row lock makes a second worker handling the same
+        arrival wait for the first and then retry (it lost a race), instead of both going ahead."""
+        statement = update(t.intake).where(t.intake.c.key == key).values(done_at=func.current_timestamp(), error=error)
+        result = _racing(f"arrival {key}", lambda: self._connection().execute(statement))
+        if result.rowcount != 1:
+            raise LookupError(f"arrival {key} is not stored")
+
+
+class SqlLeases(Leases):
+    """One statement decides, so two workers asking at once can never both get the lease.
+
+    On PostgreSQL the loser of a simultaneous first acquisition waits for the winner's commit,
+    then gets ConcurrencyConflict (REPEATABLE READ); asked again, it answers False.
+    """
+
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
         connection = self._connection()
+        leases = t.leases
+        # Free when it lapsed (at `until` itself too, as the in-memory fake has it), or ours.
+        ours_to_take = or_(leases.c.until <= now, leases.c.holder == holder)
         match connection.dialect.name:
             case "sqlite":
-                statement: Any = sqlite.insert(t.inbox).on_conflict_do_nothing()
+                statement: Any = sqlite.insert(leases)
             case "postgresql":
-                statement = postgresql.insert(t.inbox).on_conflict_do_nothing()
+                statement = postgresql.insert(leases)
             case _:
-                return self._first_time_savepoint(connection, message_id)
-        # RETURNING rather than rowcount: drivers disagree on the rowcount of a skipped insert.
-        recorded = statement.values(message_id=message_id).returning(t.inbox.c.message_id)
-        try:
-            return connection.execute(recorded).first() is not None
-        except DBAPIError as error:
-            # PostgreSQL, REPEATABLE READ: another process recorded it after our snapshot began.
-            if lost_a_race(error):
-                raise ConcurrencyConflict(f"message {message_id} recorded concurrently") from error
-            raise
+                return self._acquire_in_two_steps(connection, name, holder, until, ours_to_take)
+        statement = statement.values(name=name, holder=holder, until=until)
+        upsert = statement.on_conflict_do_update(
+            index_elements=[leases.c["name"]],
+            set_={"holder": statement.excluded.holder, "until": statement.excluded.until},
+            where=ours_to_take,
+        ).returning(leases.c.holder)
+        # No row back: the lease exists, is held by someone else and has not lapsed.
+        row = _racing(f"lease {name}", lambda: connection.execute(upsert).first())
+        return row is not None and row.holder == holder
 
-    def _first_time_savepoint(self, connection: Connection, message_id: str) -> bool:
-        """Any other engine: the duplicate fails inside a savepoint, which keeps the transaction."""
-        try:
-            with connection.begin_nested():
-                connection.execute(insert(t.inbox).values(message_id=message_id))
-        except IntegrityError:
-            return False
-        return True
+    @staticmethod
+    def _acquire_in_two_steps(connection: Connection, name: str, holder: str, until: datetime, free: Any) -> bool:
+        """Any other engine: insert in a savepoint, else take it over only where it is ours to take."""
+        if _insert_new(connection, t.leases, {"name": name, "holder": holder, "until": until}, t.leases.c["name"]):
+            return True
+        taken = connection.execute(
+            update(t.leases).where(t.leases.c["name"] == name, free).values(holder=holder, until=until)
+        )
+        return taken.rowcount == 1
+
+
+# -- shared statements -------------------------------------------------------------------------
+
+Result = TypeVar("Result")
+
+
+def _racing(what: str, statement: Callable[[], Result]) -> Result:
+    """Run a statement whose row another transaction may be writing at the same moment.
+
+    PostgreSQL at REPEATABLE READ aborts the later one (it cannot see the winner's row in its
+    snapshot); that is a lost race, and the use case runs again on a fresh snapshot.
+    """
+    try:
+        return statement()
+    except DBAPIError as error:
+        if lost_a_race(error):
+            raise ConcurrencyConflict(f"{what} written concurrently") from error
+        raise
+
+
+def _insert_new(connection: Connection, table: Table, values: Values, key: Column[Any]) -> bool:
+    """INSERT unless a row with this key exists; True when this call stored it."""
+    match connection.dialect.name:
+        case "sqlite":
+            statement: Any = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+        case "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
+        case _:
+            return _insert_new_in_savepoint(connection, table, values)
+    # RETURNING rather than rowcount: drivers disagree on the rowcount of a skipped insert.
+    recorded = statement.values(**values).returning(key)
+    return _racing(f"{table.name} {values[key.name]}", lambda: connection.execute(recorded).first() is not None)
+
+
+def _insert_new_in_savepoint(connection: Connection, table: Table, values: Values) -> bool:
+    """Any other engine: the duplicate fails inside a savepoint, which keeps the transaction."""
+    try:
+        with connection.begin_nested():
+            connection.execute(insert(table).values(**values))
+    except IntegrityError:
+        return False
+    return True

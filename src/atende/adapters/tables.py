@@ -48,6 +48,8 @@ Sequence = BigInteger().with_variant(Integer(), "sqlite")
 """An autoincrementing 64-bit key; SQLite only autoincrements a column declared INTEGER."""
 
 OPEN = text("stage <> 'closed'")
+WAITING = text("done_at IS NULL")
+"""Intake rows not handled yet; queries repeat it word for word so SQLite uses the partial index."""
 
 
 class ConversationRow(SQLModel, table=True):
@@ -138,10 +140,18 @@ class EventRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """Outbound messages; `seq` is the sending order, `provider_id` how WhatsApp names the copy."""
+    """Outbound messages; `seq` is the sending order, `provider_id` how WhatsApp names the copy.
+
+    `delivery` is free text (pending, held, sent, delivered, read, failed), not an enum type or
+    CHECK: a new state then needs no table rebuild, and the mapping refuses unknown values.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "delivery", "seq"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "delivery", "seq"),
+        # What waits for one agent's window: WHERE delivery = 'held' AND recipient = ? ORDER BY seq.
+        Index("ix_outbox_held", "delivery", "recipient", "seq"),
+    )
 
     seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
     id: str = Field(unique=True)
@@ -156,6 +166,9 @@ class OutboxRow(SQLModel, table=True):
     provider_id: str | None = Field(default=None, unique=True)
     attempts: int = 0
     error: str | None = None
+    error_code: int | None = None
+    not_before: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    coalesce_key: str | None = None
 
 
 class InboxRow(SQLModel, table=True):
@@ -169,6 +182,53 @@ class InboxRow(SQLModel, table=True):
     )
 
 
+class ContactRow(SQLModel, table=True):
+    """Each WhatsApp party's 24 h window; versioned like the aggregates, since use cases race on it."""
+
+    __tablename__ = "contacts"
+
+    wa_id: str = Field(primary_key=True)
+    last_inbound_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    reopen_requested_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    version: int
+
+
+class IntakeRow(SQLModel, table=True):
+    """Webhook arrivals, stored before the 200: the unique `key` is what drops Meta's re-deliveries.
+
+    `payload` is the whole arrival (codec); `kind`, `sender` and `at` repeat parts of it for
+    people and queries. `at` is the arrival's own timestamp, the order they are handled in;
+    `seq` breaks ties in the order they were stored.
+    """
+
+    __tablename__ = "intake"
+    __table_args__ = (
+        # `ready`: WHERE done_at IS NULL AND received_at <= ? ORDER BY at, seq. Partial, so it
+        # stays as small as the backlog however many handled rows pile up behind it.
+        Index("ix_intake_ready", "at", "seq", "received_at", sqlite_where=WAITING, postgresql_where=WAITING),
+    )
+
+    seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
+    key: str = Field(unique=True)
+    kind: str
+    sender: str
+    at: datetime = Field(sa_type=UtcDateTime)
+    received_at: datetime = Field(sa_type=UtcDateTime)
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    error: str | None = None
+
+
+class LeaseRow(SQLModel, table=True):
+    """Jobs run once per cluster: whoever holds the row until `until` runs the job named `name`."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    until: datetime = Field(sa_type=UtcDateTime)
+
+
 def _table(row: type[SQLModel]) -> Table:
     table: Table = row.__table__  # type: ignore[attr-defined]
     return table
@@ -180,5 +240,8 @@ messages = _table(MessageRow)
 events = _table(EventRow)
 outbox = _table(OutboxRow)
 inbox = _table(InboxRow)
+contacts = _table(ContactRow)
+intake = _table(IntakeRow)
+leases = _table(LeaseRow)
 
 metadata = SQLModel.metadata

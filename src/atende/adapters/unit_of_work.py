@@ -13,9 +13,12 @@ from atende.domain.exceptions import ConcurrencyConflict
 from .database import lost_a_race
 from .repositories import (
     SqlAgentRepository,
+    SqlContactRepository,
     SqlConversationRepository,
     SqlEventLog,
     SqlInbox,
+    SqlIntake,
+    SqlLeases,
     SqlMessageRepository,
     SqlOutbox,
 )
@@ -33,8 +36,11 @@ class SqlUnitOfWork(UnitOfWork):
     agents: SqlAgentRepository
     messages: SqlMessageRepository
     events: SqlEventLog
+    contacts: SqlContactRepository
     outbox: SqlOutbox
     inbox: SqlInbox
+    intake: SqlIntake
+    leases: SqlLeases
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -62,7 +68,11 @@ class SqlUnitOfWork(UnitOfWork):
         try:
             # Agents before conversations (which refer to them), aggregates before the records
             # that refer to conversations; updates before inserts inside each repository.
-            written = [*self.agents.write(connection), *self.conversations.write(connection)]
+            written = [
+                *self.agents.write(connection),
+                *self.conversations.write(connection),
+                *self.contacts.write(connection),
+            ]
             self.messages.write(connection)
             self.events.write(connection)
             self.outbox.write(connection)
@@ -97,5 +107,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.agents = SqlAgentRepository(source)
         self.messages = SqlMessageRepository(source)
         self.events = SqlEventLog(source)
+        self.contacts = SqlContactRepository(source)
         self.outbox = SqlOutbox(source)
         self.inbox = SqlInbox(source)
+        self.intake = SqlIntake(source)
+        self.leases = SqlLeases(source)

@@ -1,0 +1,528 @@
+"""Contacts, intake, leases and held messages in SQL: they behave exactly as the in-memory fakes do.
+
+Tests taking `any_uow` run twice, on the fakes (tests/fakes.py, what the application's unit
+tests trust) and on the database, with the same expectations; the rest check what only a
+database has: versions, concurrent writers, stored columns, indexes.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from atende.adapters import codec
+from atende.adapters import tables as t
+from atende.adapters.database import connect
+from atende.adapters.repositories import SqlLeases, _insert_new_in_savepoint
+from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.application.inbound import Inbound, StatusReport
+from atende.application.outbound import Audience, Delivery, Outgoing, TemplateBody, TextBody
+from atende.application.ports import UnitOfWork
+from atende.domain.content import Text
+from atende.domain.exceptions import ConcurrencyConflict
+from tests.fakes import FakeUnitOfWork, Store
+
+from . import samples
+from .test_sql_repositories import assert_every_field_set, assert_same
+from .workers import Race, race_for_leases
+
+AnyUow = Callable[[], UnitOfWork]
+SqlUow = Callable[[], SqlUnitOfWork]
+
+AGENT = "5511900000001"
+OTHER_AGENT = "5511900000002"
+
+at = samples.at
+
+
+@pytest.fixture(params=["fake", "sql"])
+def any_uow(request: pytest.FixtureRequest) -> AnyUow:
+    if request.param == "fake":
+        store = Store()
+        return lambda: FakeUnitOfWork(store)
+    factory: SqlUow = request.getfixturevalue("uow_factory")
+    return factory
+
+
+def in_utc(uow: UnitOfWork, moment: datetime | None) -> bool:
+    """The database hands instants back in UTC; the fakes keep whatever zone they were given."""
+    return isinstance(uow, FakeUnitOfWork) or (moment is not None and moment.tzinfo is UTC)
+
+
+# -- contacts ----------------------------------------------------------------------------------
+
+
+def test_contact_round_trip(uow_factory: SqlUow, engine: Engine) -> None:
+    original = samples.contact()
+    with uow_factory() as uow:
+        uow.contacts.add(original)
+        uow.commit()
+    assert original.version == 1
+    with uow_factory() as uow:
+        loaded = uow.contacts.get(original.wa_id)
+        assert uow.contacts.get("5500000000000") is None
+    assert loaded is not None
+    assert_same(loaded, original)
+    assert loaded.version == 1
+    assert loaded.events == []
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(t.events)) == 0, "contacts have no events"
+
+
+def test_contacts_are_tracked_and_added_once(any_uow: AnyUow) -> None:
+    with any_uow() as uow:
+        assert uow.contacts.get(AGENT) is None
+        contact = uow.contacts.get_or_add(AGENT)
+        assert uow.contacts.get(AGENT) is contact, "the tracked copy comes back"
+        assert uow.contacts.get_or_add(AGENT) is contact
+        contact.wrote(at(1))
+        uow.commit()
+    with any_uow() as uow:
+        loaded = uow.contacts.get_or_add(AGENT)
+        assert uow.contacts.get(AGENT) is loaded
+        assert (loaded.last_inbound_at, loaded.reopen_requested_at, loaded.version) == (at(1), None, 1)
+        assert in_utc(uow, loaded.last_inbound_at)
+        loaded.reopen_requested_at = at(3)
+        loaded.window_closed()
+        uow.commit()
+    with any_uow() as uow:
+        again = uow.contacts.get(AGENT)
+        assert again is not None
+        assert (again.last_inbound_at, again.reopen_requested_at, again.version) == (None, at(3), 2)
+
+
+def test_a_rolled_back_contact_is_forgotten(any_uow: AnyUow) -> None:
+    with any_uow() as uow:
+        uow.contacts.get_or_add(AGENT).wrote(at(1))
+    with any_uow() as uow:
+        assert uow.contacts.get(AGENT) is None
+
+
+def contact_versions(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {row.wa_id: row.version for row in connection.execute(select(t.contacts.c.wa_id, t.contacts.c.version))}
+
+
+def test_only_changed_contacts_are_rewritten(uow_factory: SqlUow, engine: Engine) -> None:
+    with uow_factory() as uow:
+        uow.contacts.add(samples.contact(AGENT))
+        uow.contacts.add(samples.contact(OTHER_AGENT))
+        uow.commit()
+    with uow_factory() as uow:
+        first, second = uow.contacts.get(AGENT), uow.contacts.get(OTHER_AGENT)
+        assert first is not None and second is not None
+        second.wrote(at(10))
+        uow.commit()
+    assert contact_versions(engine) == {AGENT: 1, OTHER_AGENT: 2}
+    assert (first.version, second.version) == (1, 2), "entities carry the stored version"
+
+
+def test_a_stale_contact_is_a_conflict_and_nothing_is_written(uow_factory: SqlUow, engine: Engine) -> None:
+    with uow_factory() as uow:
+        uow.contacts.add(samples.contact(AGENT))
+        uow.commit()
+    with uow_factory() as uow:
+        contact = uow.contacts.get(AGENT)
+        assert contact is not None
+        # Another worker's commit after we read (simulated on our own connection, as SQLite locks).
+        uow.connection().execute(update(t.contacts).where(t.contacts.c.wa_id == AGENT).values(version=5))
+        contact.wrote(at(30))
+        uow.outbox.add(samples.outgoing(1, samples.BODIES[0], conversation=None))
+        with pytest.raises(ConcurrencyConflict):
+            uow.commit()
+    with uow_factory() as uow:
+        unchanged = uow.contacts.get(AGENT)
+        assert unchanged is not None and unchanged.last_inbound_at == at(1)
+        assert uow.outbox.pending(10) == []
+
+
+def test_two_workers_meeting_a_new_contact_conflict(uow_factory: SqlUow) -> None:
+    """Both saw no row and both insert: the second one retries, and then finds the first's."""
+    with uow_factory() as uow:
+        contact = uow.contacts.get_or_add(AGENT)
+        uow.connection().execute(insert(t.contacts).values(wa_id=AGENT, version=1))
+        contact.wrote(at(1))
+        with pytest.raises(ConcurrencyConflict):
+            uow.commit()
+
+
+# -- intake ------------------------------------------------------------------------------------
+
+
+def test_intake_keeps_each_key_once(any_uow: AnyUow) -> None:
+    message, report = samples.inbound("wamid.a"), samples.status("wamid.out1", "delivered")
+    with any_uow() as uow:
+        assert uow.intake.add(message, at(0))
+        assert not uow.intake.add(message, at(1)), "a re-delivery in the same notification"
+        assert uow.intake.add(report, at(0))
+        assert not uow.intake.add(StatusReport("wamid.out1", "delivered", at(9)), at(1)), "same message, status"
+        assert uow.intake.add(samples.status("wamid.out1", "read"), at(0)), "another status is news"
+        uow.commit()
+    with any_uow() as uow:
+        assert not uow.intake.add(message, at(5))
+        assert not uow.intake.add(report, at(5))
+        assert uow.intake.add(samples.inbound("wamid.b"), at(5))
+        uow.commit()
+    with any_uow() as uow:
+        ready = uow.intake.ready(at(10), 10)
+    assert [a.key for a in ready] == ["wamid.a", "status:wamid.out1:delivered", "status:wamid.out1:read", "wamid.b"]
+
+
+def test_a_rolled_back_arrival_is_forgotten(any_uow: AnyUow) -> None:
+    with any_uow() as uow:
+        assert uow.intake.add(samples.inbound("wamid.a"), at(0))
+    with any_uow() as uow:
+        assert uow.intake.ready(at(10), 10) == []
+        assert uow.intake.add(samples.inbound("wamid.a"), at(0))
+
+
+def test_intake_hands_out_by_the_arrivals_own_time_then_by_storage_order(any_uow: AnyUow) -> None:
+    """Meta delivers out of order; the reorder window lets the earlier one arrive before anything is handled."""
+    c, a, s, b = (
+        samples.inbound("wamid.c", minute=3),
+        samples.inbound("wamid.a", minute=1),
+        samples.status("wamid.out1", "read", minute=1),  # same instant as a, stored after it
+        samples.inbound("wamid.b", minute=2),
+    )
+    late = samples.inbound("wamid.early-but-late", minute=0)
+    with any_uow() as uow:
+        for arrival in (c, a, s, b):
+            uow.intake.add(arrival, at(4))
+        uow.intake.add(late, at(6))
+        uow.commit()
+    with any_uow() as uow:
+        ready = uow.intake.ready(at(5), 10)
+        assert ready == [a, s, b, c], "whole arrivals, as they went in"
+        assert all(in_utc(uow, arrival.at) for arrival in ready)
+        assert uow.intake.ready(at(5), 2) == [a, s]
+        assert uow.intake.ready(at(4), 10) == [a, s, b, c], "received at the cutoff is in"
+        assert uow.intake.ready(at(3.99), 10) == []
+        assert uow.intake.ready(at(6), 10) == [late, a, s, b, c]
+
+
+def test_done_arrivals_are_not_handed_out_again(any_uow: AnyUow) -> None:
+    first, second, third = (samples.inbound(f"wamid.{n}", minute=n) for n in (1, 2, 3))
+    with any_uow() as uow:
+        for arrival in (first, second, third):
+            uow.intake.add(arrival, at(0))
+        uow.commit()
+    with any_uow() as uow:
+        uow.intake.done(first.key)
+        uow.intake.done(third.key, "ValueError('poisoned')")
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.intake.ready(at(10), 10) == [second]
+        uow.intake.done(second.key)  # then rolled back
+    with any_uow() as uow:
+        assert uow.intake.ready(at(10), 10) == [second]
+        with pytest.raises(LookupError):
+            uow.intake.done("wamid.never-stored")
+            uow.commit()
+
+
+def test_intake_rows_keep_what_people_and_queries_need(uow_factory: SqlUow, engine: Engine) -> None:
+    message, report = samples.inbound("wamid.a", minute=1), samples.status("wamid.out1", "failed", minute=2)
+    with uow_factory() as uow:
+        uow.intake.add(message, at(3))
+        uow.intake.add(report, at(4))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.intake.done(message.key)
+        uow.intake.done(report.key, "KeyError('x')")
+        uow.commit()
+    with engine.connect() as connection:
+        rows = {row.key: row for row in connection.execute(select(t.intake).order_by(t.intake.c.seq))}
+    assert list(rows) == ["wamid.a", "status:wamid.out1:failed"]
+    stored, status = rows["wamid.a"], rows["status:wamid.out1:failed"]
+    assert (stored.kind, stored.sender, stored.at, stored.received_at) == ("message", message.sender, at(1), at(3))
+    assert (status.kind, status.sender, status.at, status.received_at) == ("status", report.recipient, at(2), at(4))
+    assert stored.seq < status.seq
+    assert (stored.error, status.error) == (None, "KeyError('x')")
+    assert stored.done_at is not None and status.done_at is not None
+    assert codec.arrival_from_dict(stored.payload) == message
+
+
+# -- leases ------------------------------------------------------------------------------------
+
+
+def test_a_lease_is_held_extended_and_taken_over(any_uow: AnyUow) -> None:
+    start = at(0)
+
+    def minute(n: float) -> datetime:
+        return start + timedelta(minutes=n)
+
+    with any_uow() as uow:
+        assert uow.leases.acquire("courier", "A", minute(1), start), "free"
+        uow.commit()
+    with any_uow() as uow:
+        assert not uow.leases.acquire("courier", "B", minute(2), minute(0.5)), "A holds it"
+        assert uow.leases.acquire("courier", "A", minute(1.5), minute(0.5)), "A extends its own"
+        assert uow.leases.acquire("timers", "B", minute(2), minute(0.5)), "another job, another lease"
+        uow.commit()
+    with any_uow() as uow:
+        assert not uow.leases.acquire("courier", "B", minute(3), minute(1.2)), "still A's: it was extended"
+        assert not uow.leases.acquire("timers", "A", minute(3), minute(1.2))
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.leases.acquire("courier", "B", minute(3), minute(1.5)), "lapsed (at its own `until`)"
+        uow.commit()
+    with any_uow() as uow:
+        assert not uow.leases.acquire("courier", "A", minute(4), minute(2)), "B's now"
+        assert uow.leases.acquire("courier", "B", minute(4), minute(2))
+
+
+def test_a_rolled_back_lease_was_never_taken(any_uow: AnyUow) -> None:
+    with any_uow() as uow:
+        assert uow.leases.acquire("courier", "A", at(1), at(0))
+    with any_uow() as uow:
+        assert uow.leases.acquire("courier", "B", at(1), at(0))
+
+
+def test_the_lease_row_says_who_and_until_when(uow_factory: SqlUow, engine: Engine) -> None:
+    with uow_factory() as uow:
+        assert uow.leases.acquire("courier", "host-1:4242", at(1), at(0))
+        assert not uow.leases.acquire("courier", "host-2:77", at(2), at(0.5))
+        uow.commit()
+    with engine.connect() as connection:
+        rows = connection.execute(select(t.leases)).all()
+    assert [(r.name, r.holder, r.until) for r in rows] == [("courier", "host-1:4242", at(1))]
+
+
+def test_leases_on_an_engine_without_upsert(uow_factory: SqlUow) -> None:
+    """The two-step fallback for other engines, run here on SQLite, gives the same answers."""
+    with uow_factory() as uow:
+        connection = uow.connection()
+        if connection.dialect.name != "sqlite":
+            pytest.skip("exercised on SQLite")
+
+        def acquire(holder: str, until: float, now: float) -> bool:
+            lease = t.leases.c
+            ours_to_take = (lease.until <= at(now)) | (lease.holder == holder)
+            return SqlLeases._acquire_in_two_steps(connection, "courier", holder, at(until), ours_to_take)
+
+        assert acquire("A", 1, 0)
+        assert not acquire("B", 2, 0.5)
+        assert acquire("A", 1.5, 0.5)
+        assert acquire("B", 3, 1.5)
+        assert _insert_new_in_savepoint(connection, t.inbox, {"message_id": "x"})
+        assert not _insert_new_in_savepoint(connection, t.inbox, {"message_id": "x"})
+
+
+def test_a_row_written_after_our_snapshot_is_a_lost_race(uow_factory: SqlUow) -> None:
+    """PostgreSQL: a lease or arrival stored by a step that began after ours makes ours run again."""
+    late = uow_factory()
+    if late.connection().dialect.name == "sqlite":
+        late.close()
+        pytest.skip("SQLite runs one step at a time: the interleaving cannot happen")
+    message = samples.inbound("wamid.a")
+    with late:
+        late.intake.ready(at(0), 1)  # the late step's snapshot begins
+        with uow_factory() as early:
+            assert early.leases.acquire("courier", "early", at(1), at(0))
+            assert early.intake.add(message, at(0))
+            early.commit()
+        with pytest.raises(ConcurrencyConflict):
+            late.leases.acquire("courier", "late", at(1), at(0))
+    with late:
+        late.intake.ready(at(0), 1)
+        with uow_factory() as early:
+            early.intake.done(message.key)
+            early.commit()
+        with pytest.raises(ConcurrencyConflict):
+            late.intake.done(message.key)
+    with late:
+        late.intake.ready(at(0), 1)
+        with uow_factory() as early:
+            assert early.intake.add(samples.inbound("wamid.b"), at(0))
+            early.commit()
+        with pytest.raises(ConcurrencyConflict):
+            late.intake.add(samples.inbound("wamid.b"), at(0))
+    with uow_factory() as again:  # run again, each answers from what is stored
+        assert not again.leases.acquire("courier", "late", at(1), at(0))
+        assert not again.intake.add(message, at(0))
+
+
+@pytest.mark.slow
+def test_racing_processes_get_one_lease_each_exactly_once(database_url: str) -> None:
+    """Four processes ask for the same leases at the same moment: each lease has one winner."""
+    names = ("courier", "timers", "sweeper", "reports")
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(4)
+    report = spawn.Queue()
+    races = [Race(database_url, f"worker-{n}", names, samples.T0) for n in range(4)]
+    racers = [spawn.Process(target=race_for_leases, args=(race, start, report)) for race in races]
+    for process in racers:
+        process.start()
+    for process in racers:
+        process.join(timeout=60)
+        assert process.exitcode == 0, f"a racer failed (exit code {process.exitcode}); its traceback is above"
+    won = dict(report.get(timeout=5) for _ in racers)
+    winners = sorted(name for names_won in won.values() for name in names_won)
+    assert winners == sorted(names), won
+    engine = connect(database_url)
+    try:
+        with engine.connect() as connection:
+            stored = {row.name: row.holder for row in connection.execute(select(t.leases))}
+    finally:
+        engine.dispose()
+    assert stored == {name: holder for holder, names_won in won.items() for name in names_won}
+
+
+# -- outbox ------------------------------------------------------------------------------------
+
+
+def message(number: int, to: str, delivery: Delivery, **changes: object) -> Outgoing:
+    values: dict[str, object] = {
+        "id": f"out-{number}",
+        "to": to,
+        "audience": Audience.AGENT,
+        "body": TextBody(f"💬 *Maria* #K7Q2\nmensagem {number}"),
+        "created_at": at(number),
+        "delivery": delivery,
+    }
+    values.update(changes)
+    return Outgoing(**values)  # type: ignore[arg-type]
+
+
+def every_field(number: int, to: str = AGENT) -> Outgoing:
+    """A held message with every field away from its default."""
+    return message(
+        number,
+        to,
+        Delivery.HELD,
+        conversation="K7Q2",
+        origin_id=f"wamid.origin{number}",
+        reply_to=f"wamid.quoted{number}",
+        provider_id=f"wamid.old{number}",
+        attempts=3,
+        error="(#131047) Re-engagement message",
+        error_code=131047,
+        not_before=at(number + 0.25),
+        coalesce_key="💬 *Maria* #K7Q2",
+    )
+
+
+def test_held_messages_wait_per_recipient_in_order(any_uow: AnyUow) -> None:
+    written = [
+        every_field(1),
+        message(2, AGENT, Delivery.PENDING),
+        every_field(3, OTHER_AGENT),
+        message(4, AGENT, Delivery.HELD),
+        message(5, AGENT, Delivery.SENT, provider_id="wamid.out5"),
+    ]
+    assert_every_field_set(written[0])
+    with any_uow() as uow:
+        uow.agents.add(samples.agent())
+        uow.conversations.add(samples.conversation())
+        for outgoing in written:
+            uow.outbox.add(outgoing)
+        uow.commit()
+    with any_uow() as uow:
+        held = list(uow.outbox.held_for(AGENT))
+        assert held == [written[0], written[3]]
+        assert in_utc(uow, held[0].not_before)
+        assert uow.outbox.held_for(OTHER_AGENT) == [written[2]]
+        assert uow.outbox.held_for("5500000000000") == []
+        assert [m.id for m in uow.outbox.pending(10)] == ["out-2"]
+        for released in held:  # the agent wrote: their window is open again
+            released.delivery = Delivery.PENDING
+            released.not_before = None
+            uow.outbox.save(released)
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.outbox.held_for(AGENT) == []
+        pending = list(uow.outbox.pending(10))
+        assert [m.id for m in pending] == ["out-1", "out-2", "out-4"], "oldest first, as added"
+        assert pending[0].not_before is None and pending[0].error_code == 131047
+
+
+def test_statuses_and_retry_state_are_saved(any_uow: AnyUow) -> None:
+    with any_uow() as uow:
+        for number in (1, 2, 3):
+            uow.outbox.add(message(number, AGENT, Delivery.SENT, provider_id=f"wamid.out{number}"))
+        uow.outbox.add(message(4, AGENT, Delivery.PENDING, coalesce_key="💬 *Maria* #K7Q2"))
+        uow.commit()
+    with any_uow() as uow:
+        delivered, read, failed = (uow.outbox.by_provider_id(f"wamid.out{n}") for n in (1, 2, 3))
+        retried = uow.outbox.pending(1)[0]
+        assert delivered is not None and read is not None and failed is not None
+        delivered.delivery = Delivery.DELIVERED
+        read.delivery = Delivery.READ
+        failed.delivery, failed.error_code, failed.error = Delivery.FAILED, 131026, "Undeliverable"
+        retried.attempts, retried.error_code, retried.not_before = 1, 131056, at(9)
+        retried.error = "(#131056) pair rate limit"
+        for changed in (delivered, read, failed, retried):
+            uow.outbox.save(changed)
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.outbox.by_provider_id("wamid.out1") == delivered
+        assert uow.outbox.by_provider_id("wamid.out2") == read
+        assert uow.outbox.by_provider_id("wamid.out3") == failed
+        assert uow.outbox.pending(10) == [retried], "pending whatever its not_before"
+        assert retried.coalesce_key == "💬 *Maria* #K7Q2"
+
+
+# -- indexes (SQLite: the plan names the index) ------------------------------------------------
+
+
+def plans(engine: Engine, use_case: Callable[[SqlUnitOfWork], object]) -> list[str]:
+    """SQLite's plan for each statement the use case ran, as it ran them (same SQL, same values)."""
+    ran: list[tuple[str, object]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            ran.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            use_case(uow)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with engine.connect() as connection:
+        return [
+            " | ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all())  # type: ignore[arg-type]
+            for sql, params in ran
+        ]
+
+
+def test_the_new_queries_use_their_indexes(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's planner prefers a scan on tables this small")
+    [ready] = plans(engine, lambda uow: uow.intake.ready(at(5), 10))
+    assert "ix_intake_ready" in ready
+    assert "TEMP B-TREE" not in ready, "the index gives the order"
+    [held] = plans(engine, lambda uow: uow.outbox.held_for(AGENT))
+    assert "ix_outbox_held" in held
+    assert "TEMP B-TREE" not in held
+
+
+# -- codec -------------------------------------------------------------------------------------
+
+
+def test_arrivals_and_templates_survive_json() -> None:
+    for arrival in samples.ARRIVALS:
+        stored = json.loads(json.dumps(codec.arrival_to_dict(arrival)))
+        assert codec.arrival_from_dict(stored) == arrival
+    template = samples.BODIES[-1]
+    assert isinstance(template, TemplateBody)
+    assert codec.body_from_dict(json.loads(json.dumps(codec.body_to_dict(template)))) == template
+    plain = Inbound("wamid.x", AGENT, "", at(0), Text("oi"))  # defaults round-trip too
+    assert codec.arrival_from_dict(codec.arrival_to_dict(plain)) == plain
+    bare = StatusReport("wamid.y", "sent", at(0))
+    assert codec.arrival_from_dict(codec.arrival_to_dict(bare)) == bare
+
+
+def test_stored_tags_are_pinned() -> None:
+    """Tags are on disk: renaming one would strand every stored row."""
+    assert codec.arrival_to_dict(samples.inbound())["kind"] == "message"
+    assert codec.arrival_to_dict(samples.status())["kind"] == "status"
+    assert codec.body_to_dict(TemplateBody("t", "pt_BR"))["kind"] == "template"
+    with pytest.raises(codec.CodecError, match="unknown arrival kind"):
+        codec.arrival_from_dict({"kind": "reaction"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import config_cmd, db, ops
+from . import config_cmd, db, ops, serve
 from .simulate import simulate
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app.add_typer(ops.queue_app, name="queue")
 app.add_typer(ops.agents_app, name="agents")
 app.add_typer(ops.conversations_app, name="conversations")
 app.command()(simulate)
+app.command()(serve.serve)
 
 
 @app.command()

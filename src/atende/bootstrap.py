@@ -23,6 +23,27 @@ class Runtime:
     engine: Engine
     clock: Clock
 
+    def ping(self) -> None:
+        """One `SELECT 1` round trip; raises when the database cannot be reached.
+
+        It goes through a raw driver connection on purpose: a unit of work on SQLite begins
+        with `BEGIN IMMEDIATE`, and a health check must not queue behind the write lock.
+        """
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        """Close every pooled connection (at shutdown)."""
+        self.engine.dispose()
+
 
 def build(
     settings: Settings,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .inbound import (
     ErrorDetail,
     InvalidItem,
+    InvalidJson,
     MalformedNotification,
     Notification,
     NotificationError,
@@ -18,6 +19,7 @@ from .signature import sign, verify_signature
 __all__ = [
     "ErrorDetail",
     "InvalidItem",
+    "InvalidJson",
     "MalformedNotification",
     "Notification",
     "NotificationError",

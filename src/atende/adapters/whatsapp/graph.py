@@ -9,13 +9,15 @@ advice to act on `code`, never on titles or subcodes.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
-from atende.application.outbound import Outgoing, ReadReceipt
+from atende.application.outbound import MediaBody, Outgoing, ReadReceipt
 from atende.application.ports import SendError, WhatsAppGateway
 
 from .render import RenderError, render, render_template
@@ -55,6 +57,11 @@ PERMANENT_CODES = frozenset(
 """Codes where repeating the request cannot help: it needs a template, a fix or an operator."""
 
 RATE_LIMIT_CODES = frozenset({4, 80007, THROUGHPUT_LIMIT, PAIR_RATE_LIMIT})
+
+MEDIA_REFUSED_CODES = frozenset({MEDIA_UPLOAD_ERROR, INVALID_PARAMETER})
+"""A media id Meta will not send (expired, or another number's): download and upload the file again."""
+
+REUPLOADS_REMEMBERED = 1024
 
 
 def is_retryable(status: int | None, code: int | None) -> bool:
@@ -179,6 +186,8 @@ class GraphApiGateway(WhatsAppGateway):
         self._client = client if client is not None else httpx.Client(timeout=timeout or DEFAULT_TIMEOUT)
         self._timeout: float | httpx.Timeout | None = timeout
         self._base = httpx.URL(self.base_url)
+        self._reuploaded: OrderedDict[str, str] = OrderedDict()
+        """Media ids Meta refused → the id of the same file uploaded again (30 days)."""
 
     def __repr__(self) -> str:  # never the token
         return f"GraphApiGateway({self.base_url!r}, phone_number_id={self.phone_number_id!r})"
@@ -186,7 +195,24 @@ class GraphApiGateway(WhatsAppGateway):
     # -- sending ----------------------------------------------------------------------------
 
     def send(self, message: Outgoing) -> str:
-        """Send one outbox entry; returns its wamid (`read:<wamid>` for a read receipt)."""
+        """Send one outbox entry; returns its wamid (`read:<wamid>` for a read receipt).
+
+        Media sent by the id a webhook gave is re-sent as is (it works on the same number within
+        7 days, though Meta does not document it). When Meta refuses that id (131053, 131009),
+        the file is downloaded and uploaded again, and the message sent once more with the new
+        id; the use cases never learn of it. The old → new id pair is remembered, so relaying
+        the same file again (to another agent, after a transfer) goes straight to the new id.
+        """
+        message = self._with_known_media(message)
+        try:
+            return self._send(message)
+        except GraphApiError as error:
+            if not _refused_media_id(message, error):
+                raise
+            fresh = self._with_uploaded_media(message, error)
+        return self._send(fresh)
+
+    def _send(self, message: Outgoing) -> str:
         try:
             payload = render(message)
         except RenderError as error:
@@ -205,6 +231,33 @@ class GraphApiGateway(WhatsAppGateway):
         wamid = _wamid(answer)
         log.debug("sent %s %s to %s as %s", message.id, kind, mask(message.to), wamid)
         return wamid
+
+    def _with_known_media(self, message: Outgoing) -> Outgoing:
+        body = message.body
+        if isinstance(body, MediaBody) and body.media.media_id in self._reuploaded:
+            fresh_id = self._reuploaded[body.media.media_id]
+            return replace(message, body=replace(body, media=replace(body.media, media_id=fresh_id)))
+        return message
+
+    def _with_uploaded_media(self, message: Outgoing, refusal: GraphApiError) -> Outgoing:
+        """The message with its media uploaded anew; the refusal itself if the file cannot be had."""
+        body = message.body
+        assert isinstance(body, MediaBody)
+        media = body.media
+        log.info("media %s refused (%s); downloading and uploading it again", media.media_id, refusal.code)
+        try:
+            url, mime_type = self.media_url(media.media_id)
+            data = self.download(url)
+            fresh_id = self.upload(data, _bare_mime(media.mime_type or mime_type), media.filename)
+        except GraphApiError as error:
+            log.info("media %s could not be uploaded again: %s", media.media_id, error)
+            if error.retryable:
+                raise error from refusal  # the network, not the file: try the whole send later
+            raise refusal from error
+        self._reuploaded[media.media_id] = fresh_id
+        while len(self._reuploaded) > REUPLOADS_REMEMBERED:
+            self._reuploaded.popitem(last=False)
+        return replace(message, body=replace(body, media=replace(media, media_id=fresh_id)))
 
     def send_template(
         self,
@@ -294,6 +347,20 @@ class GraphApiGateway(WhatsAppGateway):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _refused_media_id(message: Outgoing, error: GraphApiError) -> bool:
+    body = message.body
+    return (
+        isinstance(body, MediaBody)
+        and error.code in MEDIA_REFUSED_CODES
+        and not body.media.media_id.startswith(("https://", "http://"))  # a link has no file to fetch
+    )
+
+
+def _bare_mime(mime_type: str) -> str:
+    """The MIME type without parameters (audio/ogg for "audio/ogg; codecs=opus"), as uploads take it."""
+    return mime_type.split(";", 1)[0].strip()
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any]:

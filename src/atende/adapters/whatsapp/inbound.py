@@ -64,6 +64,10 @@ class MalformedNotification(ValueError):
         self.reason = reason
 
 
+class InvalidJson(MalformedNotification):
+    """The body is not JSON at all: a client error (400), unlike valid JSON of another shape."""
+
+
 class ErrorDetail(NamedTuple):
     """An error Meta attached to a message or a status. Handle on `code`, never on the title."""
 
@@ -144,7 +148,7 @@ def parse_notification(body: bytes) -> Notification:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as error:
-        raise MalformedNotification(f"invalid JSON: {error}") from error
+        raise InvalidJson(f"invalid JSON: {error}") from error
     if not isinstance(data, dict):
         raise MalformedNotification(f"expected a JSON object, got {type(data).__name__}")
     if data.get("object") != WHATSAPP_OBJECT:

@@ -38,6 +38,7 @@ from atende.application.outbound import (
     Outgoing,
     ReactionBody,
     ReadReceipt,
+    TemplateBody,
     TextBody,
 )
 from atende.domain.content import Media, MediaKind
@@ -78,6 +79,8 @@ def render(message: Outgoing) -> JSON:
         if not body.message_id:
             raise RenderError("a read receipt needs the id of the message read")
         return {"messaging_product": "whatsapp", "status": "read", "message_id": body.message_id}
+    if isinstance(body, TemplateBody):  # no quote: WhatsApp shows none on templates
+        return render_template(message.to, body.name, body.language, body.parameters)
 
     payload: JSON = {
         "messaging_product": "whatsapp",

@@ -1,0 +1,208 @@
+"""`atende serve` as a user runs it: refusals in one line, then a real process on a real port.
+
+The refusals go through Typer's CliRunner (no server is started). The last tests start the
+installed `atende serve` in a subprocess, with DESIGN §2's environment pointing
+`WHATSAPP_GRAPH_URL` at a Graph stand-in, and stop it with SIGTERM as systemd would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner, Result
+
+from atende.adapters.whatsapp.graph_standin import GraphStandIn
+from atende.cli.main import app
+from atende.config import SERVE_VARIABLES
+
+from .webhook_kit import body_of, signed, text_from
+
+ATENDE = Path(sys.executable).with_name("atende")
+CUSTOMER = "5511987654321"
+SECRETS = {
+    "WHATSAPP_ACCESS_TOKEN": "standin-token",
+    "WHATSAPP_APP_SECRET": "test-app-secret-3f9a",
+    "WHATSAPP_VERIFY_TOKEN": "test-verify-token-77c1",
+}
+CONFIG = """\
+[business]
+name = "Loja Teste"
+
+[[departments]]
+key = "financeiro"
+name = "Financeiro"
+
+[[departments]]
+key = "suporte"
+name = "Suporte"
+
+[[agents]]
+name = "Ana"
+phone = "5511900000001"
+departments = ["financeiro"]
+"""
+
+
+@pytest.fixture
+def environment(tmp_path: Path, migrated_template: Path) -> dict[str, str]:
+    """A complete, valid environment: config file, migrated database, every WHATSAPP_* variable."""
+    (tmp_path / "atende.toml").write_text(CONFIG, encoding="utf-8")
+    shutil.copyfile(migrated_template, tmp_path / "atende.db")
+    return {
+        "ATENDE_CONFIG": str(tmp_path / "atende.toml"),
+        "ATENDE_DATABASE_URL": f"sqlite:///{tmp_path / 'atende.db'}",
+        "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+        "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/v24.0",
+        **SECRETS,
+    }
+
+
+def serve(environment: Mapping[str, str | None]) -> Result:
+    env: dict[str, str | None] = dict.fromkeys(("ATENDE_CONFIG", "ATENDE_DATABASE_URL", *SERVE_VARIABLES), None)
+    env.update(environment)
+    return CliRunner().invoke(app, ["serve", "--port", "1"], env=env)
+
+
+def refused(result: Result) -> str:
+    """The one line `serve` printed on its way out (exit 1, no traceback)."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("missing", SERVE_VARIABLES)
+def test_serve_refuses_without_a_required_variable(environment: dict[str, str], missing: str) -> None:
+    line = refused(serve({**environment, missing: None}))
+    assert missing in line
+    for secret in SECRETS.values():
+        assert secret not in line
+
+
+def test_serve_refuses_an_invalid_config(environment: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "atende.toml").write_text(CONFIG.replace('key = "suporte"', 'key = "Sup orte"'), encoding="utf-8")
+    line = refused(serve(environment))
+    assert "invalid config" in line and "departments[1].key" in line and "atende config check" in line
+
+
+def test_serve_refuses_a_missing_config_file(environment: dict[str, str], tmp_path: Path) -> None:
+    line = refused(serve({**environment, "ATENDE_CONFIG": str(tmp_path / "nowhere.toml")}))
+    assert "nowhere.toml" in line
+
+
+def test_serve_refuses_an_outdated_schema(environment: dict[str, str], tmp_path: Path) -> None:
+    line = refused(serve({**environment, "ATENDE_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"}))
+    assert "atende db upgrade" in line
+    assert not (tmp_path / "new.db").exists()  # looking did not create it
+
+
+def test_serve_refuses_a_bad_database_url(environment: dict[str, str]) -> None:
+    line = refused(serve({**environment, "ATENDE_DATABASE_URL": "postgres://u:hunter2@db/atende"}))
+    assert "ATENDE_DATABASE_URL" in line and "hunter2" not in line
+
+
+# -- the real thing ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Served:
+    def __init__(self, process: subprocess.Popen[str], url: str) -> None:
+        self.process = process
+        self.url = url
+
+    def stop(self) -> tuple[int, str]:
+        """SIGTERM, as systemd stops it; the exit code and everything it printed."""
+        self.process.send_signal(signal.SIGTERM)
+        output, _ = self.process.communicate(timeout=30)
+        return self.process.returncode, output
+
+
+@pytest.fixture(params=[1])
+def served(environment: dict[str, str], graph: GraphStandIn, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """`atende serve --workers N` (N from the test's parametrization, 1 by default)."""
+    port = free_port()
+    env = {**os.environ, **environment, "WHATSAPP_GRAPH_URL": graph.url}
+    process = subprocess.Popen(
+        [str(ATENDE), "serve", "--port", str(port), "--workers", str(request.param)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"atende serve exited with {process.returncode}: {process.communicate()[0]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"atende serve did not answer: {process.communicate()[0]}")
+        time.sleep(0.05)
+    yield Served(process, url)
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+@pytest.mark.slow
+def test_serve_answers_meta_and_stops_cleanly_on_sigterm(served: Served, graph: GraphStandIn) -> None:
+    handshake = {"hub.mode": "subscribe", "hub.verify_token": SECRETS["WHATSAPP_VERIFY_TOKEN"], "hub.challenge": "42"}
+    response = httpx.get(f"{served.url}/webhook", params=handshake)
+    assert (response.status_code, response.text) == (200, "42")
+
+    body = body_of(text_from(CUSTOMER, "Oi", name="Maria"))
+    assert httpx.post(f"{served.url}/webhook", content=body, headers=signed(body)).status_code == 200
+    assert graph.wait_for(lambda requests: any(r.to == "+" + CUSTOMER for r in requests), timeout=10)
+    [menu] = graph.requests_to(CUSTOMER)
+    assert menu.type == "interactive" and menu.accepted  # two departments: reply buttons
+
+    code, output = served.stop()
+    assert code == -signal.SIGTERM, output  # uvicorn shuts down gracefully, then dies of the signal it caught
+    assert "Application shutdown complete" in output
+    assert "lease 'courier' released" in output
+    for secret in SECRETS.values():
+        assert secret not in output  # the handshake's query string is redacted in the access log
+    assert "hub.verify_token=***" in output
+    assert CUSTOMER not in output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("served", [2], indirect=True)
+def test_two_workers_relay_each_message_once(served: Served, graph: GraphStandIn) -> None:
+    customers = [f"55119876500{n:02d}" for n in range(8)]
+    with httpx.Client(base_url=served.url) as client:
+        for round_ in range(3):
+            for customer in customers:  # new connections spread over both workers
+                body = body_of(text_from(customer, f"mensagem {round_}", name="Cliente"))
+                assert client.post("/webhook", content=body, headers=signed(body)).status_code == 200
+    expected = len(customers) * 3  # the menu, then a re-prompt for each later message
+    assert graph.wait_for(lambda requests: len(requests) >= expected, timeout=15), len(graph.requests)
+    time.sleep(0.5)  # anything sent twice would arrive now
+    wamids = [r.wamid for r in graph.messages]
+    assert len(wamids) == len(set(wamids)) == expected
+    for customer in customers:
+        assert len(graph.requests_to(customer)) == 3
+    code, output = served.stop()
+    assert code in (0, -signal.SIGTERM), output
+    assert output.count("Application shutdown complete") == 2, output

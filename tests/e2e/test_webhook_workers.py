@@ -1,0 +1,155 @@
+"""The loops beside the webhook: woken by arrivals, once per cluster where it matters, drained on stop.
+
+Two apps on one database stand for two `--workers` (or two hosts): both handle arrivals, only
+the holder of the courier lease sends, and the other takes over when the holder stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from atende.adapters.whatsapp.graph import GraphApiGateway
+from atende.adapters.whatsapp.graph_standin import GraphStandIn
+from atende.application.outbound import Audience, Outgoing, TextBody
+from atende.application.ports import SendError
+from atende.bootstrap import build
+from atende.webhook.workers import COURIER_LEASE, Fenced, Intervals, Lease
+from tests.world import JOAO, MARIA, PEDRO, settings
+
+from .webhook_kit import FAST, Harness, asgi_client, eventually, harness, lifespan, post, sent_to, text_from
+
+SLOW_POLLS = Intervals(intake=30, courier=30, timers=30, lease_seconds=3.0, lease_retry=0.1, max_backoff=0.2)
+"""Loops that would not look for work on their own for half a minute."""
+
+
+@pytest.fixture
+def worlds(database_url: str, graph: GraphStandIn, http: httpx.Client) -> Iterator[list[Harness]]:
+    config = settings(reorder_window_seconds=0.02)
+    pair = [harness(config, database_url, graph, http=http) for _ in range(2)]
+    yield pair
+    for world in pair:
+        world.close()
+
+
+def sends_recorded(world: Harness) -> int:
+    with world.runtime.engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM outbox WHERE provider_id IS NOT NULL")).scalar_one())
+
+
+@pytest.mark.asyncio
+async def test_two_workers_share_the_arrivals_and_only_one_sends(worlds: list[Harness], graph: GraphStandIn) -> None:
+    customers = [MARIA, JOAO, PEDRO]
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(asgi_client(world.app)) for world in worlds]
+        await eventually(
+            lambda: sum(w.webhook.workers.leases[0].held for w in worlds) == 1, what="one courier lease holder"
+        )
+        for round_ in range(3):
+            for i, customer in enumerate(customers):
+                await post(clients[(round_ + i) % 2], text_from(customer, f"mensagem {round_}", name=f"C{i}"))
+        await eventually(worlds[0].settled, what="everything handled and sent")
+        holders = [w.webhook.workers.leases[0].held for w in worlds]
+        assert sorted(holders) == [False, True]
+        assert sum(w.webhook.workers.intake_loop.passes for w in worlds) > 0
+    requests = graph.messages
+    assert len({r.wamid for r in requests}) == len(requests) == sends_recorded(worlds[0])
+    for customer in customers:
+        assert len(sent_to(graph, customer)) >= 2  # the menu, then a re-prompt per extra message
+
+
+@pytest.mark.asyncio
+async def test_the_courier_lease_passes_on_when_its_holder_stops(worlds: list[Harness], graph: GraphStandIn) -> None:
+    first, second = worlds
+    first_running = lifespan(first.app)
+    await first_running.__aenter__()
+    await eventually(lambda: first.webhook.workers.leases[0].held, what="the first worker's lease")
+    async with asgi_client(second.app) as client:
+        await asyncio.sleep(0.05)
+        assert not second.webhook.workers.leases[0].held
+        await first_running.__aexit__(None, None, None)
+        # The first stopped cleanly and handed the lease over: no waiting for it to lapse.
+        started = time.monotonic()
+        await post(client, text_from(MARIA, "Oi"))
+        await eventually(lambda: len(sent_to(graph, MARIA)) == 1, timeout=3, what="the menu, sent by the second")
+        assert second.webhook.workers.leases[0].held
+        assert time.monotonic() - started < FAST.lease_seconds / 3  # not a lapse: a handover
+
+
+@pytest.mark.asyncio
+async def test_arrivals_are_handled_promptly_without_polling(
+    database_url: str, graph: GraphStandIn, http: httpx.Client
+) -> None:
+    world = harness(settings(reorder_window_seconds=0.05), database_url, graph, http=http, intervals=SLOW_POLLS)
+    try:
+        async with asgi_client(world.app) as client:
+            await eventually(lambda: world.webhook.workers.leases[0].held, what="the courier lease")
+            started = time.monotonic()
+            await post(client, text_from(MARIA, "Oi"))
+            await eventually(lambda: len(sent_to(graph, MARIA)) == 1, timeout=3, what="the menu")
+            assert time.monotonic() - started < 1.0  # the reorder window, not a 30 s poll
+    finally:
+        world.close()
+
+
+@pytest.mark.asyncio
+async def test_stopping_leaves_unhandled_arrivals_stored_for_the_next_start(
+    database_url: str, graph: GraphStandIn, http: httpx.Client
+) -> None:
+    patient = harness(settings(reorder_window_seconds=30), database_url, graph, http=http)
+    async with asgi_client(patient.app) as client:
+        assert (await post(client, text_from(MARIA, "Oi", message_id="wamid.KEPT"))).status_code == 200
+    patient.close()  # stopped before the reorder window let it be handled
+    assert sent_to(graph, MARIA) == []
+
+    restarted = harness(settings(reorder_window_seconds=0.01), database_url, graph, http=http)
+    try:
+        async with lifespan(restarted.app):
+            await eventually(lambda: len(sent_to(graph, MARIA)) == 1, what="the menu after the restart")
+        assert restarted.intake() == [("wamid.KEPT", "message", True)]
+    finally:
+        restarted.close()
+
+
+def test_a_lease_held_by_a_process_that_vanished_lapses(database_url: str) -> None:
+    runtime = build(settings(), database_url)
+    try:
+        crashed = Lease(runtime.atende, COURIER_LEASE, "host:1:dead", seconds=0.3)
+        survivor = Lease(runtime.atende, COURIER_LEASE, "host:2:alive", seconds=0.3)
+        assert crashed.acquire() and crashed.held
+        assert not survivor.acquire()  # never released: the holder was killed
+        time.sleep(0.35)
+        assert survivor.acquire() and survivor.held
+        assert not crashed.acquire() and not crashed.held
+    finally:
+        runtime.close()
+
+
+def test_the_courier_sends_nothing_once_its_lease_is_not_held(
+    database_url: str, graph: GraphStandIn, http: httpx.Client
+) -> None:
+    """A process that stalled past its lease must not go on sending what the next holder will send."""
+    runtime = build(settings(), database_url)
+    gateway = GraphApiGateway(graph.url, graph.phone_number_id, graph.access_token, client=http)
+    lease = Lease(runtime.atende, COURIER_LEASE, "host:1:stalled", seconds=0.3)
+    fenced = Fenced(gateway, lease)
+    message = Outgoing("out-1", MARIA, Audience.CUSTOMER, TextBody("Oi"), datetime.now(UTC))
+    try:
+        with pytest.raises(SendError) as caught:
+            fenced.send(message)
+        assert caught.value.retryable
+        assert lease.acquire()
+        assert fenced.send(message).startswith("wamid.")
+        time.sleep(0.25)  # two thirds of the lease without renewal: no longer safe to send
+        with pytest.raises(SendError):
+            fenced.send(message)
+        assert len(graph.requests) == 1
+    finally:
+        runtime.close()

@@ -24,6 +24,13 @@ def simulate(
         bool,
         typer.Option("--headless", help="Play the scenario without the TUI and print every window's transcript."),
     ] = False,
+    direct: Annotated[
+        bool,
+        typer.Option(
+            "--direct",
+            help="Call atende in-process instead of posting signed webhooks and sending to a local Graph API stand-in.",
+        ),
+    ] = False,
     width: Annotated[
         int | None,
         typer.Option("--width", min=60, help="Output width in columns (default: the terminal's)."),
@@ -32,6 +39,8 @@ def simulate(
     """Simulate customers and agents talking through atende.
 
     With [bold]--script FILE --headless[/bold]: play the scenario, print every window, then each expectation.
+    Each step goes through the production path: a signed Cloud API notification posted to the webhook,
+    and what atende sends is caught by a local Graph API stand-in. [bold]--direct[/bold] skips both.
 
     Exit code: 0 when all expectations hold, 1 when one fails, 2 when the scenario file is wrong.
     """
@@ -45,4 +54,4 @@ def simulate(
         raise typer.Exit(2)
     from atende.simulator.headless import run_script
 
-    raise typer.Exit(run_script(script, Console(width=width)))
+    raise typer.Exit(run_script(script, Console(width=width), direct=direct))

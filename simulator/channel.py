@@ -21,6 +21,7 @@ from atende.application.outbound import (
     Outgoing,
     ReactionBody,
     ReadReceipt,
+    TemplateBody,
     TextBody,
 )
 from atende.application.ports import Clock, WhatsAppGateway
@@ -65,4 +66,6 @@ def received_bubble(provider_id: str, body: Body, at: datetime, step: int, quote
             return received(Kind.LOCATION, place(name, address), label=f"location {lat}, {lon}")
         case ReactionBody(message_id=target, emoji=emoji):
             return received(Kind.REACTION, emoji, target=target)
+        case TemplateBody(name=name, parameters=parameters):
+            return received(Kind.TEMPLATE, " · ".join(parameters), label=name)
     return received(Kind.OTHER, repr(body))

@@ -2,7 +2,7 @@
 
 A chat is a list of bubbles, each either written by the window's owner or received from the
 business. Bubbles are plain values independent of how atende was reached: the direct driver
-makes them from outbox messages, a webhook driver would make them from Graph API requests, and
+makes them from outbox messages, the webhook driver from Graph API requests, and
 the transcript, the expectations and swipe-reply lookups all read the same thing.
 """
 
@@ -31,6 +31,7 @@ class Kind(StrEnum):
     MEDIA = "media"
     LOCATION = "location"
     REACTION = "reaction"
+    TEMPLATE = "template"
     CHOICE = "choice"
     OTHER = "other"
 
@@ -53,11 +54,11 @@ class Bubble:
     """Written by the window's owner; False when received from the business."""
     kind: Kind
     text: str = ""
-    """The words: text, menu body, caption, place name, emoji or choice title."""
+    """The words: text, menu body, caption, place name, emoji, choice title or template parameters."""
     options: tuple[Option, ...] = ()
     button: str = ""
     label: str = ""
-    """What sort of media or place it is: `image`, `document report.pdf`, coordinates."""
+    """What sort of media or place it is: `image`, `document report.pdf`, coordinates; a template's name."""
     quote: str | None = None
     """The id of the message this one quotes (swipe-reply)."""
     target: str | None = None
@@ -73,6 +74,8 @@ class Bubble:
                 return f"[{self.label}] {self.text}".rstrip()
             case Kind.REACTION:
                 return f"[reaction] {self.text}"
+            case Kind.TEMPLATE:
+                return f"[template {self.label}] {self.text}".rstrip()
         return self.text
 
     def contains(self, wanted: str) -> bool:

@@ -1,9 +1,10 @@
 """How the player reaches atende: a narrow interface, so one scenario can run over several paths.
 
 The direct driver calls the application service in-process, the way the webhook's worker
-does after parsing a notification. A webhook driver (later) would post signed Cloud-API JSON
-to the ASGI app and catch outbound requests on a local Graph API stand-in; it only has to turn
-the same `Inbound` values into JSON and the requests it catches into chat bubbles.
+does after parsing a notification. The webhook driver (webhook_driver.py, the default) posts
+signed Cloud API JSON to the ASGI app and catches outbound requests on a local Graph API
+stand-in; it turns the same `Inbound` values into JSON and the requests it catches into the
+same chat bubbles, so one scenario judges both paths alike.
 """
 
 from __future__ import annotations

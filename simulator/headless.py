@@ -9,19 +9,24 @@ one line that needs fixing.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 
 from atende.adapters.clock import ManualClock
+from atende.adapters.whatsapp.graph_standin import GraphStandIn
+from atende.application.service import Atende
 
 from .cast import cast_for
 from .chat import Chats
-from .driver import DirectDriver
+from .driver import DirectDriver, Driver
 from .player import Player
 from .runtime import Boot, SettingsLoader, scenario_settings, sqlite_atende
 from .scenario import ScenarioError, load_scenario
 from .transcript import render_error, render_header, render_outcome, render_transcripts
+from .webhook_driver import WebhookDriver
 
 OK, FAILED, BAD_SCENARIO = 0, 1, 2
 
@@ -32,11 +37,15 @@ def run_script(
     *,
     boot: Boot = sqlite_atende,
     settings_for: SettingsLoader = scenario_settings,
+    direct: bool = False,
+    graph: GraphStandIn | None = None,
 ) -> int:
     """Play the scenario at `path`, print it on `console`; returns the exit code.
 
     `boot` and `settings_for` are the composition edge: the defaults use a throwaway SQLite
-    database and the config loader; tests can pass in-memory equivalents.
+    database and the config loader; tests can pass in-memory equivalents. `direct` skips the
+    webhook and the Graph API; `graph` is a stand-in to send to (one is started otherwise),
+    so a caller can look at the requests atende made.
     """
     try:
         scenario = load_scenario(path)
@@ -47,10 +56,29 @@ def run_script(
         return BAD_SCENARIO
     clock = ManualClock(scenario.start)
     chats = Chats()
-    with boot(settings, clock, random.Random(scenario.seed)) as atende:
-        driver = DirectDriver(atende, clock, chats, scenario.tick_seconds)
+    with (
+        boot(settings, clock, random.Random(scenario.seed)) as atende,
+        _driver(atende, clock, chats, scenario.tick_seconds, direct=direct, graph=graph) as driver,
+    ):
         outcome = Player(scenario, cast, driver, chats).play()
     render_header(console, scenario)
     render_transcripts(console, cast, chats, settings.business_name)
     render_outcome(console, outcome)
     return OK if outcome.ok else FAILED
+
+
+@contextmanager
+def _driver(
+    atende: Atende,
+    clock: ManualClock,
+    chats: Chats,
+    tick_seconds: float,
+    *,
+    direct: bool,
+    graph: GraphStandIn | None,
+) -> Iterator[Driver]:
+    if direct:
+        yield DirectDriver(atende, clock, chats, tick_seconds)
+        return
+    with WebhookDriver.running(atende, clock, chats, tick_seconds=tick_seconds, graph=graph) as driver:
+        yield driver

@@ -93,6 +93,11 @@ def message(bubble: Bubble, chats: Chats, person: Person, business: str) -> Text
             return Text.assemble(
                 ("📍 ", "magenta"), (bubble.text or bubble.label, "magenta"), (f"  ({bubble.label})", "dim")
             )
+        case Kind.TEMPLATE:
+            text = Text(f"📄 template {bubble.label}", style="magenta")
+            if bubble.text:
+                text.append(f"  {bubble.text}")
+            return text
         case Kind.REACTION:
             target = chats.find(person.phone, bubble.target or "")
             about = f" to “{_snippet(target)}”" if target else " to an earlier message"

@@ -2,7 +2,9 @@
 
 Scenarios run through `run_script` exactly as `atende simulate --script FILE --headless` runs
 them: on a throwaway SQLite database with the config loader (`sqlite`), and on the in-memory
-fakes (`memory`) so the player's own behaviour is pinned down independently of storage.
+fakes (`memory`) so the player's own behaviour is pinned down independently of storage. The
+default path is the webhook's (test_scenarios_webhook.py looks at it closely); `direct` is
+used where a test is about what only the in-process path shows.
 """
 
 from __future__ import annotations
@@ -47,9 +49,9 @@ def memory_atende(settings: Settings, clock: ManualClock, rng: random.Random) ->
 BOOTS: dict[str, Boot] = {"sqlite": sqlite_atende, "memory": memory_atende}
 
 
-def play(path: Path, boot: Boot = sqlite_atende) -> tuple[int, str]:
+def play(path: Path, boot: Boot = sqlite_atende, *, direct: bool = False) -> tuple[int, str]:
     console = Console(record=True, width=120, file=io.StringIO())
-    code = run_script(path, console, boot=boot)
+    code = run_script(path, console, boot=boot, direct=direct)
     return code, console.export_text()
 
 
@@ -81,14 +83,19 @@ def test_example_scenarios_pass(example: Path, backend: str) -> None:
     assert "💬" in output
 
 
-def test_basic_transcript_shows_every_window_with_menus_media_and_reactions() -> None:
-    code, output = play(ROOT / "examples" / "scenarios" / "basic.toml")
+@pytest.mark.parametrize("direct", [False, True], ids=["webhook", "direct"])
+def test_basic_transcript_shows_every_window_with_menus_media_and_reactions(direct: bool) -> None:
+    code, output = play(ROOT / "examples" / "scenarios" / "basic.toml", direct=direct)
 
     assert code == 0, output
     assert "👤 Maria (Maria Silva) · customer" in output
     assert "🎧 Ana · agent" in output
     assert "🎧 Bruno · agent · +55 11 99999-0002 · no messages" in output
-    assert "1. Financeiro — Boletos, pagamentos e notas fiscais" in output  # the menu, numbered
+    if direct:  # the menu as atende wrote it, numbered
+        assert "1. Financeiro — Boletos, pagamentos e notas fiscais" in output
+    else:  # three departments: reply buttons, which WhatsApp shows without descriptions
+        assert "1. Financeiro" in output
+        assert "Boletos, pagamentos" not in output
     assert "☑ Financeiro (menu choice)" in output
     assert "📎 document boleto-marco.pdf" in output
     assert "reacted ❤️ to" in output
@@ -458,7 +465,7 @@ def broken_atende(settings: Settings, clock: ManualClock, rng: random.Random) ->
 def test_a_crash_inside_atende_stops_the_run_with_its_traceback(tmp_path: Path) -> None:
     path = scenario_file(tmp_path, '\n[[step]]\ncustomer = "Maria"\nsays = "Oi"\n')
 
-    code, output = play(path, broken_atende)
+    code, output = play(path, broken_atende, direct=True)
 
     assert code == 1
     assert "stopped at step 1 (line 3)" in output

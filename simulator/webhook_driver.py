@@ -1,0 +1,314 @@
+"""The production path for scenarios: signed Cloud API notifications in, Graph API requests out.
+
+Each thing a person does is posted to the real webhook app (signature, parsing, durable intake
+and all) as the notification Meta would post, and atende sends through the real Graph API
+client to a local stand-in that answers like Meta; what the stand-in accepted is what phones
+show. Nothing of atende is replaced: only Meta and the phones are simulated.
+
+The app runs behind httpx's ASGI transport in an event loop of the driver's own, and its
+lifespan is not started, on purpose: the background loops would run their passes on
+wall-clock timers, concurrently with the player, so what a step caused could land in the next
+step. The driver runs those very passes itself, in a fixed order, on simulated time: after a
+post it moves the manual clock past the reorder window (which is what makes stored arrivals
+ready) and repeats intake, timers and courier until none of them has anything left to do.
+
+Statuses close the loop as phones do: every accepted send is reported `sent` (and `delivered`,
+reactions apart) with the next notification, and when someone writes, everything they had
+received is reported `read` first, which is what sends blue ticks to the other side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from atende.adapters.clock import ManualClock
+from atende.adapters.whatsapp import StatusValue, sign
+from atende.adapters.whatsapp.graph import GraphApiGateway
+from atende.adapters.whatsapp.graph_standin import GraphStandIn, RecordedRequest
+from atende.application.delivery import Pacing
+from atende.application.inbound import Inbound
+from atende.application.service import Atende
+from atende.domain.content import Media
+from atende.webhook.app import WEBHOOK
+from atende.webhook.factory import Webhook, assemble
+
+from .chat import Chats, Kind
+from .cloud_api import (
+    BusinessNumber,
+    Status,
+    Tap,
+    encode,
+    message_notification,
+    read_receipt_target,
+    received_bubble,
+    recipient_of,
+    status_notification,
+    tap_for,
+)
+from .driver import Driver
+
+MAX_ROUNDS = 1000
+"""Passes before a step is declared endless: atende keeps finding work, which is a bug."""
+
+GRAPH_TIMEOUT_SECONDS = 5.0
+
+LEASE_RENEWAL_SECONDS = 1.0
+"""Wall time between lease renewals: a small fraction of a lease's lifetime (15 s by default)."""
+
+
+class WebhookRefused(RuntimeError):
+    """The webhook did not answer 200 to a notification Meta could have sent: a bug to report."""
+
+
+class WebhookDriver(Driver):
+    """Drives atende through its webhook app and catches what it sends on a Graph API stand-in."""
+
+    def __init__(
+        self,
+        atende: Atende,
+        clock: ManualClock,
+        chats: Chats,
+        graph: GraphStandIn,
+        *,
+        tick_seconds: float = 5.0,
+        ping: Callable[[], None] | None = None,
+    ) -> None:
+        self.atende = atende
+        self.clock = clock
+        self.chats = chats
+        self.graph = graph
+        self.tick_seconds = tick_seconds
+        self.number = BusinessNumber(graph.phone_number_id)
+        self.app_secret = secrets.token_hex(16)
+        """Fresh for each run: the signature check is exercised, never bypassed."""
+        self.gateway = GraphApiGateway(
+            graph.url, graph.phone_number_id, graph.access_token, timeout=GRAPH_TIMEOUT_SECONDS
+        )
+        self.webhook: Webhook = assemble(
+            atende,
+            ping or _ping(atende),
+            self.gateway,
+            app_secret=self.app_secret,
+            verify_token=secrets.token_hex(16),
+            phone_number_id=graph.phone_number_id,
+        )
+        # Simulated time jumps: pacing by it would only hold messages back, as in DirectDriver.
+        self.webhook.workers.courier.pacing = Pacing(burst=math.inf)
+        self._runner = asyncio.Runner()
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.webhook.app), base_url="http://atende.simulator"
+        )
+        self._shown = len(graph.requests)
+        """Stand-in requests already turned into bubbles (a shared stand-in may hold older ones)."""
+        self._pending: list[Status] = []
+        """Statuses Meta has yet to post: they go out with the next notification."""
+        self._unread: dict[str, list[str]] = {}
+        """Per phone, the wamids it received and has not opened yet."""
+        self._taps: dict[str, Tap] = {}
+        """Menu wamid → how a tap on it comes back."""
+        self._leases_renewed = -math.inf
+
+    @classmethod
+    @contextmanager
+    def running(
+        cls,
+        atende: Atende,
+        clock: ManualClock,
+        chats: Chats,
+        *,
+        tick_seconds: float = 5.0,
+        graph: GraphStandIn | None = None,
+        ping: Callable[[], None] | None = None,
+    ) -> Iterator[WebhookDriver]:
+        """A driver for one run, with a stand-in of its own unless `graph` is given (left running)."""
+        with ExitStack() as stack:
+            standin = graph if graph is not None else stack.enter_context(GraphStandIn())
+            driver = cls(atende, clock, chats, standin, tick_seconds=tick_seconds, ping=ping)
+            stack.callback(driver.close)
+            yield driver
+
+    def close(self) -> None:
+        try:
+            self._runner.run(self._client.aclose())
+        finally:
+            self._runner.close()
+            self.webhook.service.close()
+            self.gateway.close()
+
+    # -- the Driver interface ---------------------------------------------------------------
+
+    def start(self) -> None:
+        # What the app's lifespan does on startup, before its loops would begin.
+        self.atende.sync_roster()
+        self._settle()
+
+    def now(self) -> datetime:
+        """Whole seconds: a notification carries Unix seconds, so this is what atende is told."""
+        return self.clock.now().replace(microsecond=0)
+
+    def write(self, message: Inbound) -> None:
+        inbound, sha256 = self._with_uploaded_media(message)
+        self._read_everything(inbound.sender, self.now())  # writing means the chat is open
+        self._post_statuses()
+        tap = self._taps.get(inbound.context_id or "", Tap.LIST)
+        self.post(message_notification(inbound, self.number, tap=tap, sha256=sha256))
+        self.clock.advance(max(0, math.ceil(self.atende.settings.reorder_window_seconds)))
+        self._settle()
+
+    def wait(self, seconds: float) -> None:
+        remaining = seconds
+        while remaining > 0:
+            jump = min(self.tick_seconds, remaining)
+            self._post_statuses()
+            self.clock.advance(jump)
+            remaining -= jump
+            self._settle()
+
+    # -- posting ----------------------------------------------------------------------------
+
+    def signed(self, notification: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+        """The body and headers Meta would post for this notification."""
+        body = encode(notification)
+        return body, {"content-type": "application/json", "x-hub-signature-256": sign(self.app_secret, body)}
+
+    def post(self, notification: dict[str, Any]) -> httpx.Response:
+        """Post a notification, signed, to the webhook; anything but 200 is a bug (WebhookRefused)."""
+        body, headers = self.signed(notification)
+        response = self.send_raw(body, headers)
+        if response.status_code != 200:
+            raise WebhookRefused(f"the webhook answered {response.status_code}: {response.text[:200]}")
+        return response
+
+    def send_raw(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        """One POST to the webhook exactly as given (tests use it to post what Meta never would)."""
+        return self._runner.run(self._client.post(WEBHOOK, content=body, headers=headers))
+
+    def _post_statuses(self) -> None:
+        if self._pending:
+            statuses, self._pending = self._pending, []
+            self.post(status_notification(statuses, self.number))
+
+    def _with_uploaded_media(self, message: Inbound) -> tuple[Inbound, str]:
+        """The message with its media stored on the stand-in, so its id is one atende can fetch."""
+        media = message.content
+        if not isinstance(media, Media):
+            return message, ""
+        data = f"simulated {media.kind.value} {message.message_id}".encode()
+        media_id = self.graph.add_media(data, media.mime_type.split(";")[0].strip(), media.filename)
+        stored = self.graph.media(media_id)
+        sha256 = stored.sha256 if stored is not None else ""
+        return replace(message, content=replace(media, media_id=media_id)), sha256
+
+    # -- background work, on simulated time -------------------------------------------------
+
+    def _settle(self) -> None:
+        """Run the loops' passes until a round finds nothing to handle and nothing to send.
+
+        An arrival whose use case raised is logged and set aside by the intake, so that one bad
+        message cannot block the others; in a scenario it is a bug, so it stops the run with its
+        traceback, as it would on the direct path. What was sent before it is shown all the same.
+        """
+        workers = self.webhook.workers
+        self._hold_leases()
+        with _set_aside() as crashes:
+            try:
+                for _ in range(MAX_ROUNDS):
+                    handled = workers.intake_loop.step()
+                    workers.timers_loop.step()
+                    sent = workers.courier_loop.step()
+                    if crashes or (not handled and not sent):
+                        break
+                else:
+                    raise RuntimeError(f"atende still had work after {MAX_ROUNDS} rounds of intake, timers and courier")
+            finally:
+                self._show_sent()
+        if crashes:
+            raise crashes[0]
+
+    def _hold_leases(self) -> None:
+        """What the lease keeper does in the background: the courier only sends under its lease.
+
+        Renewed at most every `LEASE_RENEWAL_SECONDS` of wall time, well inside the lifetime,
+        so a lease can never lapse in the middle of a step.
+        """
+        started = time.monotonic()
+        if started - self._leases_renewed < LEASE_RENEWAL_SECONDS:
+            return
+        for lease in self.webhook.workers.leases:
+            if not lease.acquire():
+                raise RuntimeError(f"the {lease.name!r} lease is held by someone else")
+        self._leases_renewed = started
+
+    def _show_sent(self) -> None:
+        requests = self.graph.requests
+        fresh, self._shown = requests[self._shown :], len(requests)
+        at = self.clock.now()
+        for request in fresh:
+            if request.is_message and request.accepted and isinstance(request.json, dict):
+                self._show(request, at)
+
+    def _show(self, request: RecordedRequest, at: datetime) -> None:
+        payload = request.json
+        target = read_receipt_target(payload)
+        if target is not None:
+            self.chats.mark_read(target)
+            return
+        wamid = request.wamid or ""
+        phone = recipient_of(payload)
+        bubble = received_bubble(payload, wamid, at, self.chats.step)
+        self.chats.add(phone, bubble)
+        self._pending.append(Status(wamid, StatusValue.SENT, at, phone))
+        if bubble.kind is Kind.REACTION:
+            return  # a reaction is only ever reported sent (REFERENCE §d)
+        self._pending.append(Status(wamid, StatusValue.DELIVERED, at, phone))
+        self._unread.setdefault(phone, []).append(wamid)
+        tap = tap_for(payload)
+        if tap is not None:
+            self._taps[wamid] = tap
+
+    def _read_everything(self, phone: str, at: datetime) -> None:
+        self._pending.extend(Status(wamid, StatusValue.READ, at, phone) for wamid in self._unread.pop(phone, ()))
+
+
+def _ping(atende: Atende) -> Callable[[], None]:
+    """`/healthz` for an atende known only as such: one empty use case is a database round trip."""
+
+    def ping() -> None:
+        atende.run(lambda ctx: None)
+
+    return ping
+
+
+class _Crashes(logging.Handler):
+    """Collects the exceptions the intake logs when it sets an arrival aside."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.crashes: list[BaseException] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[1] is not None:
+            self.crashes.append(record.exc_info[1])
+
+
+@contextmanager
+def _set_aside() -> Iterator[list[BaseException]]:
+    """The crashes of use cases run by the intake during the block (it logs them on this logger)."""
+    logger = logging.getLogger(Atende.__module__)
+    handler = _Crashes()
+    logger.addHandler(handler)
+    try:
+        yield handler.crashes
+    finally:
+        logger.removeHandler(handler)

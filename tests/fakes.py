@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from atende.application.inbound import Arrival
@@ -152,8 +152,9 @@ class FakeOutbox(Outbox):
     def add(self, message: Outgoing) -> None:
         self.added.append(message)
 
-    def pending(self, limit: int) -> Sequence[Outgoing]:
-        return [copy.deepcopy(m) for m in self.store.outbox if m.delivery is Delivery.PENDING][:limit]
+    def pending(self, limit: int, *, skip: Collection[str] = ()) -> Sequence[Outgoing]:
+        ready = [m for m in self.store.outbox if m.delivery is Delivery.PENDING and m.to not in skip]
+        return [copy.deepcopy(m) for m in ready[:limit]]
 
     def held_for(self, wa_id: str) -> Sequence[Outgoing]:
         return [copy.deepcopy(m) for m in self.store.outbox if m.delivery is Delivery.HELD and m.to == wa_id]

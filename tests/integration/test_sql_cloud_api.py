@@ -442,6 +442,21 @@ def test_held_messages_wait_per_recipient_in_order(any_uow: AnyUow) -> None:
         assert pending[0].not_before is None and pending[0].error_code == 131047
 
 
+def test_pending_leaves_out_the_recipients_the_courier_cannot_send_to_now(any_uow: AnyUow) -> None:
+    """A busy agent's backlog must not fill the page and hold up everyone else's messages."""
+    with any_uow() as uow:
+        uow.agents.add(samples.agent())
+        uow.conversations.add(samples.conversation())
+        for number in range(1, 5):
+            uow.outbox.add(message(number, AGENT, Delivery.PENDING))
+        uow.outbox.add(message(5, OTHER_AGENT, Delivery.PENDING))
+        uow.commit()
+    with any_uow() as uow:
+        assert [m.id for m in uow.outbox.pending(2)] == ["out-1", "out-2"]
+        assert [m.id for m in uow.outbox.pending(2, skip={AGENT})] == ["out-5"]
+        assert uow.outbox.pending(2, skip=[AGENT, OTHER_AGENT]) == []
+
+
 def test_statuses_and_retry_state_are_saved(any_uow: AnyUow) -> None:
     with any_uow() as uow:
         for number in (1, 2, 3):

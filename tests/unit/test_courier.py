@@ -7,11 +7,13 @@ from __future__ import annotations
 import pytest
 
 from atende.application.delivery import MAX_ATTEMPTS, Pacing
+from atende.application.inbound import Inbound
 from atende.application.outbound import Delivery, Outgoing, ReadReceipt, TextBody
 from atende.application.ports import SendError
+from atende.domain.content import Text
 from tests.unit.people import Agent, Customer
 from tests.unit.scenes import carla_with_maria_and_joao, serving
-from tests.world import ANA, MARIA, World
+from tests.world import ANA, JOAO, MARIA, World
 
 PAIR_LIMIT = 131056
 TEMPORARY = 131000
@@ -183,6 +185,49 @@ def test_while_the_head_backs_off_later_messages_to_that_person_wait_and_others_
     later(world, 1)
 
     assert ana.reads() == [relays(maria, "um", "dois")]
+
+
+def arrives_unsent(world: World, sender: str, text: str) -> None:
+    """`sender` writes and atende handles it, but no courier pass has run yet."""
+    world.atende.receive(Inbound(f"wamid.quiet{len(world.store.outbox)}", sender, "", world.clock.now(), Text(text)))
+
+
+def test_a_backlog_held_by_the_pair_limit_never_holds_up_anyone_else(
+    world: World, ana: Agent, maria: Customer, joao: Customer
+) -> None:
+    """A pass loads a bounded number of messages: were a paced agent's backlog among them, it
+    would crowd out every other recipient (the kill test saw customers wait minutes for a menu)."""
+    serving(ana, maria)
+    paced(world)
+    for n in range(1, 6):
+        maria.says(f"m{n}")
+    assert ana.reads() == [relays(maria, "m1")]  # m2…m5 wait for the pair limit
+
+    arrives_unsent(world, JOAO, "oi")
+    assert world.courier.deliver(limit=3) == 1  # a pass smaller than Ana's backlog
+
+    assert len(joao.reads()) == 1  # the menu
+    assert ana.reads() == []
+    later(world, 6)
+    assert ana.reads() == [relays(maria, "m2", "m3", "m4", "m5")]
+
+
+def test_a_backlog_behind_a_head_backing_off_never_holds_up_anyone_else(
+    world: World, ana: Agent, maria: Customer, joao: Customer
+) -> None:
+    serving(ana, maria)
+    world.gateway.failing[ANA] = SendError("(#131056) pair rate limit", code=PAIR_LIMIT, retryable=True)
+    for n in range(1, 6):
+        maria.says(f"m{n}")
+    del world.gateway.failing[ANA]  # WhatsApp would take them now, but the backoff is not over
+
+    arrives_unsent(world, JOAO, "oi")
+    assert world.courier.deliver(limit=3) == 1
+
+    assert len(joao.reads()) == 1
+    assert ana.reads() == []
+    later(world, 4)
+    assert ana.reads() == [relays(maria, "m1", "m2", "m3", "m4", "m5")]
 
 
 def test_messages_to_a_customer_keep_their_order_through_a_retry(world: World, ana: Agent, maria: Customer) -> None:

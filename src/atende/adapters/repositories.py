@@ -10,7 +10,7 @@ runs at once and the database's constraints decide.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -450,14 +450,12 @@ class SqlOutbox(Outbox):
     def add(self, message: Outgoing) -> None:
         self.added.append(message)
 
-    def pending(self, limit: int) -> Sequence[Outgoing]:
+    def pending(self, limit: int, *, skip: Collection[str] = ()) -> Sequence[Outgoing]:
         columns = t.outbox.c
-        query = (
-            select(t.outbox)
-            .where(columns.delivery == Delivery.PENDING.value)
-            .order_by(columns.seq)
-            .limit(limit)
-        )
+        query = select(t.outbox).where(columns.delivery == Delivery.PENDING.value)
+        if skip:
+            query = query.where(columns.recipient.not_in(sorted(skip)))
+        query = query.order_by(columns.seq).limit(limit)
         return [outgoing_from_row(row) for row in self._connection().execute(query)]
 
     def held_for(self, wa_id: str) -> Sequence[Outgoing]:

@@ -39,6 +39,12 @@ class Pacing:
     def ready(self, wa_id: str, now: datetime) -> bool:
         return self._tokens(wa_id, now) >= 1
 
+    def exhausted(self, now: datetime) -> set[str]:
+        """The recipients who cannot be sent a message now (and forgets those back at a full burst)."""
+        for wa_id in [w for w in self._buckets if self._tokens(w, now) >= self.burst]:
+            del self._buckets[wa_id]
+        return {wa_id for wa_id in self._buckets if not self.ready(wa_id, now)}
+
     def spend(self, wa_id: str, now: datetime) -> None:
         self._buckets[wa_id] = (self._tokens(wa_id, now) - 1, now)
 
@@ -63,11 +69,18 @@ class Courier:
         self.gateway = gateway
         self.clock = clock
         self.pacing = pacing or Pacing()
+        self._backing_off: dict[str, datetime] = {}
+        """Recipient → when the message at the head of their line may be tried again."""
 
     def deliver(self, limit: int = 200) -> int:
-        """One pass over the outbox; returns how many messages left it (sent or given up)."""
+        """One pass over the outbox; returns how many messages left it (sent or given up).
+
+        Recipients who cannot be sent anything now (paced, or backing off) are left out of the
+        pass: their backlog must not fill the `limit` and hold up everyone else's messages.
+        """
+        skip = self._waiting(self.clock.now())
         batch: list[Outgoing] = []
-        self.step(lambda ctx: batch.extend(ctx.uow.outbox.pending(limit)))
+        self.step(lambda ctx: batch.extend(ctx.uow.outbox.pending(limit, skip=skip)))
         done = 0
         for messages in _by_recipient(batch).values():
             done += self._deliver_to_one(messages)
@@ -79,6 +92,7 @@ class Courier:
             head = messages[0]
             now = self.clock.now()
             if head.not_before is not None and head.not_before > now:
+                self._backing_off[head.to] = head.not_before
                 break  # backing off: nothing after it may overtake it
             if not self.pacing.ready(head.to, now):
                 break  # later messages wait here and will be coalesced
@@ -90,6 +104,10 @@ class Courier:
                 break
             done += len(group)
         return done
+
+    def _waiting(self, now: datetime) -> set[str]:
+        self._backing_off = {wa_id: until for wa_id, until in self._backing_off.items() if until > now}
+        return self.pacing.exhausted(now) | set(self._backing_off)
 
     def _fold(self, group: list[Outgoing]) -> Outgoing:
         """Turn a coalescible run into one outbox row holding exactly what will be sent.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -36,8 +36,12 @@ class Outbox(abc.ABC):
     def add(self, message: Outgoing) -> None: ...
 
     @abc.abstractmethod
-    def pending(self, limit: int) -> Sequence[Outgoing]:
-        """Messages to send (delivery PENDING), oldest first, whatever their `not_before`."""
+    def pending(self, limit: int, *, skip: Collection[str] = ()) -> Sequence[Outgoing]:
+        """Messages to send (delivery PENDING), oldest first, whatever their `not_before`.
+
+        Messages to the recipients in `skip` are left out: those the courier cannot send to now,
+        whose backlog would otherwise fill the `limit` and hold up everyone else's messages.
+        """
 
     @abc.abstractmethod
     def held_for(self, wa_id: str) -> Sequence[Outgoing]:

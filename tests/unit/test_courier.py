@@ -10,7 +10,7 @@ from atende.application.delivery import MAX_ATTEMPTS, Pacing
 from atende.application.inbound import Inbound
 from atende.application.outbound import Delivery, Outgoing, ReadReceipt, TextBody
 from atende.application.ports import SendError
-from atende.domain.content import Text
+from atende.domain.content import Media, MediaKind, Text
 from tests.unit.people import Agent, Customer
 from tests.unit.scenes import carla_with_maria_and_joao, serving
 from tests.world import ANA, JOAO, MARIA, World
@@ -80,7 +80,7 @@ def test_pacing_spends_a_burst_then_one_message_per_interval(world: World, ana: 
     assert [n[:1] for n in ana.reads()] == ["📋"]
 
 
-def test_relays_from_two_customers_are_never_mixed_in_one_message(
+def test_relays_from_two_customers_are_never_mixed_but_each_backlog_goes_out_whole(
     world: World, carla: Agent, maria: Customer, joao: Customer
 ) -> None:
     carla_with_maria_and_joao(world, carla, maria, joao)
@@ -97,9 +97,8 @@ def test_relays_from_two_customers_are_never_mixed_in_one_message(
 
     assert carla.reads() == [
         relays(maria, "m1"),
-        relays(maria, "m2", "m3"),
+        relays(maria, "m2", "m3", "m4"),
         relays(joao, "j1", "j2"),
-        relays(maria, "m4"),
     ]
 
 
@@ -352,3 +351,23 @@ def test_a_late_131047_on_a_coalesced_relay_holds_everything_it_carried(
         later(world, 6)
 
     assert ana.reads()[0] == relays(maria, "dois", "três")
+
+
+def test_a_customers_own_order_survives_coalescing_around_their_media(
+    world: World, carla: Agent, maria: Customer, joao: Customer
+) -> None:
+    carla_with_maria_and_joao(world, carla, maria, joao)
+    paced(world)
+
+    maria.says("m1")
+    maria.says(Media(MediaKind.IMAGE, "media-1", "image/jpeg", caption="foto"))
+    joao.says("j1")
+    maria.says("m2")
+    maria.says("m3")
+    for _ in range(5):
+        later(world, 6)
+
+    received = carla.reads()
+    assert received[0] == relays(maria, "m1")
+    assert received[1].startswith("<image media-1>") and maria.code in received[1]
+    assert received[2:] == [relays(joao, "j1"), relays(maria, "m2", "m3")]

@@ -97,7 +97,7 @@ class Courier:
             if not self.pacing.ready(head.to, now):
                 break  # later messages wait here and will be coalesced
             group = _coalescible(messages)
-            messages = messages[len(group) :]
+            messages = [m for m in messages if all(m is not g for g in group)]
             self.pacing.spend(head.to, now)
             message = self._fold(group) if len(group) > 1 else head
             if not self._send(message):
@@ -167,13 +167,21 @@ def _by_recipient(batch: Iterable[Outgoing]) -> dict[str, list[Outgoing]]:
 
 
 def _coalescible(messages: list[Outgoing]) -> list[Outgoing]:
-    """The head plus the texts right behind it that can share its header (one customer, no quote)."""
+    """The head plus that customer's later texts that can share its header.
+
+    Other customers' messages keep their places and are skipped over, so a busy agent gets
+    each customer's backlog as one message instead of one per turn of an interleaved chat.
+    The customer's own order is never changed: anything else of theirs (media, a quoted
+    relay, a retry) ends the run.
+    """
     head = messages[0]
     group = [head]
     if head.coalesce_key is None or head.audience is not Audience.AGENT or head.reply_to:
         return group
     size = len(_text(head))
     for follower in messages[1:]:
+        if follower.conversation != head.conversation:
+            continue
         if follower.coalesce_key != head.coalesce_key or follower.reply_to or follower.not_before:
             break
         size += len(_text(follower)) - len(head.coalesce_key)

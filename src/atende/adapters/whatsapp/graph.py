@@ -195,7 +195,8 @@ class GraphApiGateway(WhatsAppGateway):
     # -- sending ----------------------------------------------------------------------------
 
     def send(self, message: Outgoing) -> str:
-        """Send one outbox entry; returns its wamid (`read:<wamid>` for a read receipt).
+        """Send one outbox entry; returns its wamid (`read:<outbox id>` for a read receipt, which has
+        none: unique per entry, since one original may be marked read more than once).
 
         Media sent by the id a webhook gave is re-sent as is (it works on the same number within
         7 days, though Meta does not document it). When Meta refuses that id (131053, 131009),
@@ -227,7 +228,7 @@ class GraphApiGateway(WhatsAppGateway):
         if isinstance(message.body, ReadReceipt):
             if answer.get("success") is not True:
                 raise GraphApiError(f"read receipt not accepted: {answer!r}", status=200)
-            return f"read:{message.body.message_id}"
+            return f"read:{message.id}"
         wamid = _wamid(answer)
         log.debug("sent %s %s to %s as %s", message.id, kind, mask(message.to), wamid)
         return wamid

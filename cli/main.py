@@ -6,6 +6,7 @@ import typer
 
 from . import config_cmd, db, ops, serve
 from .simulate import simulate
+from .standin import standin
 
 app = typer.Typer(
     help="atende: customer service on WhatsApp, with agents who work from their own WhatsApp.",
@@ -18,6 +19,7 @@ app.add_typer(ops.queue_app, name="queue")
 app.add_typer(ops.agents_app, name="agents")
 app.add_typer(ops.conversations_app, name="conversations")
 app.command()(simulate)
+app.command()(standin)
 app.command()(serve.serve)
 
 

@@ -344,6 +344,19 @@ def test_outside_business_hours_the_customer_is_told_once(world: World, maria: C
     assert joao.reads() == [queued("Suporte", 1)]
 
 
+@pytest.mark.config(departments=(replace(DEPARTMENTS[0], hours=OPENS_AT_11), *DEPARTMENTS[1:]))
+def test_outside_business_hours_an_agent_on_duty_serves_without_the_closed_notice(
+    ana: Agent, maria: Customer
+) -> None:
+    ana.checks_in()
+    maria.says("oi")
+    maria.reads()
+
+    maria.chooses("financeiro")
+
+    assert maria.reads() == ["*Ana* vai te atender agora."]
+
+
 # --- rating and starting again ---------------------------------------------------------------
 
 

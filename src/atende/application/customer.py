@@ -116,13 +116,14 @@ def choose_department(ctx: Context, conversation: Conversation, inbound: Inbound
 
 def enter_queue(ctx: Context, conversation: Conversation, department: Department) -> None:
     conversation.enqueue(department.key, ctx.now)
+    dispatch(ctx)
+    if conversation.stage is not Stage.QUEUED:
+        return  # someone is serving them right now, opening hours or not
     if not department.is_open(ctx.now) and not conversation.told_closed_hours:
         conversation.told_closed_hours = True
         ctx.tell_customer(conversation, ctx.texts.outside_hours.format(department=department.name))
-    dispatch(ctx)
-    if conversation.stage is Stage.QUEUED:
-        ctx.tell_customer(conversation, ctx.texts.queued.format(**queue_status(ctx, conversation)))
-        conversation.position_told_at = ctx.now
+    ctx.tell_customer(conversation, ctx.texts.queued.format(**queue_status(ctx, conversation)))
+    conversation.position_told_at = ctx.now
 
 
 def write_while_queued(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:

@@ -206,8 +206,11 @@ class GraphStandIn:
         latency: float = 0.0,
         pair_limit: tuple[int, float] | None = None,
         throughput: int | None = None,
+        port: int = 0,
     ) -> None:
         self.access_token = access_token
+        self.requested_port = port
+        """0 picks a free port (tests); a fixed one suits a stand-in run by hand."""
         self.phone_number_id = phone_number_id
         self.version = version
         self.strict = strict
@@ -234,7 +237,7 @@ class GraphStandIn:
     def start(self) -> Self:
         if self._server is not None:
             raise RuntimeError("the stand-in is already running")
-        self._server = _Server(self)
+        self._server = _Server(self, self.requested_port)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="graph-standin", daemon=True
         )
@@ -693,8 +696,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
 
-    def __init__(self, standin: GraphStandIn) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, standin: GraphStandIn, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.standin = standin
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()

@@ -23,11 +23,12 @@ MEDIA_ON_ASSIGNMENT = 5
 
 def dispatch(ctx: Context) -> None:
     """Assign every waiting customer for whom an agent of their department has a free slot."""
-    waiting = ctx.uow.conversations.waiting()
-    if not waiting:
-        return
     agents = ctx.uow.agents.all()
-    for conversation, agent in plan_assignments(waiting, agents, ctx.loads(), ctx.now):
+    loads = ctx.loads()
+    if not any(agent.can_take(loads[agent.phone]) for agent in agents):
+        return  # the usual case under load: nobody free, so the waiting line need not be read
+    waiting = ctx.uow.conversations.waiting()
+    for conversation, agent in plan_assignments(waiting, agents, loads, ctx.now):
         hand_over(ctx, conversation, agent)
 
 

@@ -24,7 +24,7 @@ from atende.config import ConfigError, Environment, load_config, load_environmen
 
 from .app import MAX_BODY_BYTES, create_app
 from .asgi import ASGIApp
-from .service import WebhookService
+from .service import THREADS, WebhookService
 from .workers import Intervals, Workers
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,15 @@ def create_production_app() -> ASGIApp:
         app_secret=secret.get_secret_value(),
         verify_token=verify.get_secret_value(),
         phone_number_id=number,
+        store_threads=store_threads_for(env.ATENDE_DATABASE_URL),
         on_close=close,
     ).app
+
+
+def store_threads_for(database_url: str) -> int:
+    """SQLite admits one writer at a time and its waiters poll: more threads only lengthen the tail
+    (measured in docs/benchmarks.md: p99 ~490 ms with 8, ~93 ms with 1, at a higher rate)."""
+    return 1 if database_url.startswith("sqlite") else THREADS
 
 
 def assemble(
@@ -107,6 +114,7 @@ def assemble(
     phone_number_id: str | None = None,
     intervals: Intervals | None = None,
     body_limit: int = MAX_BODY_BYTES,
+    store_threads: int = THREADS,
     on_close: Callable[[], None] | None = None,
 ) -> Webhook:
     """The webhook app with its loops, from parts: production passes real ones, tests their own.
@@ -115,7 +123,9 @@ def assemble(
     loops; shutdown stops them, waits for stores in flight and calls `on_close`.
     """
     workers = Workers(atende, gateway, intervals=intervals)
-    service = WebhookService(atende, ping, phone_number_id=phone_number_id, on_accepted=workers.arrived)
+    service = WebhookService(
+        atende, ping, phone_number_id=phone_number_id, on_accepted=workers.arrived, threads=store_threads
+    )
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:

@@ -6,6 +6,7 @@ Cloud API (fresh `wamid.` ids, Meta-shaped errors, media endpoints) and shows ev
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import typer
@@ -24,6 +25,10 @@ def _describe(request: RecordedRequest) -> str:
     return f"→ {escape(request.to or '?')} · {what}{verdict} · {escape(words[:160])}"
 
 
+def _more_than(count: int) -> Callable[[Sequence[RecordedRequest]], bool]:
+    return lambda records: len(records) > count
+
+
 def standin(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8900,
     token: Annotated[str, typer.Option(help="The bearer token it accepts (WHATSAPP_ACCESS_TOKEN).")] = "standin-token",
@@ -36,7 +41,7 @@ def standin(
         shown = 0
         try:
             while True:
-                graph.wait_for(lambda records, seen=shown: len(records) > seen, timeout=1.0)
+                graph.wait_for(_more_than(shown), timeout=1.0)
                 requests = graph.requests
                 for request in requests[shown:]:
                     if request.is_message:

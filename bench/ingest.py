@@ -182,6 +182,7 @@ class Server:
         self.port = int(info["port"])
         self.loop = str(info["loop"])
         self.http = str(info["http"])
+        self.store_threads = int(info["store_threads"])
         self._wait_healthy()
 
     @property
@@ -302,6 +303,7 @@ class Ingest:
             if self.paced:
                 runs["edge paced"] = self._atende_run(edge, db, "edge paced", seconds=budget.paced, paced=True)
             runs["edge"] = self._atende_run(edge, db, "edge", seconds=budget.saturated)
+            threads = edge.store_threads
 
         url, db = self.databases.fresh("ingest-served")
         graph = GraphStandIn(access_token=ACCESS_TOKEN, phone_number_id=PHONE_NUMBER_ID)
@@ -321,7 +323,9 @@ class Ingest:
             if run.failed:
                 self.problems.append(f"{name}: {run.failed} failed requests {run.errors}")
         self.notes.append(
-            f"{server_info}; wrk, 1 thread. Every 200 from atende was checked to be a stored intake row. "
+            f"{server_info}; atende stores from {threads} thread{'s' if threads != 1 else ''} "
+            "(`store_threads_for`, as `atende serve` picks for SQLite); wrk, 1 thread. "
+            "Every 200 from atende was checked to be a stored intake row. "
             f"The served app sent {sent:,} messages to the Graph stand-in (a thread of this process) meanwhile."
         )
         return self._section(runs)

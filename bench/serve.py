@@ -3,14 +3,18 @@
     python bench/serve.py raw|edge|served --database URL [--graph URL]
 
 It binds a free port of 127.0.0.1 itself (no race with anyone else's servers), prints
-`{"port": N, "loop": ..., "http": ...}` on stdout, and serves until SIGINT/SIGTERM. Every app runs
-under the same uvicorn settings: one worker, uvloop + httptools when installed, no access log.
+`{"port": N, "loop": ..., "http": ..., "store_threads": N}` on stdout, and serves until
+SIGINT/SIGTERM. Every app runs under the same uvicorn settings: one worker, uvloop + httptools
+when installed, no access log.
 
 - `raw`: the baseline, a bare ASGI app that reads the body, checks the HMAC and answers 200.
 - `edge`: atende's webhook app with its storage service (`create_app` + `WebhookService`):
   signature, parse, `Atende.accept` on SQLite, 200 — without the background loops.
 - `served`: what `atende serve` runs (`assemble`): the same app plus the intake, courier and
   timer loops, sending to the Graph stand-in at `--graph`.
+
+Both atende apps store from as many threads as `atende serve` would for that database
+(`store_threads_for`: one on SQLite), and say how many in that line (0 for `raw`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from common import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, shop
 from atende.bootstrap import build
 from atende.webhook.app import create_app
 from atende.webhook.asgi import ASGIApp, Receive, Scope, Send
+from atende.webhook.factory import assemble, store_threads_for
 from atende.webhook.service import WebhookService
 
 
@@ -69,8 +74,9 @@ def raw_app(secret: str) -> ASGIApp:
 
 def atende_app(kind: str, database_url: str, graph_url: str | None) -> tuple[ASGIApp, Callable[[], None]]:
     runtime = build(shop(), database_url)
+    threads = store_threads_for(database_url)  # the choice `atende serve` makes (factory.create_production_app)
     if kind == "edge":
-        service = WebhookService(runtime.atende, runtime.ping, phone_number_id=PHONE_NUMBER_ID)
+        service = WebhookService(runtime.atende, runtime.ping, phone_number_id=PHONE_NUMBER_ID, threads=threads)
         app = create_app(service, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN)
 
         def close_edge() -> None:
@@ -80,7 +86,6 @@ def atende_app(kind: str, database_url: str, graph_url: str | None) -> tuple[ASG
         return app, close_edge
 
     from atende.adapters.whatsapp.graph import GraphApiGateway
-    from atende.webhook.factory import assemble
 
     assert graph_url, "served needs --graph"
     gateway = GraphApiGateway(graph_url, PHONE_NUMBER_ID, ACCESS_TOKEN)
@@ -96,6 +101,7 @@ def atende_app(kind: str, database_url: str, graph_url: str | None) -> tuple[ASG
         app_secret=APP_SECRET,
         verify_token=VERIFY_TOKEN,
         phone_number_id=PHONE_NUMBER_ID,
+        store_threads=threads,
         on_close=close_served,
     )
     return webhook.app, lambda: None  # its lifespan closes everything
@@ -135,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         server_header=False,
         timeout_graceful_shutdown=5,
     )
-    print(json.dumps({"port": sock.getsockname()[1], **options}), flush=True)
+    threads = 0 if args.kind == "raw" else store_threads_for(args.database)
+    print(json.dumps({"port": sock.getsockname()[1], **options, "store_threads": threads}), flush=True)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it was stopped with

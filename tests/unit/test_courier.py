@@ -329,6 +329,7 @@ def test_a_relay_to_an_agent_that_keeps_failing_is_not_lost_silently(world: Worl
         "(o WhatsApp recusou o arquivo). Veja /historico."
     ]
     assert stored(world, ANA, "olha o comprovante").delivery is Delivery.FAILED
+    assert maria.reads()[-1].startswith("Sua última mensagem não chegou a quem te atende.")
 
 
 def test_a_late_131047_on_a_coalesced_relay_holds_everything_it_carried(

@@ -184,7 +184,7 @@ def test_a_failure_is_reported_once(world: World, ana: Agent, maria: Customer) -
     assert stored(world, relayed).delivery is Delivery.FAILED
 
 
-def test_a_relay_that_fails_on_its_way_to_the_agent_is_reported_to_the_agent(
+def test_a_relay_that_fails_on_its_way_to_the_agent_is_reported_to_both_sides(
     world: World, ana: Agent, maria: Customer
 ) -> None:
     serving(ana, maria)
@@ -198,7 +198,9 @@ def test_a_relay_that_fails_on_its_way_to_the_agent_is_reported_to_the_agent(
         f"⚠️ {maria.tag} · Maria Silva: uma mensagem do cliente não chegou até você "
         "(o WhatsApp recusou o arquivo). Veja /historico."
     ]
-    assert maria.reads() == []
+    assert maria.reads() == [
+        "Sua última mensagem não chegou a quem te atende. Pode enviar de novo, de outro jeito (em texto, por exemplo)?"
+    ]
     assert stored(world, relayed).delivery is Delivery.FAILED
 
 

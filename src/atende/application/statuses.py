@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from atende.domain.conversation import Conversation
+from atende.domain.conversation import Conversation, Stage
 
 from .context import Context
 from .inbound import StatusReport
@@ -101,11 +101,16 @@ def _tell_agent_it_did_not_reach_the_customer(ctx: Context, conversation: Conver
 
 
 def _tell_agent_a_relay_was_lost(ctx: Context, conversation: Conversation, message: Outgoing, code: int | None) -> None:
-    """The copy failed, not necessarily the chat: a short ⚠️ often still gets through (a refused file)."""
+    """The copy failed, not necessarily the chat: a short ⚠️ often still gets through (a refused file).
+
+    The customer, who believes they were heard, is asked to send it again another way.
+    """
     text = ctx.texts.undelivered_to_you.format(
         code=conversation.code, name=_name(conversation), reason=reason(ctx, code)
     )
     ctx.tell_agent(message.to, text, conversation)
+    if conversation.stage is Stage.ASSIGNED and conversation.agent == message.to:
+        ctx.tell_customer(conversation, ctx.texts.agent_unreachable)
 
 
 def reason(ctx: Context, code: int | None) -> str:

@@ -49,7 +49,7 @@ EN = Texts(
     rating_thanks="Thank you for your feedback!",
     unsupported_customer="Sorry, we cannot receive this kind of message. "
     "Could you send it as text, a photo, audio or a document?",
-    agent_unreachable="Your message did not reach the person helping you. Please try again shortly.",
+    agent_unreachable="Your last message did not reach the person helping you. Could you send it again, another way (as text, say)?",
     assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {who} · waited {wait}",
     assignment_transfer="↪️ Transferred from {department} by {agent}",
     assignment_wrote="Already wrote:",

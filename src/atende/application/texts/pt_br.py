@@ -48,7 +48,7 @@ PT_BR = Texts(
     rating_thanks="Obrigado pela avaliação!",
     unsupported_customer="Desculpe, não conseguimos receber esse tipo de mensagem. "
     "Pode mandar em texto, foto, áudio ou documento?",
-    agent_unreachable="Sua mensagem não chegou a quem te atende. Tente de novo em instantes.",
+    agent_unreachable="Sua última mensagem não chegou a quem te atende. Pode enviar de novo, de outro jeito (em texto, por exemplo)?",
     assignment="🔔 *Novo atendimento* · *{first}* #{code} · {department}\n👤 {who} · esperou {wait}",
     assignment_transfer="↪️ Transferido de {department} por {agent}",
     assignment_wrote="Já escreveu:",

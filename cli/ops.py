@@ -8,9 +8,11 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from atende.application.queries import agents_view, conversation_detail, queue_view
@@ -42,6 +44,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def _local(moment: datetime, timezone: str, *, seconds: bool = False) -> str:
+    """Times in the business's own zone, as the people running the operation read them."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
 
 
 def _print_json(value: Any) -> None:
@@ -80,7 +87,7 @@ def queue_ls(
                 str(row.position),
                 row.code,
                 f"{row.name} · {phone(row.wa_id)}",
-                row.since.strftime("%Y-%m-%d %H:%M"),
+                _local(row.since, settings.timezone),
                 duration(texts, row.waited_seconds),
             )
         console.print(table)
@@ -130,8 +137,8 @@ def conversations_ls(
             f"{c.customer.name} · {phone(c.customer.wa_id)}",
             c.stage.value,
             c.department or "",
-            c.agent or "",
-            c.opened_at.strftime("%Y-%m-%d %H:%M"),
+            runtime.atende.settings.agent_name(c.agent) if c.agent else "",
+            _local(c.opened_at, runtime.atende.settings.timezone),
             str(c.rating or ""),
         )
     console.print(table)
@@ -153,10 +160,12 @@ def conversations_show(code: str, as_json: JsonFlag = False, config: ConfigOptio
     texts = texts_for(runtime.atende.settings.locale)
     console.print(f"[bold]#{c.code}[/bold] · {c.customer.name} · {phone(c.customer.wa_id)} · {c.stage.value}")
     for message in detail.messages:
-        console.print(f"  [{message.at:%H:%M}] {message.author_name or message.author.value}: "
-                      f"{describe(texts, message.content)}")
+        when = message.at.astimezone(ZoneInfo(runtime.atende.settings.timezone))
+        author = message.author_name or message.author.value
+        console.print(escape(f"  [{when:%H:%M}] {author}: {describe(texts, message.content)}"))
     table = Table("when", "event", "details")
     for event in detail.events:
         fields = {k: v for k, v in _plain(event).items() if k not in ("code", "at")}
-        table.add_row(event.at.strftime("%Y-%m-%d %H:%M:%S"), event.name, json.dumps(fields, ensure_ascii=False))
+        at = _local(event.at, runtime.atende.settings.timezone, seconds=True)
+        table.add_row(at, event.name, json.dumps(fields, ensure_ascii=False))
     console.print(table)

@@ -3,6 +3,11 @@
 Storage is synchronous (SQLAlchemy), so every call runs in a thread pool of its own: the event
 loop keeps reading requests while one is being stored, and the background loops (which use the
 default pool) can never starve the webhook of threads, nor the webhook the loops.
+
+Stores are *group-committed*: notifications that arrive while a transaction is being written
+wait and go together in the next one, so under load one commit acknowledges many requests
+(a commit, not the data, is what costs). Every request is still answered only after the
+transaction holding its arrivals has committed.
 """
 
 from __future__ import annotations
@@ -21,6 +26,12 @@ log = logging.getLogger(__name__)
 
 THREADS = 8
 """Concurrent stores; SQLite serialises writers anyway, PostgreSQL's default pool holds 5 + 10."""
+
+Waiting = tuple[Sequence[Arrival], "asyncio.Future[int]"]
+"""One request's arrivals, and how to answer it once they are stored (or could not be)."""
+
+MAX_GROUP = 200
+"""Notifications stored by one transaction at most: bounded latency for the first of them."""
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 """A database that takes longer than this to answer `SELECT 1` is reported unhealthy."""
@@ -51,15 +62,51 @@ class WebhookService:
         self.health_timeout = health_timeout
         self._ping = ping
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="atende-webhook")
+        self._max_writers = threads
+        self._writing = 0
+        self._writers_running: set[asyncio.Task[None]] = set()
+        self._waiting: list[Waiting] = []
         self._pinging: asyncio.Future[bool] | None = None
 
     async def accept(self, arrivals: Sequence[Arrival]) -> int:
-        """Store them in one transaction; returns how many were new. Raises when storage fails."""
+        """Store them durably; returns how many of the group's arrivals were new. Raises when
+        storage fails, and only after nothing of this request can have been kept."""
         loop = asyncio.get_running_loop()
-        stored = await loop.run_in_executor(self._executor, self.atende.accept, arrivals)
+        done: asyncio.Future[int] = loop.create_future()
+        self._waiting.append((arrivals, done))
+        if self._writing < self._max_writers:
+            self._writing += 1
+            writer = loop.create_task(self._write_groups())
+            self._writers_running.add(writer)  # a task nobody holds may be collected mid-write
+            writer.add_done_callback(self._writers_running.discard)
+        stored = await done
         if self.on_accepted is not None:
             self.on_accepted()
         return stored
+
+    async def _write_groups(self) -> None:
+        """Take whatever waits, store it in one transaction, answer everyone in it; repeat."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+                await self._write(loop, group)
+        finally:
+            self._writing -= 1
+
+    async def _write(self, loop: asyncio.AbstractEventLoop, group: list[Waiting]) -> None:
+        arrivals = [arrival for request, _ in group for arrival in request]
+        try:
+            stored = await loop.run_in_executor(self._executor, self.atende.accept, arrivals)
+        except Exception as error:
+            if len(group) > 1:
+                # One bad notification must not cost the others their 200: store each alone.
+                for one in group:
+                    await self._write(loop, [one])
+                return
+            _settle(group, error=error)
+            return
+        _settle(group, stored=stored)
 
     async def healthy(self) -> bool:
         """Whether the database answered within `health_timeout`.
@@ -88,3 +135,18 @@ class WebhookService:
     def close(self) -> None:
         """Let stores in flight finish, then release the threads."""
         self._executor.shutdown(wait=True)
+
+
+def _settle(
+    group: list[Waiting],
+    *,
+    stored: int = 0,
+    error: BaseException | None = None,
+) -> None:
+    for _, done in group:
+        if done.done():
+            continue  # the request went away (client disconnected); nothing to tell it
+        if error is None:
+            done.set_result(stored)
+        else:
+            done.set_exception(error)

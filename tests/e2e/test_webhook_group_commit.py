@@ -1,0 +1,88 @@
+"""Group commit: notifications arriving together share one transaction, each answered after it."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from atende.adapters.schema import upgrade
+from atende.application.inbound import Arrival, Inbound
+from atende.application.service import Atende
+from atende.bootstrap import build
+from atende.domain.content import Text
+from atende.webhook.service import WebhookService
+from tests.world import settings
+
+AT = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+
+
+class CountingAtende(Atende):
+    """The real service on SQLite; it counts transactions and fails those holding a poisoned key."""
+
+    poisoned = "wamid.poison"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.transactions: list[int] = []
+
+    def accept(self, arrivals: Sequence[Arrival], received_at: datetime | None = None) -> int:
+        self.transactions.append(len(arrivals))
+        if any(a.key == self.poisoned for a in arrivals):
+            raise OSError("disk I/O error")
+        return super().accept(arrivals, received_at)
+
+
+def counting_atende(tmp_path: Path) -> tuple[CountingAtende, str]:
+    url = f"sqlite:///{tmp_path / 'atende.db'}"
+    upgrade(url)
+    runtime = build(settings(), url)
+    atende = CountingAtende(runtime.atende.settings, runtime.uow_factory, runtime.clock, random.Random(1))
+    return atende, url
+
+
+def text(n: int | str) -> list[Arrival]:
+    key = n if isinstance(n, str) else f"wamid.g{n}"
+    return [Inbound(key, f"55119{int(random.random() * 1e8):08d}", "", AT, Text("oi"))]
+
+
+def stored_keys(atende: Atende) -> set[str]:
+    keys: set[str] = set()
+    atende.run(lambda ctx: keys.update(a.key for a in ctx.uow.intake.ready(datetime.now(UTC), 1000)))
+    return keys
+
+
+def test_concurrent_notifications_share_transactions_and_all_are_stored(tmp_path: Path) -> None:
+    atende, _ = counting_atende(tmp_path)
+    service = WebhookService(atende, lambda: None, threads=1)
+
+    async def burst() -> list[int]:
+        return await asyncio.gather(*(service.accept(text(n)) for n in range(60)))
+
+    answers = asyncio.run(burst())
+    service.close()
+
+    assert len(answers) == 60 and all(a >= 1 for a in answers)
+    assert sum(atende.transactions) == 60
+    assert len(atende.transactions) < 60  # grouped: fewer commits than requests
+    assert stored_keys(atende) == {f"wamid.g{n}" for n in range(60)}
+
+
+def test_one_bad_notification_does_not_cost_the_others_their_200(tmp_path: Path) -> None:
+    atende, _ = counting_atende(tmp_path)
+    service = WebhookService(atende, lambda: None, threads=1)
+
+    async def burst() -> list[int | BaseException]:
+        requests = [service.accept(text(n)) for n in range(10)]
+        requests.insert(5, service.accept(text(CountingAtende.poisoned)))
+        return await asyncio.gather(*requests, return_exceptions=True)
+
+    answers = asyncio.run(burst())
+    service.close()
+
+    failures = [a for a in answers if isinstance(a, BaseException)]
+    assert len(failures) == 1 and isinstance(failures[0], OSError)
+    assert isinstance(answers[5], OSError)
+    assert stored_keys(atende) == {f"wamid.g{n}" for n in range(10)}

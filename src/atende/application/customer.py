@@ -22,7 +22,7 @@ from atende.domain.department import Department
 from atende.domain.message import Author, Message
 
 from .context import Context
-from .dispatch import dispatch, queue_status, relay_header, relay_media_to_agent
+from .dispatch import dispatch, original_of, queue_status, relay_header, relay_media_to_agent
 from .inbound import Inbound
 from .outbound import Audience, MenuBody, Option, ReactionBody, TextBody
 from .wording import describe
@@ -158,9 +158,9 @@ def relay_to_agent(ctx: Context, conversation: Conversation, inbound: Inbound) -
     assert conversation.agent is not None
     agent = conversation.agent
     content = inbound.content
-    quoted = _agent_original(ctx, inbound.context_id)
+    quoted = original_of(ctx, inbound.context_id)
     if isinstance(content, Reaction):
-        target = _agent_original(ctx, content.message_id)
+        target = original_of(ctx, content.message_id)
         if target is not None:
             ctx.tell_agent(agent, ReactionBody(target, content.emoji), conversation, origin_id=inbound.message_id)
             return
@@ -170,14 +170,6 @@ def relay_to_agent(ctx: Context, conversation: Conversation, inbound: Inbound) -
     header = relay_header(ctx, conversation)
     text = f"{header}\n{describe(ctx.texts, content)}"
     ctx.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted, coalesce_key=header)
-
-
-def _agent_original(ctx: Context, copy_id: str | None) -> str | None:
-    """The agent's own message behind the copy the customer saw, to quote or react to."""
-    if not copy_id:
-        return None
-    copy = ctx.uow.outbox.by_provider_id(copy_id)
-    return copy.origin_id if copy is not None else None
 
 
 def _take_rating(ctx: Context, conversation: Conversation, content: Content) -> bool:

@@ -14,7 +14,7 @@ from atende.domain.message import Author, Message
 
 from .context import Context
 from .customer import fold, rating_prompt
-from .dispatch import dispatch, hand_over, queue_status, waiting_summary
+from .dispatch import dispatch, hand_over, original_of, queue_status, waiting_summary
 from .inbound import Inbound
 from .outbound import LocationBody, MediaBody, ReactionBody, TextBody
 from .settings import AgentProfile
@@ -279,7 +279,7 @@ def relay_from_agent(ctx: Context, agent: Agent, inbound: Inbound) -> None:
     conversation = _addressed(ctx, agent, reference)
     if conversation is None:
         return
-    quoted = _customer_original(ctx, inbound.context_id)
+    quoted = original_of(ctx, inbound.context_id)
     refused = ctx.texts.cannot_relay.format(code=conversation.code, name=_name(conversation))
     match content:
         case Text(body=body):
@@ -291,7 +291,7 @@ def relay_from_agent(ctx: Context, agent: Agent, inbound: Inbound) -> None:
         case Contacts():
             body_out = TextBody(describe(ctx.texts, content))
         case Reaction(message_id=target, emoji=emoji):
-            original = _customer_original(ctx, target)
+            original = original_of(ctx, target)
             if original is None:
                 ctx.tell_agent(agent, refused, conversation)
                 return
@@ -327,14 +327,6 @@ def _addressed(ctx: Context, agent: Agent, context_id: str | None) -> Conversati
         return conversation
     ctx.tell_agent(agent, texts.no_active)
     return None
-
-
-def _customer_original(ctx: Context, copy_id: str | None) -> str | None:
-    """The customer's message behind a 💬 copy the agent swiped or reacted to."""
-    if not copy_id:
-        return None
-    copy = ctx.uow.outbox.by_provider_id(copy_id)
-    return copy.origin_id if copy is not None else None
 
 
 def _own(ctx: Context, agent: Agent, code: str | None) -> Conversation | None:

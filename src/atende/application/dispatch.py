@@ -75,6 +75,15 @@ def announce(ctx: Context, conversation: Conversation, agent: Agent) -> None:
         relay_media_to_agent(ctx, conversation, agent.phone, message.content, origin_id=message.id)
 
 
+def original_of(ctx: Context, copy_id: str | None) -> str | None:
+    """The message behind a relayed copy (the customer's, or the agent's): what a swipe-reply on
+    the copy quotes and what a reaction to it lands on, on the other side."""
+    if not copy_id:
+        return None
+    copy = ctx.uow.outbox.by_provider_id(copy_id)
+    return copy.origin_id if copy is not None else None
+
+
 def relay_header(ctx: Context, conversation: Conversation) -> str:
     return ctx.texts.relay_header.format(first=conversation.customer.first_name, code=conversation.code)
 

@@ -11,9 +11,5 @@ class InvalidTransition(DomainError):
     """A conversation or agent was asked to move to a state it cannot reach from where it is."""
 
 
-class OverCapacity(DomainError):
-    """An agent was offered more conversations than their capacity allows."""
-
-
 class ConcurrencyConflict(DomainError):
     """Someone else changed the same aggregate first; the whole use case is retried."""

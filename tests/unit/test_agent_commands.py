@@ -165,7 +165,7 @@ def test_the_queue_of_one_department(world: World, ana: Agent, maria: Customer, 
 
     assert ana.read().splitlines() == [
         "📋 *Fila* · Suporte",
-        f"1. João Souza {joao.tag} · Suporte · 0 s — “a impressora não liga”",
+        f"• João Souza {joao.tag} · Suporte · 0 s — “a impressora não liga”",  # not Ana's to pull by number
     ]
 
 
@@ -442,6 +442,40 @@ def test_transfer_with_nothing_active(ana: Agent) -> None:
     ana.says("/transferir suporte")
 
     assert ana.read() == NO_ACTIVE
+
+
+def test_fila_for_one_department_numbers_customers_as_puxar_counts_them(
+    world: World, bruno: Agent, maria: Customer, joao: Customer
+) -> None:
+    """Bruno serves Financeiro and Suporte: `/puxar 2` must take whom `/fila financeiro` shows as 2."""
+    bruno.checks_in()
+    bruno.says("/pausa")
+    maria.queues_for("suporte")
+    world.wait(10)
+    joao.queues_for("financeiro")
+    bruno.reads()
+
+    bruno.says("/fila financeiro")
+    listing = bruno.read().splitlines()
+    assert listing[1].startswith(f"2. João Souza #{joao.code}")
+
+    bruno.says("/puxar 2")
+    assert joao.conversation.agent == bruno.wa_id
+
+
+def test_a_customer_pulled_explicitly_is_not_an_offer_that_times_out(
+    world: World, bruno: Agent, maria: Customer
+) -> None:
+    bruno.checks_in()
+    bruno.says("/pausa")
+    maria.queues_for("financeiro")
+    bruno.says("/proximo")
+    bruno.reads()
+
+    world.wait(600)
+
+    assert maria.conversation.agent == bruno.wa_id
+    assert not any("sem resposta" in m for m in bruno.reads())
 
 
 # --- /ativos · /ir -----------------------------------------------------------------------------

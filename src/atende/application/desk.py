@@ -124,11 +124,14 @@ def show_queue(ctx: Context, agent: Agent, department: str | None) -> None:
     if not line:
         ctx.tell_agent(agent, texts.queue_empty.format(departments=names))
         return
+    # Numbers are places in the agent's own line, the one `/puxar N` and `/remover N` count in,
+    # even when one department is shown; customers of departments they do not serve get none.
+    mine = {c.code: n for n, c in enumerate(_waiting_for(ctx, agent.departments), 1)}
     rows = [texts.queue_header.format(departments=names)]
-    for position, conversation in enumerate(line, 1):
+    for conversation in line:
         rows.append(
             texts.queue_line.format(
-                position=position,
+                position=f"{mine[conversation.code]}." if conversation.code in mine else "•",
                 name=conversation.customer.name or conversation.customer.wa_id,
                 code=conversation.code,
                 department=ctx.department_name(conversation.department),
@@ -162,6 +165,7 @@ def take(ctx: Context, agent: Agent, target: cmd.Target | None) -> None:
             return
         conversation = found
     hand_over(ctx, conversation, agent)
+    conversation.accept(ctx.now)  # pulling someone is acting on them: no offer to time out
 
 
 def remove(ctx: Context, agent: Agent, target: cmd.Target, reason: str) -> None:

@@ -37,7 +37,7 @@ def test_a_code_is_read_in_any_case_with_or_without_the_hash(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "#", "K7Q", "K7Q22", "K0Q2", "KOQ2", "K1Q2", "KIQ2", "KLQ2", "k7 q2", "K7-2", "1234", "ÁBCD", "K7Q2#"],
+    ["", "#", "K7Q", "K7Q2222", "K0Q2", "KOQ2", "K1Q2", "KIQ2", "KLQ2", "k7 q2", "K7-2", "1234", "ÁBCD", "K7Q2#"],
 )
 def test_anything_that_cannot_be_a_code_is_none(text: str) -> None:
     assert normalize_code(text) is None

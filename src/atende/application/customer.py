@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from atende.domain.codes import new_code
+from atende.domain.codes import LENGTH, LONGEST, new_code
 from atende.domain.content import (
     Choice,
     Content,
@@ -67,9 +67,7 @@ def customer_writes(ctx: Context, inbound: Inbound) -> None:
 
 
 def start_conversation(ctx: Context, inbound: Inbound) -> Conversation:
-    code = new_code(ctx.rng)
-    while ctx.uow.conversations.code_taken(code):
-        code = new_code(ctx.rng)
+    code = free_code(ctx)
     conversation = Conversation(code, Customer(inbound.sender, inbound.sender_name), ctx.now)
     ctx.uow.conversations.add(conversation)
     departments = ctx.settings.departments
@@ -84,6 +82,16 @@ def start_conversation(ctx: Context, inbound: Inbound) -> Conversation:
     else:
         send_menu(ctx, conversation)
     return conversation
+
+
+def free_code(ctx: Context, tries_per_length: int = 20) -> str:
+    """A code no conversation has used; one character longer each time short ones keep colliding."""
+    for length in range(LENGTH, LONGEST + 1):
+        for _ in range(tries_per_length):
+            code = new_code(ctx.rng, length)
+            if not ctx.uow.conversations.code_taken(code):
+                return code
+    raise RuntimeError("no free conversation code: the code space is exhausted")
 
 
 def send_menu(ctx: Context, conversation: Conversation) -> None:

@@ -130,25 +130,27 @@ class Courier:
         return carrier
 
     def _send(self, message: Outgoing) -> bool:
+        # Counted once, outside the step: a step rerun after a concurrency conflict must not count twice.
+        attempts = message.attempts + 1
         try:
             provider_id = self.gateway.send(message)
         except SendError as error:
             failure = error
-            self.step(lambda ctx: _failed(ctx, message, failure))
+            self.step(lambda ctx: _failed(ctx, message, failure, attempts))
             return False
 
         def record(ctx: Context) -> None:
             message.delivery = Delivery.SENT
             message.provider_id = provider_id
-            message.attempts += 1
+            message.attempts = attempts
             ctx.uow.outbox.save(message)
 
         self.step(record)
         return True
 
 
-def _failed(ctx: Context, message: Outgoing, error: SendError) -> None:
-    message.attempts += 1
+def _failed(ctx: Context, message: Outgoing, error: SendError, attempts: int) -> None:
+    message.attempts = attempts
     if error.retryable and message.attempts < MAX_ATTEMPTS:
         message.error = str(error)
         message.error_code = error.code

@@ -361,7 +361,7 @@ def test_transfer_moves_the_customer_with_history(
 
     assert ana.read() == f"✅ {maria.tag} · Maria Silva transferido para Suporte."
     assert maria.reads() == [
-        "Você foi transferido para *Suporte*. Posição na fila: 1.",
+        "Você foi transferido para *Suporte*.",
         "*Carla* vai te atender agora.",
     ]
     notice = carla.read().splitlines()
@@ -392,7 +392,11 @@ def test_a_transfer_waits_in_the_new_queue_when_nobody_is_free(
     ended, notice = ana.reads()
     assert ended == f"✅ {maria.tag} · Maria Silva transferido para Vendas."
     assert joao.tag in notice.splitlines()[0]
-    assert maria.reads() == ["Você foi transferido para *Vendas*. Posição na fila: 1."]
+    assert maria.reads() == [
+        "Você foi transferido para *Vendas*.",
+        "Você está na fila de *Vendas*, posição 1.\n"
+        "Pode escrever à vontade: quem te atender verá tudo. Para sair da fila, envie *sair*.",
+    ]
     assert maria.conversation.stage is Stage.QUEUED
 
 

@@ -124,6 +124,11 @@ def choose_department(ctx: Context, conversation: Conversation, inbound: Inbound
 
 def enter_queue(ctx: Context, conversation: Conversation, department: Department) -> None:
     conversation.enqueue(department.key, ctx.now)
+    take_place_in_line(ctx, conversation, department)
+
+
+def take_place_in_line(ctx: Context, conversation: Conversation, department: Department) -> None:
+    """Dispatch; a customer still waiting then hears the closed hours (once) and their place."""
     dispatch(ctx)
     if conversation.stage is not Stage.QUEUED:
         return  # someone is serving them right now, opening hours or not

@@ -13,8 +13,8 @@ from atende.domain.exceptions import InvalidTransition
 from atende.domain.message import Author, Message
 
 from .context import Context
-from .customer import fold, rating_prompt
-from .dispatch import dispatch, hand_over, original_of, queue_status, waiting_summary
+from .customer import fold, rating_prompt, take_place_in_line
+from .dispatch import dispatch, hand_over, original_of, waiting_summary
 from .inbound import Inbound
 from .outbound import LocationBody, MediaBody, ReactionBody, TextBody
 from .settings import AgentProfile
@@ -215,9 +215,8 @@ def transfer(ctx: Context, agent: Agent, department_text: str) -> None:
         return
     answer = texts.transferred_done.format(code=conversation.code, name=_name(conversation), department=department.name)
     ctx.tell_agent(agent, answer + _release(ctx, agent, conversation), conversation)
-    status = queue_status(ctx, conversation)
-    ctx.tell_customer(conversation, texts.transferred.format(department=department.name, position=status["position"]))
-    dispatch(ctx)
+    ctx.tell_customer(conversation, texts.transferred.format(department=department.name))
+    take_place_in_line(ctx, conversation, department)
 
 
 def list_active(ctx: Context, agent: Agent) -> None:

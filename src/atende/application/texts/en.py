@@ -40,7 +40,7 @@ EN = Texts(
     being_served="*{agent}* will help you now.",
     back_in_queue="The person who was going to help you could not answer right now. "
     "You keep your place in the queue ({position}).",
-    transferred="You were transferred to *{department}*. Queue position: {position}.",
+    transferred="You were transferred to *{department}*.",
     removed="Your request was closed by our team.",
     removed_reason=" Reason: {reason}",
     ended="Conversation ended. Thank you for talking to *{business}*!",

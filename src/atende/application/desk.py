@@ -14,7 +14,7 @@ from atende.domain.message import Author, Message
 
 from .context import Context
 from .customer import fold, rating_prompt, take_place_in_line
-from .dispatch import dispatch, hand_over, original_of, waiting_summary
+from .dispatch import dispatch, hand_over, original_of, release, waiting_summary
 from .inbound import Inbound
 from .outbound import LocationBody, MediaBody, ReactionBody, TextBody
 from .settings import AgentProfile
@@ -132,7 +132,7 @@ def show_queue(ctx: Context, agent: Agent, department: str | None) -> None:
         rows.append(
             texts.queue_line.format(
                 position=f"{mine[conversation.code]}." if conversation.code in mine else "•",
-                name=conversation.customer.name or conversation.customer.wa_id,
+                name=conversation.customer.display_name,
                 code=conversation.code,
                 department=ctx.department_name(conversation.department),
                 wait=ctx.wait(conversation.waited(ctx.now)),
@@ -352,8 +352,7 @@ def _is_mine(conversation: Conversation, agent: Agent) -> bool:
 
 def _release(ctx: Context, agent: Agent, conversation: Conversation) -> str:
     """Let go of a conversation; returns the sentence naming the new active one, if any."""
-    remaining = [c.code for c in ctx.uow.conversations.assigned_to(agent.phone)]
-    agent.let_go(conversation.code, remaining, ctx.now)
+    release(ctx, agent, conversation)
     if agent.active is None:
         return ""
     active = ctx.uow.conversations.get(agent.active)
@@ -407,4 +406,4 @@ def _first_words(ctx: Context, conversation: Conversation) -> str:
 
 
 def _name(conversation: Conversation) -> str:
-    return conversation.customer.name or conversation.customer.wa_id
+    return conversation.customer.display_name

@@ -40,6 +40,12 @@ def hand_over(ctx: Context, conversation: Conversation, agent: Agent) -> None:
     ctx.tell_customer(conversation, ctx.texts.being_served.format(agent=agent.name))
 
 
+def release(ctx: Context, agent: Agent, conversation: Conversation) -> None:
+    """The conversation left the agent (ended, transferred, timed out): their oldest other one becomes active."""
+    remaining = [c.code for c in ctx.uow.conversations.assigned_to(agent.phone)]
+    agent.let_go(conversation.code, remaining, ctx.now)
+
+
 def announce(ctx: Context, conversation: Conversation, agent: Agent) -> None:
     texts = ctx.texts
     customer = conversation.customer

@@ -68,7 +68,7 @@ class Atende:
         if not ctx.uow.inbox.first_time(arrival.message_id):
             return False
         someone_wrote(ctx, arrival.sender, arrival.at)
-        profile = next((a for a in self.settings.agents if a.phone == arrival.sender), None)
+        profile = self.settings.agent(arrival.sender)
         if profile is not None:
             agent_writes(ctx, profile, arrival)
         else:

@@ -37,17 +37,22 @@ class Settings:
     """How long a webhook arrival waits for earlier ones from the same sender that Meta delivers late."""
     rating: bool = True
     history_lines: int = 10
-    _agent_phones: frozenset[str] = field(init=False, repr=False, compare=False)
+    _roster: dict[str, AgentProfile] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_agent_phones", frozenset(a.phone for a in self.agents))
+        object.__setattr__(self, "_roster", {a.phone: a for a in self.agents})
+
+    def agent(self, wa_id: str) -> AgentProfile | None:
+        """The registered agent with this WhatsApp id: every message is checked, so a lookup, not a scan."""
+        return self._roster.get(wa_id)
 
     def is_agent(self, wa_id: str) -> bool:
-        return wa_id in self._agent_phones
+        return wa_id in self._roster
 
     def agent_name(self, phone: str | None) -> str:
         """The roster name for an agent's phone; the phone itself for someone no longer listed."""
-        return next((a.name for a in self.agents if a.phone == phone), phone or "")
+        profile = self._roster.get(phone) if phone else None
+        return profile.name if profile else (phone or "")
 
     def department(self, key: str) -> Department | None:
         return next((d for d in self.departments if d.key == key), None)

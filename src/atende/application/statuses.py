@@ -78,7 +78,7 @@ def fail(ctx: Context, message: Outgoing, code: int | None, detail: str) -> None
     message.delivery = Delivery.FAILED
     ctx.uow.outbox.save(message)
     log.warning("message %s to ***%s failed: %s %s", message.id, message.to[-4:], code, detail)
-    if isinstance(message.body, (ReadReceipt, ReactionBody, TemplateBody)) or message.conversation is None:
+    if not _is_relay(message) or message.conversation is None:
         return
     conversation = ctx.uow.conversations.get(message.conversation)
     if conversation is None or message.origin_id is None:
@@ -124,4 +124,4 @@ def _is_relay(message: Outgoing) -> bool:
 
 
 def _name(conversation: Conversation) -> str:
-    return conversation.customer.name or conversation.customer.wa_id
+    return conversation.customer.display_name

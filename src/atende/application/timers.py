@@ -6,7 +6,7 @@ from atende.domain.agent import Agent, PauseReason, Presence
 from atende.domain.conversation import Conversation
 
 from .context import Context
-from .dispatch import dispatch, position_in_queue, waiting_summary
+from .dispatch import dispatch, position_in_queue, release, waiting_summary
 
 
 def tick(ctx: Context) -> None:
@@ -30,10 +30,10 @@ def expire_offers(ctx: Context) -> None:
         assert agent is not None
         if agent.presence is Presence.AVAILABLE:
             agent.pause(PauseReason.MISSED_OFFER)
-        remaining = [c.code for c in ctx.uow.conversations.assigned_to(agent.phone)]
-        agent.let_go(conversation.code, remaining, ctx.now)
-        name = conversation.customer.name or conversation.customer.wa_id
-        missed = ctx.texts.offer_missed.format(code=conversation.code, name=name, timeout=ctx.wait(timeout))
+        release(ctx, agent, conversation)
+        missed = ctx.texts.offer_missed.format(
+            code=conversation.code, name=conversation.customer.display_name, timeout=ctx.wait(timeout)
+        )
         ctx.tell_agent(agent, missed, conversation)
         position = position_in_queue(ctx, conversation)
         ctx.tell_customer(conversation, ctx.texts.back_in_queue.format(position=position))

@@ -41,6 +41,11 @@ class Customer:
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else self.wa_id[-4:]
 
+    @property
+    def display_name(self) -> str:
+        """The profile name, or the WhatsApp id of a customer who has none."""
+        return self.name or self.wa_id
+
 
 @dataclass(eq=False)
 class Conversation:

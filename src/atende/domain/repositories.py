@@ -7,7 +7,7 @@ made to them are persisted when that unit of work commits, and discarded otherwi
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from .agent import Agent
@@ -23,6 +23,13 @@ _EPOCH = datetime.min.replace(tzinfo=UTC)
 class ConversationRepository(abc.ABC):
     def __init__(self) -> None:
         self.seen: dict[str, Conversation] = {}
+        self._loaded: set[str] = set()
+        """Whole sets already read in this unit of work ("waiting", "assigned").
+
+        Storage does not change under a unit of work (one SQLite write transaction, one
+        PostgreSQL snapshot), and every match is then tracked in `seen`: asking again needs no
+        query — a timer pass used to read the assigned set three times and the line twice.
+        """
 
     def add(self, conversation: Conversation) -> None:
         self._add(conversation)
@@ -41,7 +48,7 @@ class ConversationRepository(abc.ABC):
 
     def waiting(self, department: str | None = None) -> list[Conversation]:
         """Customers in the queue (of one department, or all), in queue order."""
-        found = self._merge(self._waiting(department))
+        found = self._merge(self._once("waiting", department, self._waiting))
         return waiting_line(c for c in found if department in (None, c.department))
 
     def assigned_to(self, agent: str) -> list[Conversation]:
@@ -50,11 +57,24 @@ class ConversationRepository(abc.ABC):
 
     def assigned(self) -> list[Conversation]:
         """Every conversation with an agent, oldest assignment first."""
-        found = self._merge(self._assigned())
+        found = self._merge(self._once("assigned", None, lambda _: self._assigned()))
         return sorted(
             (c for c in found if c.stage is Stage.ASSIGNED),
             key=lambda c: (c.assigned_at or _EPOCH, c.code),
         )
+
+    def _once(
+        self,
+        name: str,
+        department: str | None,
+        query: Callable[[str | None], Sequence[Conversation]],
+    ) -> Sequence[Conversation]:
+        """Query storage unless the whole set was read already; a department's part never counts as whole."""
+        if name in self._loaded:
+            return ()
+        if department is None:
+            self._loaded.add(name)
+        return query(department)
 
     def _merge(self, stored: Iterable[Conversation]) -> list[Conversation]:
         """Stored matches plus what this unit of work changed but has not written yet.

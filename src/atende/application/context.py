@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from atende.domain.agent import Agent
+from atende.domain.contact import Contact
 from atende.domain.conversation import Conversation
 
-from .outbound import Audience, Body, Outgoing, TextBody
+from .outbound import Audience, Body, Delivery, Outgoing, ReadReceipt, TemplateBody, TextBody
 from .ports import UnitOfWork
 from .settings import Settings
 from .texts import Texts
-from .windows import hold_until_reopened
 from .wording import duration
 
 
@@ -56,9 +56,33 @@ class Context:
             coalesce_key=coalesce_key,
         )
         if audience is Audience.AGENT:
-            hold_until_reopened(self, message)
+            self._hold_until_reopened(message)
         self.uow.outbox.add(message)
         return message
+
+    def _hold_until_reopened(self, message: Outgoing) -> None:
+        """An agent whose 24 h window has closed gets the reopening template; the message waits for
+        their reply. Templates and read receipts need no open window (a message is marked read
+        within 30 days)."""
+        if isinstance(message.body, (TemplateBody, ReadReceipt)):
+            return
+        contact = self.uow.contacts.get_or_add(message.to)
+        if contact.window_open(self.now):
+            return
+        message.delivery = Delivery.HELD
+        self.ask_to_reopen(contact)
+
+    def ask_to_reopen(self, contact: Contact) -> None:
+        """The agent reopening template, once per closed window (agents are WhatsApp users too)."""
+        if not contact.needs_reopening(self.now):
+            return
+        contact.reopen_requested_at = self.now
+        template = TemplateBody(
+            self.settings.agent_reopen_template,
+            self.settings.template_language,
+            (self.settings.agent_name(contact.wa_id),),
+        )
+        self.send(contact.wa_id, Audience.AGENT, template)
 
     def tell_customer(self, conversation: Conversation, body: Body | str, **kwargs: str | None) -> Outgoing:
         payload = TextBody(body) if isinstance(body, str) else body

@@ -16,7 +16,6 @@ from .outbound import (
     ReadReceipt,
     TemplateBody,
 )
-from .windows import ask_to_reopen
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ def fail(ctx: Context, message: Outgoing, code: int | None, detail: str) -> None
         message.delivery = Delivery.HELD
         message.provider_id = None
         ctx.uow.outbox.save(message)
-        ask_to_reopen(ctx, contact)
+        ctx.ask_to_reopen(contact)
         return
     message.delivery = Delivery.FAILED
     ctx.uow.outbox.save(message)

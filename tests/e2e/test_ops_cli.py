@@ -48,9 +48,7 @@ def database(tmp_path: Path) -> str:
 
 
 def run(database: str, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        app, list(args), env={"ATENDE_DATABASE_URL": database, "ATENDE_CONFIG": str(EXAMPLE)}
-    )
+    result = CliRunner().invoke(app, list(args), env={"ATENDE_DATABASE_URL": database, "ATENDE_CONFIG": str(EXAMPLE)})
     return result.exit_code, result.output
 
 

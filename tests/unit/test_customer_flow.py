@@ -345,9 +345,7 @@ def test_outside_business_hours_the_customer_is_told_once(world: World, maria: C
 
 
 @pytest.mark.config(departments=(replace(DEPARTMENTS[0], hours=OPENS_AT_11), *DEPARTMENTS[1:]))
-def test_outside_business_hours_an_agent_on_duty_serves_without_the_closed_notice(
-    ana: Agent, maria: Customer
-) -> None:
+def test_outside_business_hours_an_agent_on_duty_serves_without_the_closed_notice(ana: Agent, maria: Customer) -> None:
     ana.checks_in()
     maria.says("oi")
     maria.reads()

@@ -127,9 +127,7 @@ def content_from_dict(data: Json) -> Content:
         case "location":
             return Location(data["latitude"], data["longitude"], data.get("name", ""), data.get("address", ""))
         case "contacts":
-            return Contacts(
-                tuple(SharedContact(p["name"], tuple(p.get("phones", ()))) for p in data["contacts"])
-            )
+            return Contacts(tuple(SharedContact(p["name"], tuple(p.get("phones", ()))) for p in data["contacts"]))
         case "choice":
             return Choice(data["reply_id"], data["title"])
         case "reaction":

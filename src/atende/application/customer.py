@@ -97,12 +97,8 @@ def free_code(ctx: Context, tries_per_length: int = 20) -> str:
 def send_menu(ctx: Context, conversation: Conversation) -> None:
     texts = ctx.texts
     name = conversation.customer.name.split()[0] if conversation.customer.name.strip() else ""
-    greeting = (texts.greeting_named if name else texts.greeting).format(
-        name=name, business=ctx.settings.business_name
-    )
-    options = tuple(
-        Option(DEPARTMENT_PREFIX + d.key, d.name, d.description) for d in ctx.settings.departments
-    )
+    greeting = (texts.greeting_named if name else texts.greeting).format(name=name, business=ctx.settings.business_name)
+    options = tuple(Option(DEPARTMENT_PREFIX + d.key, d.name, d.description) for d in ctx.settings.departments)
     ctx.tell_customer(conversation, MenuBody(greeting, texts.menu_button, options))
 
 
@@ -111,9 +107,7 @@ def choose_department(ctx: Context, conversation: Conversation, inbound: Inbound
         conversation.leave(ctx.now)
         ctx.tell_customer(conversation, ctx.texts.menu_left)
         return
-    department = _department_from_choice(ctx, inbound.content) or _department_from_text(
-        ctx, text_of(inbound.content)
-    )
+    department = _department_from_choice(ctx, inbound.content) or _department_from_text(ctx, text_of(inbound.content))
     if department is None:
         keep(ctx, conversation, inbound)
         options = " · ".join(f"{i} {d.name}" for i, d in enumerate(ctx.settings.departments, 1))

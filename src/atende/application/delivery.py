@@ -201,4 +201,3 @@ def _merged(group: list[Outgoing]) -> TextBody:
 
 def _text(message: Outgoing) -> str:
     return message.body.text if isinstance(message.body, TextBody) else ""
-

@@ -201,9 +201,7 @@ def transfer(ctx: Context, agent: Agent, department_text: str) -> None:
         return
     department = find_department(ctx, department_text)
     if department is None:
-        ctx.tell_agent(
-            agent, texts.unknown_department.format(given=department_text, known=_department_keys(ctx))
-        )
+        ctx.tell_agent(agent, texts.unknown_department.format(given=department_text, known=_department_keys(ctx)))
         return
     try:
         conversation.transfer(department.key, agent.phone, ctx.now)
@@ -261,8 +259,10 @@ def history(ctx: Context, agent: Agent) -> None:
         return
     rows = [texts.history_header.format(code=conversation.code, name=_name(conversation))]
     for message in messages:
-        author = texts.you if message.author is Author.AGENT and message.author_name == agent.name else (
-            message.author_name or conversation.customer.first_name
+        author = (
+            texts.you
+            if message.author is Author.AGENT and message.author_name == agent.name
+            else (message.author_name or conversation.customer.first_name)
         )
         rows.append(
             texts.history_line.format(

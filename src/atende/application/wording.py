@@ -55,9 +55,7 @@ def describe(texts: Texts, content: Content) -> str:
             link = f"https://maps.google.com/?q={lat},{lon}"
             return f"[{texts.location_label}] {place} {link}".replace("  ", " ")
         case Contacts(contacts=contacts):
-            people = "; ".join(
-                " ".join([c.name, *c.phones]).strip() for c in contacts
-            )
+            people = "; ".join(" ".join([c.name, *c.phones]).strip() for c in contacts)
             return f"[{texts.contacts_label}] {people}"
         case Choice(title=title):
             return title

@@ -102,19 +102,7 @@ class Unsupported:
     type_name: str
 
 
-Content = (
-    Text
-    | Media
-    | Location
-    | Contacts
-    | Choice
-    | Reaction
-    | Order
-    | Edited
-    | Revoked
-    | SystemNotice
-    | Unsupported
-)
+Content = Text | Media | Location | Contacts | Choice | Reaction | Order | Edited | Revoked | SystemNotice | Unsupported
 
 
 def text_of(content: Content) -> str:

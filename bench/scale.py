@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 
 from common import ALL_DEPARTMENTS, Databases, Row, Section, agent_phone, customer_phone, fmt_us, median, shop
 
-from atende.application.context import Context
+from atende.application.arrivals import Inbound
 from atende.application.dispatch import dispatch
-from atende.application.inbound import Inbound
+from atende.application.session import Session
 from atende.bootstrap import Runtime, build
 from atende.domain.codes import new_code
 from atende.domain.content import Text
@@ -84,16 +84,16 @@ class Line:
         """Queue more customers in one transaction, as `enter_queue` leaves them (without dispatch)."""
         extra = waiting - self.waiting
 
-        def use_case(ctx: Context) -> None:
+        def use_case(session: Session) -> None:
             for i in range(extra):
                 code = new_code(self.rng)
-                while code in self.codes or ctx.uow.conversations.code_taken(code):
+                while code in self.codes or session.uow.conversations.code_taken(code):
                     code = new_code(self.rng)
                 self.codes.add(code)
                 wa_id = self.new_customer()
-                conversation = Conversation(code, Customer(wa_id, f"Cliente {wa_id[-4:]}"), ctx.now)
-                conversation.enqueue(ALL_DEPARTMENTS[i % len(ALL_DEPARTMENTS)], ctx.now)
-                ctx.uow.conversations.add(conversation)
+                conversation = Conversation(code, Customer(wa_id, f"Cliente {wa_id[-4:]}"), session.now)
+                conversation.enqueue(ALL_DEPARTMENTS[i % len(ALL_DEPARTMENTS)], session.now)
+                session.uow.conversations.add(conversation)
 
         if extra > 0:
             self.atende.run(use_case)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from common import Databases, Row, Section, agent_phone, customer_phone, fmt_rate, fmt_us, median, shop
 
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
 from atende.bootstrap import build
 from atende.domain.content import Text
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from atende.application.wording import phone
+from atende.application.texts.formatting import phone
 from atende.config import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_GRAPH_URL,

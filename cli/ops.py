@@ -17,7 +17,7 @@ from rich.table import Table
 
 from atende.application.queries import agents_view, conversation_detail, queue_view
 from atende.application.texts import texts_for
-from atende.application.wording import describe, duration, phone
+from atende.application.texts.formatting import describe, duration, phone
 
 from .runtime import err_console, open_runtime
 

@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any
 
 from atende.adapters.whatsapp import StatusValue
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
 from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
 
 from .chat import Bubble, Kind, Option, media_label, place

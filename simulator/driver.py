@@ -14,9 +14,9 @@ import math
 from datetime import datetime
 
 from atende.adapters.clock import ManualClock
-from atende.application.delivery import Pacing
-from atende.application.inbound import Inbound
-from atende.application.service import Atende
+from atende.application.arrivals import Inbound
+from atende.application.courier import Pacing
+from atende.application.use_cases import Atende
 
 from .channel import CapturingChannel
 from .chat import Chats

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from atende.adapters.clock import ManualClock
 from atende.adapters.whatsapp.graph_standin import GraphStandIn
-from atende.application.service import Atende
+from atende.application.use_cases import Atende
 
 from .cast import cast_for
 from .chat import Chats

@@ -13,7 +13,7 @@ import itertools
 import unicodedata
 from dataclasses import dataclass, field
 
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
 from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
 
 from .cast import Cast, Person

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from atende.adapters.clock import ManualClock
-from atende.application.service import Atende
 from atende.application.settings import Settings
+from atende.application.use_cases import Atende
 
 from .scenario import Scenario, ScenarioError
 

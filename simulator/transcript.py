@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.traceback import Traceback
 
-from atende.application.wording import phone as pretty_phone
+from atende.application.texts.formatting import phone as pretty_phone
 
 from .cast import Cast, Person
 from .chat import Bubble, Chats, Kind, option_lines

@@ -36,9 +36,9 @@ from atende.adapters.clock import ManualClock
 from atende.adapters.whatsapp import StatusValue, sign
 from atende.adapters.whatsapp.graph import GraphApiGateway
 from atende.adapters.whatsapp.graph_standin import GraphStandIn, RecordedRequest
-from atende.application.delivery import Pacing
-from atende.application.inbound import Inbound
-from atende.application.service import Atende
+from atende.application.arrivals import Inbound
+from atende.application.courier import Pacing
+from atende.application.use_cases import Atende
 from atende.domain.content import Media
 from atende.webhook.app import WEBHOOK
 from atende.webhook.factory import Webhook, assemble
@@ -285,7 +285,7 @@ def _ping(atende: Atende) -> Callable[[], None]:
     """`/healthz` for an atende known only as such: one empty use case is a database round trip."""
 
     def ping() -> None:
-        atende.run(lambda ctx: None)
+        atende.run(lambda session: None)
 
     return ping
 

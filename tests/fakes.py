@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
-from atende.application.inbound import Arrival
+from atende.application.arrivals import Arrival
 from atende.application.outbound import Delivery, Outgoing
 from atende.application.ports import Clock, Inbox, Intake, Leases, Outbox, SendError, UnitOfWork, WhatsAppGateway
 from atende.domain.agent import Agent

@@ -8,12 +8,12 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 
-from atende.application.delivery import Pacing
-from atende.application.inbound import Inbound, StatusReport
+from atende.application.arrivals import Inbound, StatusReport
+from atende.application.courier import Pacing
 from atende.application.outbound import MediaBody, MenuBody, Outgoing, ReactionBody, TextBody
 from atende.application.ports import UnitOfWork
-from atende.application.service import Atende
 from atende.application.settings import AgentProfile, Settings
+from atende.application.use_cases import Atende
 from atende.domain.content import Content, Text
 from atende.domain.department import Department
 

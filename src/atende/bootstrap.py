@@ -12,8 +12,8 @@ from atende.adapters.clock import SystemClock
 from atende.adapters.database import connect
 from atende.adapters.unit_of_work import SqlUnitOfWork
 from atende.application.ports import Clock, UnitOfWork
-from atende.application.service import Atende
 from atende.application.settings import Settings
+from atende.application.use_cases import Atende
 
 
 @dataclass

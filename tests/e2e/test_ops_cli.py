@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from atende.adapters.clock import ManualClock
 from atende.adapters.schema import upgrade
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
 from atende.bootstrap import build
 from atende.cli.main import app
 from atende.config import load_config

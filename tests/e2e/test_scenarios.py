@@ -22,10 +22,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from atende.adapters.clock import ManualClock
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
 from atende.application.outbound import Audience, MenuBody, Option, Outgoing, ReadReceipt, TextBody
-from atende.application.service import Atende
 from atende.application.settings import Settings
+from atende.application.use_cases import Atende
 from atende.cli.simulate import simulate
 from atende.simulator.channel import CapturingChannel
 from atende.simulator.chat import Chats, Kind

@@ -26,8 +26,7 @@ from atende.adapters.clock import ManualClock
 from atende.adapters.whatsapp import StatusValue, parse_notification, verify_signature
 from atende.adapters.whatsapp.graph_standin import GraphStandIn, RecordedRequest
 from atende.adapters.whatsapp.render import render
-from atende.application.context import Context
-from atende.application.inbound import Arrival, Inbound, StatusReport
+from atende.application.arrivals import Arrival, Inbound, StatusReport
 from atende.application.outbound import (
     Audience,
     Body,
@@ -41,8 +40,9 @@ from atende.application.outbound import (
     TemplateBody,
     TextBody,
 )
-from atende.application.service import Atende
+from atende.application.session import Session
 from atende.application.settings import Settings
+from atende.application.use_cases import Atende
 from atende.cli.simulate import simulate
 from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
 from atende.simulator import channel
@@ -191,10 +191,10 @@ def test_a_webhook_that_does_not_answer_200_stops_the_run(tmp_path: Path) -> Non
 class CrashingAtende(Atende):
     """A use case with a bug: the intake sets the arrival aside, and the player must still report it."""
 
-    def _handle(self, ctx: Context, arrival: Arrival) -> bool:  # the intake's entry to the use cases
+    def _handle(self, session: Session, arrival: Arrival) -> bool:  # the intake's entry to the use cases
         if isinstance(arrival, Inbound):
             raise RuntimeError("boom")
-        return super()._handle(ctx, arrival)
+        return super()._handle(session, arrival)
 
 
 @contextmanager

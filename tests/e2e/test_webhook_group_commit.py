@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from atende.adapters.schema import upgrade
-from atende.application.inbound import Arrival, Inbound
-from atende.application.service import Atende
+from atende.application.arrivals import Arrival, Inbound
+from atende.application.use_cases import Atende
 from atende.bootstrap import build
 from atende.domain.content import Text
 from atende.webhook.service import WebhookService
@@ -50,7 +50,7 @@ def text(n: int | str) -> list[Arrival]:
 
 def stored_keys(atende: Atende) -> set[str]:
     keys: set[str] = set()
-    atende.run(lambda ctx: keys.update(a.key for a in ctx.uow.intake.ready(datetime.now(UTC), 1000)))
+    atende.run(lambda session: keys.update(a.key for a in session.uow.intake.ready(datetime.now(UTC), 1000)))
     return keys
 
 

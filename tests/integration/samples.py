@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from atende.application.inbound import Arrival, Inbound, StatusReport
+from atende.application.arrivals import Arrival, Inbound, StatusReport
 from atende.application.outbound import (
     Audience,
     Body,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from atende.adapters.unit_of_work import SqlUnitOfWork
 from atende.adapters.whatsapp.graph import GraphApiGateway
 from atende.adapters.whatsapp.graph_standin import GraphStandIn
-from atende.application.delivery import Pacing
+from atende.application.courier import Pacing
 from atende.application.outbound import Audience, Delivery, Outgoing, ReadReceipt
 from tests.world import MARIA, World
 

@@ -21,7 +21,7 @@ from atende.adapters import tables as t
 from atende.adapters.database import connect
 from atende.adapters.repositories import SqlLeases, _insert_new_in_savepoint
 from atende.adapters.unit_of_work import SqlUnitOfWork
-from atende.application.inbound import Inbound, StatusReport
+from atende.application.arrivals import Inbound, StatusReport
 from atende.application.outbound import Audience, Delivery, Outgoing, TemplateBody, TextBody
 from atende.application.ports import UnitOfWork
 from atende.domain.content import Text

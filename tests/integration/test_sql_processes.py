@@ -15,7 +15,7 @@ from itertools import groupby
 import pytest
 
 from atende.adapters.unit_of_work import SqlUnitOfWork
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
 from atende.application.outbound import MenuBody
 from atende.bootstrap import build
 from atende.domain.content import Text

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 
 from atende.adapters import tables
 from atende.adapters.unit_of_work import SqlUnitOfWork
-from atende.application.context import Context
 from atende.application.dispatch import dispatch
+from atende.application.session import Session
 from atende.application.settings import AgentProfile
 from atende.application.texts import texts_for
 from atende.domain.agent import Presence
@@ -234,7 +234,7 @@ def test_a_step_decides_on_one_snapshot(uow_factory: UowFactory, engine: Engine)
             newer.assign(agent.phone, samples.at(2))
             agent.receive(newer.code, samples.at(2))
             early.commit()
-        dispatch(Context(late, samples.at(3), config, texts_for(config.locale)))
+        dispatch(Session(late, samples.at(3), config, texts_for(config.locale)))
         with pytest.raises(ConcurrencyConflict):
             late.commit()
     with uow_factory() as uow:

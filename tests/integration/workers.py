@@ -10,7 +10,7 @@ from typing import Any
 
 from atende.adapters.database import connect
 from atende.adapters.unit_of_work import SqlUnitOfWork
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
 from atende.application.ports import Clock
 from atende.application.settings import Settings
 from atende.bootstrap import build

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from atende.application.context import Context
 from atende.application.customer import free_code
+from atende.application.session import Session
 from atende.application.texts import texts_for
 from atende.domain.codes import normalize_code
 from tests.fakes import FakeConversations, FakeUnitOfWork, FixedClock, Store
@@ -21,11 +21,11 @@ class CrowdedConversations(FakeConversations):
         return len(code) < self.free_from or super().code_taken(code)
 
 
-def context_with_crowded_codes(free_from: int) -> Context:
+def context_with_crowded_codes(free_from: int) -> Session:
     uow = FakeUnitOfWork(Store())
     uow.conversations = CrowdedConversations(uow.store)
     CrowdedConversations.free_from = free_from
-    return Context(uow, FixedClock().now(), settings(), texts_for("pt-BR"), random.Random(5))
+    return Session(uow, FixedClock().now(), settings(), texts_for("pt-BR"), random.Random(5))
 
 
 def test_a_code_is_four_characters_while_four_are_free() -> None:

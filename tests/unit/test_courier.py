@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from atende.application.delivery import MAX_ATTEMPTS, Pacing
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
+from atende.application.courier import MAX_ATTEMPTS, Pacing
 from atende.application.outbound import Delivery, Outgoing, ReadReceipt, TextBody
 from atende.application.ports import SendError
 from atende.domain.content import Media, MediaKind, Text

@@ -7,7 +7,7 @@ from datetime import time
 
 import pytest
 
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
 from atende.application.outbound import MenuBody, TextBody
 from atende.domain.content import (
     Choice,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from atende.application.inbound import Arrival, Inbound, StatusReport
+from atende.application.arrivals import Arrival, Inbound, StatusReport
 from atende.application.outbound import Delivery, ReadReceipt
 from atende.domain.content import Text
 from tests.fakes import FakeInbox, FakeUnitOfWork, Store

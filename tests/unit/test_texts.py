@@ -9,8 +9,8 @@ import pytest
 
 from atende.application.texts import LOCALES, Texts
 from atende.application.texts.en import EN
+from atende.application.texts.formatting import duration, phone
 from atende.application.texts.pt_br import PT_BR
-from atende.application.wording import duration, phone
 from atende.domain.content import Choice
 from tests.unit.people import Agent, Customer
 from tests.world import World

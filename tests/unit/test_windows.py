@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from atende.application.delivery import Pacing
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
+from atende.application.courier import Pacing
 from atende.application.outbound import Delivery, Outgoing, ReadReceipt, TemplateBody, TextBody
 from atende.application.ports import SendError
 from atende.domain.contact import Contact

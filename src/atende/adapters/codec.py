@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from atende.application.inbound import Arrival, Inbound, StatusReport
+from atende.application.arrivals import Arrival, Inbound, StatusReport
 from atende.application.outbound import (
     Body,
     LocationBody,

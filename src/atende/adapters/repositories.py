@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from atende.application.inbound import Arrival, Inbound
+from atende.application.arrivals import Arrival, Inbound
 from atende.application.outbound import Audience, Delivery, Outgoing
 from atende.application.ports import Inbox, Intake, Leases, Outbox
 from atende.domain.agent import Agent, PauseReason, Presence

@@ -21,11 +21,11 @@ from atende.domain.conversation import Conversation, Customer, Stage
 from atende.domain.department import Department
 from atende.domain.message import Author, Message
 
-from .context import Context
+from .arrivals import Inbound
 from .dispatch import dispatch, original_of, queue_status, relay_header, relay_media_to_agent
-from .inbound import Inbound
 from .outbound import Audience, MenuBody, Option, ReactionBody, TextBody
-from .wording import describe
+from .session import Session
+from .texts.formatting import describe
 
 DEPARTMENT_PREFIX = "dept:"
 RATING_PREFIX = "rate:"
@@ -41,114 +41,118 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip(" .!?")
 
 
-def customer_writes(ctx: Context, inbound: Inbound) -> None:
-    conversation = ctx.uow.conversations.open_for(inbound.sender)
+def customer_writes(session: Session, inbound: Inbound) -> None:
+    conversation = session.uow.conversations.open_for(inbound.sender)
     if conversation is not None and conversation.stage is Stage.RATING:
-        if _take_rating(ctx, conversation, inbound.content):
+        if _take_rating(session, conversation, inbound.content):
             return
         if isinstance(inbound.content, _NOT_A_CONVERSATION_START):
             return
         conversation.skip_rating()
         conversation = None
     if isinstance(inbound.content, Unsupported):
-        ctx.send(inbound.sender, Audience.CUSTOMER, TextBody(ctx.texts.unsupported_customer))
+        session.send(inbound.sender, Audience.CUSTOMER, TextBody(session.texts.unsupported_customer))
     if conversation is None:
         if not isinstance(inbound.content, _NOT_A_CONVERSATION_START):
-            start_conversation(ctx, inbound)
+            start_conversation(session, inbound)
         return
     match conversation.stage:
         case Stage.CHOOSING:
-            choose_department(ctx, conversation, inbound)
+            choose_department(session, conversation, inbound)
         case Stage.QUEUED:
-            write_while_queued(ctx, conversation, inbound)
+            write_while_queued(session, conversation, inbound)
         case Stage.ASSIGNED:
-            keep(ctx, conversation, inbound)
-            relay_to_agent(ctx, conversation, inbound)
+            keep(session, conversation, inbound)
+            relay_to_agent(session, conversation, inbound)
 
 
-def start_conversation(ctx: Context, inbound: Inbound) -> Conversation:
-    code = free_code(ctx)
-    conversation = Conversation(code, Customer(inbound.sender, inbound.sender_name), ctx.now)
-    ctx.uow.conversations.add(conversation)
-    departments = ctx.settings.departments
+def start_conversation(session: Session, inbound: Inbound) -> Conversation:
+    code = free_code(session)
+    conversation = Conversation(code, Customer(inbound.sender, inbound.sender_name), session.now)
+    session.uow.conversations.add(conversation)
+    departments = session.settings.departments
     # A tap on a menu from an earlier conversation is still a clear choice.
-    picked = _department_from_choice(ctx, inbound.content)
+    picked = _department_from_choice(session, inbound.content)
     if picked is None and len(departments) == 1:
         picked = departments[0]
     if picked is None or not isinstance(inbound.content, Choice):
-        keep(ctx, conversation, inbound)
+        keep(session, conversation, inbound)
     if picked is not None:
-        enter_queue(ctx, conversation, picked)
+        enter_queue(session, conversation, picked)
     else:
-        send_menu(ctx, conversation)
+        send_menu(session, conversation)
     return conversation
 
 
-def free_code(ctx: Context, tries_per_length: int = 20) -> str:
+def free_code(session: Session, tries_per_length: int = 20) -> str:
     """A code no conversation has used; one character longer each time short ones keep colliding."""
     for length in range(LENGTH, LONGEST + 1):
         for _ in range(tries_per_length):
-            code = new_code(ctx.rng, length)
-            if not ctx.uow.conversations.code_taken(code):
+            code = new_code(session.rng, length)
+            if not session.uow.conversations.code_taken(code):
                 return code
     raise RuntimeError("no free conversation code: the code space is exhausted")
 
 
-def send_menu(ctx: Context, conversation: Conversation) -> None:
-    texts = ctx.texts
+def send_menu(session: Session, conversation: Conversation) -> None:
+    texts = session.texts
     name = conversation.customer.name.split()[0] if conversation.customer.name.strip() else ""
-    greeting = (texts.greeting_named if name else texts.greeting).format(name=name, business=ctx.settings.business_name)
-    options = tuple(Option(DEPARTMENT_PREFIX + d.key, d.name, d.description) for d in ctx.settings.departments)
-    ctx.tell_customer(conversation, MenuBody(greeting, texts.menu_button, options))
+    greeting = (texts.greeting_named if name else texts.greeting).format(
+        name=name, business=session.settings.business_name
+    )
+    options = tuple(Option(DEPARTMENT_PREFIX + d.key, d.name, d.description) for d in session.settings.departments)
+    session.tell_customer(conversation, MenuBody(greeting, texts.menu_button, options))
 
 
-def choose_department(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:
-    if _wants_to_leave(ctx, inbound.content):
-        conversation.leave(ctx.now)
-        ctx.tell_customer(conversation, ctx.texts.menu_left)
+def choose_department(session: Session, conversation: Conversation, inbound: Inbound) -> None:
+    if _wants_to_leave(session, inbound.content):
+        conversation.leave(session.now)
+        session.tell_customer(conversation, session.texts.menu_left)
         return
-    department = _department_from_choice(ctx, inbound.content) or _department_from_text(ctx, text_of(inbound.content))
+    department = _department_from_choice(session, inbound.content) or _department_from_text(
+        session, text_of(inbound.content)
+    )
     if department is None:
-        keep(ctx, conversation, inbound)
-        options = " · ".join(f"{i} {d.name}" for i, d in enumerate(ctx.settings.departments, 1))
-        ctx.tell_customer(conversation, ctx.texts.menu_reprompt.format(options=options))
+        keep(session, conversation, inbound)
+        options = " · ".join(f"{i} {d.name}" for i, d in enumerate(session.settings.departments, 1))
+        session.tell_customer(conversation, session.texts.menu_reprompt.format(options=options))
         return
-    enter_queue(ctx, conversation, department)
+    enter_queue(session, conversation, department)
 
 
-def enter_queue(ctx: Context, conversation: Conversation, department: Department) -> None:
-    conversation.enqueue(department.key, ctx.now)
-    take_place_in_line(ctx, conversation, department)
+def enter_queue(session: Session, conversation: Conversation, department: Department) -> None:
+    conversation.enqueue(department.key, session.now)
+    take_place_in_line(session, conversation, department)
 
 
-def take_place_in_line(ctx: Context, conversation: Conversation, department: Department) -> None:
+def take_place_in_line(session: Session, conversation: Conversation, department: Department) -> None:
     """Dispatch; a customer still waiting then hears the closed hours (once) and their place."""
-    dispatch(ctx)
+    dispatch(session)
     if conversation.stage is not Stage.QUEUED:
         return  # someone is serving them right now, opening hours or not
-    if not department.is_open(ctx.now) and not conversation.told_closed_hours:
+    if not department.is_open(session.now) and not conversation.told_closed_hours:
         conversation.told_closed_hours = True
-        ctx.tell_customer(conversation, ctx.texts.outside_hours.format(department=department.name))
-    ctx.tell_customer(conversation, ctx.texts.queued.format(**queue_status(ctx, conversation)))
-    conversation.position_told_at = ctx.now
+        session.tell_customer(conversation, session.texts.outside_hours.format(department=department.name))
+    session.tell_customer(conversation, session.texts.queued.format(**queue_status(session, conversation)))
+    conversation.position_told_at = session.now
 
 
-def write_while_queued(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:
+def write_while_queued(session: Session, conversation: Conversation, inbound: Inbound) -> None:
     """Everything is kept for the agent; the place in the queue never changes by writing."""
-    if _wants_to_leave(ctx, inbound.content):
-        conversation.leave(ctx.now)
-        ctx.tell_customer(conversation, ctx.texts.left_queue)
+    if _wants_to_leave(session, inbound.content):
+        conversation.leave(session.now)
+        session.tell_customer(conversation, session.texts.left_queue)
         return
-    keep(ctx, conversation, inbound)
+    keep(session, conversation, inbound)
     told = conversation.position_told_at
-    if told is None or (ctx.now - told).total_seconds() >= ctx.settings.position_update_seconds:
-        ctx.tell_customer(conversation, ctx.texts.still_queued.format(**queue_status(ctx, conversation)))
-        conversation.position_told_at = ctx.now
+    if told is None or (session.now - told).total_seconds() >= session.settings.position_update_seconds:
+        session.tell_customer(conversation, session.texts.still_queued.format(**queue_status(session, conversation)))
+        conversation.position_told_at = session.now
 
 
-def keep(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:
+def keep(session: Session, conversation: Conversation, inbound: Inbound) -> None:
     """Add what the customer wrote to the transcript."""
-    ctx.uow.messages.add(
+    session.uow.messages.add(
         Message(
             inbound.message_id,
             conversation.code,
@@ -160,38 +164,38 @@ def keep(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:
     )
 
 
-def relay_to_agent(ctx: Context, conversation: Conversation, inbound: Inbound) -> None:
+def relay_to_agent(session: Session, conversation: Conversation, inbound: Inbound) -> None:
     """💬 to the agent, always under this customer's header, quoting what they replied to."""
     assert conversation.agent is not None
     agent = conversation.agent
     content = inbound.content
-    quoted = original_of(ctx, inbound.context_id)
+    quoted = original_of(session, inbound.context_id)
     if isinstance(content, Reaction):
-        target = original_of(ctx, content.message_id)
+        target = original_of(session, content.message_id)
         if target is not None:
-            ctx.tell_agent(agent, ReactionBody(target, content.emoji), conversation, origin_id=inbound.message_id)
+            session.tell_agent(agent, ReactionBody(target, content.emoji), conversation, origin_id=inbound.message_id)
             return
     if isinstance(content, Media):
-        relay_media_to_agent(ctx, conversation, agent, content, origin_id=inbound.message_id, reply_to=quoted)
+        relay_media_to_agent(session, conversation, agent, content, origin_id=inbound.message_id, reply_to=quoted)
         return
-    header = relay_header(ctx, conversation)
-    text = f"{header}\n{describe(ctx.texts, content)}"
-    ctx.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted, coalesce_key=header)
+    header = relay_header(session, conversation)
+    text = f"{header}\n{describe(session.texts, content)}"
+    session.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted, coalesce_key=header)
 
 
-def _take_rating(ctx: Context, conversation: Conversation, content: Content) -> bool:
+def _take_rating(session: Session, conversation: Conversation, content: Content) -> bool:
     score = None
     if isinstance(content, Choice) and content.reply_id.startswith(RATING_PREFIX):
         raw = content.reply_id.removeprefix(RATING_PREFIX)
         score = int(raw) if raw.isdigit() else None
     elif isinstance(content, Text):
         typed = fold(content.body)
-        score = next((s for s, title in ctx.texts.rating_options if typed in _rating_spellings(title)), None)
-    if score not in {s for s, _ in ctx.texts.rating_options}:
+        score = next((s for s, title in session.texts.rating_options if typed in _rating_spellings(title)), None)
+    if score not in {s for s, _ in session.texts.rating_options}:
         return False
     assert score is not None
-    conversation.rate(score, ctx.now)
-    ctx.tell_customer(conversation, ctx.texts.rating_thanks)
+    conversation.rate(score, session.now)
+    session.tell_customer(conversation, session.texts.rating_thanks)
     return True
 
 
@@ -201,25 +205,25 @@ def _rating_spellings(title: str) -> set[str]:
     return {folded, folded.split(" ", 1)[-1]}
 
 
-def rating_prompt(ctx: Context) -> MenuBody:
-    options = tuple(Option(f"{RATING_PREFIX}{score}", title) for score, title in ctx.texts.rating_options)
-    return MenuBody(ctx.texts.rating_prompt, ctx.texts.rating_prompt, options)
+def rating_prompt(session: Session) -> MenuBody:
+    options = tuple(Option(f"{RATING_PREFIX}{score}", title) for score, title in session.texts.rating_options)
+    return MenuBody(session.texts.rating_prompt, session.texts.rating_prompt, options)
 
 
-def _department_from_choice(ctx: Context, content: Content) -> Department | None:
+def _department_from_choice(session: Session, content: Content) -> Department | None:
     if isinstance(content, Choice) and content.reply_id.startswith(DEPARTMENT_PREFIX):
-        return ctx.settings.department(content.reply_id.removeprefix(DEPARTMENT_PREFIX))
+        return session.settings.department(content.reply_id.removeprefix(DEPARTMENT_PREFIX))
     return None
 
 
-def _department_from_text(ctx: Context, text: str) -> Department | None:
+def _department_from_text(session: Session, text: str) -> Department | None:
     """A typed number from the menu, or the department's name or key."""
     answer = fold(text)
-    departments = ctx.settings.departments
+    departments = session.settings.departments
     if answer.isdigit() and 1 <= int(answer) <= len(departments):
         return departments[int(answer) - 1]
     return next((d for d in departments if answer in (fold(d.name), fold(d.key))), None)
 
 
-def _wants_to_leave(ctx: Context, content: Content) -> bool:
-    return isinstance(content, Text) and fold(content.body) in ctx.texts.leave_words
+def _wants_to_leave(session: Session, content: Content) -> bool:
+    return isinstance(content, Text) and fold(content.body) in session.texts.leave_words

@@ -19,7 +19,7 @@ from atende.domain.repositories import (
     MessageRepository,
 )
 
-from .inbound import Arrival
+from .arrivals import Arrival
 from .outbound import Outgoing
 
 

@@ -6,8 +6,7 @@ import logging
 
 from atende.domain.conversation import Conversation, Stage
 
-from .context import Context
-from .inbound import StatusReport
+from .arrivals import StatusReport
 from .outbound import (
     Audience,
     Delivery,
@@ -16,6 +15,7 @@ from .outbound import (
     ReadReceipt,
     TemplateBody,
 )
+from .session import Session
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ _STATUSES = {
 }
 
 
-def record_status(ctx: Context, report: StatusReport) -> None:
-    message = ctx.uow.outbox.by_provider_id(report.provider_id)
+def record_status(session: Session, report: StatusReport) -> None:
+    message = session.uow.outbox.by_provider_id(report.provider_id)
     status = _STATUSES.get(report.status)
     if message is None or status is None:
         log.info("status %s for a message atende does not know (%s)", report.status, report.provider_id[-8:])
@@ -39,83 +39,85 @@ def record_status(ctx: Context, report: StatusReport) -> None:
     if status is Delivery.FAILED:
         if message.delivery is not Delivery.FAILED:
             code, detail = report.errors[0] if report.errors else (None, "failed")
-            fail(ctx, message, code, detail)
+            fail(session, message, code, detail)
         return
     if status.rank <= message.delivery.rank:
         return  # a late or repeated status: statuses only move forward
     message.delivery = status
-    ctx.uow.outbox.save(message)
+    session.uow.outbox.save(message)
     if status is Delivery.READ:
-        pass_read_receipt_on(ctx, message)
+        pass_read_receipt_on(session, message)
 
 
-def pass_read_receipt_on(ctx: Context, copy: Outgoing) -> None:
+def pass_read_receipt_on(session: Session, copy: Outgoing) -> None:
     """Blue ticks mean a human saw it: a read copy marks its original read, on the other side."""
     if copy.origin_id is None or copy.conversation is None or not _is_relay(copy):
         return
-    conversation = ctx.uow.conversations.get(copy.conversation)
+    conversation = session.uow.conversations.get(copy.conversation)
     if conversation is None:
         return
     to = conversation.customer.wa_id if copy.audience is Audience.AGENT else conversation.agent
     if to:
         audience = Audience.CUSTOMER if copy.audience is Audience.AGENT else Audience.AGENT
-        ctx.send(to, audience, ReadReceipt(copy.origin_id), conversation=conversation.code)
+        session.send(to, audience, ReadReceipt(copy.origin_id), conversation=conversation.code)
 
 
-def fail(ctx: Context, message: Outgoing, code: int | None, detail: str) -> None:
+def fail(session: Session, message: Outgoing, code: int | None, detail: str) -> None:
     """A message WhatsApp will not deliver: hold it for a reopened window, or tell someone."""
     message.error_code = code
     message.error = detail
     if code == WINDOW_CLOSED and message.audience is Audience.AGENT and not isinstance(message.body, TemplateBody):
-        contact = ctx.uow.contacts.get_or_add(message.to)
+        contact = session.uow.contacts.get_or_add(message.to)
         contact.window_closed()
         message.delivery = Delivery.HELD
         message.provider_id = None
-        ctx.uow.outbox.save(message)
-        ctx.ask_to_reopen(contact)
+        session.uow.outbox.save(message)
+        session.ask_to_reopen(contact)
         return
     message.delivery = Delivery.FAILED
-    ctx.uow.outbox.save(message)
+    session.uow.outbox.save(message)
     log.warning("message %s to ***%s failed: %s %s", message.id, message.to[-4:], code, detail)
     if not _is_relay(message) or message.conversation is None:
         return
-    conversation = ctx.uow.conversations.get(message.conversation)
+    conversation = session.uow.conversations.get(message.conversation)
     if conversation is None or message.origin_id is None:
         return
     if message.audience is Audience.CUSTOMER:
-        _tell_agent_it_did_not_reach_the_customer(ctx, conversation, code)
+        _tell_agent_it_did_not_reach_the_customer(session, conversation, code)
     else:
-        _tell_agent_a_relay_was_lost(ctx, conversation, message, code)
+        _tell_agent_a_relay_was_lost(session, conversation, message, code)
 
 
-def _tell_agent_it_did_not_reach_the_customer(ctx: Context, conversation: Conversation, code: int | None) -> None:
+def _tell_agent_it_did_not_reach_the_customer(session: Session, conversation: Conversation, code: int | None) -> None:
     if code == WINDOW_CLOSED:
-        ctx.uow.contacts.get_or_add(conversation.customer.wa_id).window_closed()
+        session.uow.contacts.get_or_add(conversation.customer.wa_id).window_closed()
     if conversation.agent is None:
         return
-    text = ctx.texts.undelivered_to_customer.format(
-        code=conversation.code, name=_name(conversation), reason=reason(ctx, code)
+    text = session.texts.undelivered_to_customer.format(
+        code=conversation.code, name=_name(conversation), reason=reason(session, code)
     )
-    ctx.tell_agent(conversation.agent, text, conversation)
+    session.tell_agent(conversation.agent, text, conversation)
 
 
-def _tell_agent_a_relay_was_lost(ctx: Context, conversation: Conversation, message: Outgoing, code: int | None) -> None:
+def _tell_agent_a_relay_was_lost(
+    session: Session, conversation: Conversation, message: Outgoing, code: int | None
+) -> None:
     """The copy failed, not necessarily the chat: a short ⚠️ often still gets through (a refused file).
 
     The customer, who believes they were heard, is asked to send it again another way.
     """
-    text = ctx.texts.undelivered_to_you.format(
-        code=conversation.code, name=_name(conversation), reason=reason(ctx, code)
+    text = session.texts.undelivered_to_you.format(
+        code=conversation.code, name=_name(conversation), reason=reason(session, code)
     )
-    ctx.tell_agent(message.to, text, conversation)
+    session.tell_agent(message.to, text, conversation)
     if conversation.stage is Stage.ASSIGNED and conversation.agent == message.to:
-        ctx.tell_customer(conversation, ctx.texts.agent_unreachable)
+        session.tell_customer(conversation, session.texts.agent_unreachable)
 
 
-def reason(ctx: Context, code: int | None) -> str:
+def reason(session: Session, code: int | None) -> str:
     if code is None:
-        return ctx.texts.failure_other.format(code="?")
-    return ctx.texts.failure_reasons.get(code) or ctx.texts.failure_other.format(code=code)
+        return session.texts.failure_other.format(code="?")
+    return session.texts.failure_reasons.get(code) or session.texts.failure_other.format(code=code)
 
 
 def _is_relay(message: Outgoing) -> bool:

@@ -10,22 +10,22 @@ from datetime import datetime
 
 from atende.domain.contact import Contact
 
-from .context import Context
 from .outbound import Delivery
+from .session import Session
 
 
-def someone_wrote(ctx: Context, wa_id: str, at: datetime) -> Contact:
+def someone_wrote(session: Session, wa_id: str, at: datetime) -> Contact:
     """Any message opens its sender's window; an agent's also releases what waited for it."""
-    contact = ctx.uow.contacts.get_or_add(wa_id)
+    contact = session.uow.contacts.get_or_add(wa_id)
     contact.wrote(at)
-    if ctx.settings.is_agent(wa_id):
-        for message in ctx.uow.outbox.held_for(wa_id):
+    if session.settings.is_agent(wa_id):
+        for message in session.uow.outbox.held_for(wa_id):
             message.delivery = Delivery.PENDING
             message.not_before = None
-            ctx.uow.outbox.save(message)
+            session.uow.outbox.save(message)
     return contact
 
 
-def customer_window_open(ctx: Context, wa_id: str) -> bool:
-    contact = ctx.uow.contacts.get(wa_id)
-    return contact is None or contact.window_open(ctx.now)
+def customer_window_open(session: Session, wa_id: str) -> bool:
+    contact = session.uow.contacts.get(wa_id)
+    return contact is None or contact.window_open(session.now)

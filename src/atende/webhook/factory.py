@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from atende.adapters.schema import SchemaError, pending
 from atende.adapters.whatsapp.graph import GraphApiGateway
 from atende.application.ports import WhatsAppGateway
-from atende.application.service import Atende
 from atende.application.settings import Settings
+from atende.application.use_cases import Atende
 from atende.bootstrap import build
 from atende.config import ConfigError, Environment, load_config, load_environment
 

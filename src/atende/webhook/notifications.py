@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from atende.adapters.whatsapp import Notification, ReceivedMessage, StatusUpdate
-from atende.application.inbound import Arrival, StatusReport
+from atende.application.arrivals import Arrival, StatusReport
 
 from .logs import mask
 

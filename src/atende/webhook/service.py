@@ -17,8 +17,8 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from atende.application.inbound import Arrival
-from atende.application.service import Atende
+from atende.application.arrivals import Arrival
+from atende.application.use_cases import Atende
 
 from .logs import describe
 

@@ -27,10 +27,10 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
-from atende.application.context import Context
 from atende.application.outbound import Outgoing
 from atende.application.ports import SendError, WhatsAppGateway
-from atende.application.service import Atende
+from atende.application.session import Session
+from atende.application.use_cases import Atende
 
 from .logs import describe, from_database
 
@@ -91,9 +91,11 @@ class Lease:
         started = time.monotonic()
         taken = False
 
-        def use_case(ctx: Context) -> None:
+        def use_case(session: Session) -> None:
             nonlocal taken
-            taken = ctx.uow.leases.acquire(self.name, self.holder, ctx.now + timedelta(seconds=self.seconds), ctx.now)
+            taken = session.uow.leases.acquire(
+                self.name, self.holder, session.now + timedelta(seconds=self.seconds), session.now
+            )
 
         self.atende.run(use_case)
         was_held = self.held
@@ -112,8 +114,8 @@ class Lease:
             return
         self._valid_until = 0.0
 
-        def use_case(ctx: Context) -> None:
-            ctx.uow.leases.acquire(self.name, self.holder, ctx.now, ctx.now)
+        def use_case(session: Session) -> None:
+            session.uow.leases.acquire(self.name, self.holder, session.now, session.now)
 
         self.atende.run(use_case)
         log.info("lease %r released by %s", self.name, self.holder)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from pydantic import ValidationError
 
-from atende.application.inbound import Inbound
+from atende.application.arrivals import Inbound
 from atende.domain.content import (
     Choice,
     Contacts,

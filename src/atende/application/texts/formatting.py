@@ -17,7 +17,7 @@ from atende.domain.content import (
     Unsupported,
 )
 
-from .texts import Texts
+from .catalog import Texts
 
 
 def duration(texts: Texts, seconds: float) -> str:

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 
 from atende.domain.exceptions import ConcurrencyConflict
 
-from .context import Context
+from .agent_commands import agent_writes, enroll
+from .arrivals import Arrival, Inbound, StatusReport
+from .courier import Courier, Pacing
 from .customer import customer_writes
-from .delivery import Courier, Pacing
-from .desk import agent_writes, enroll
 from .dispatch import dispatch
-from .inbound import Arrival, Inbound, StatusReport
 from .ports import Clock, UnitOfWork, WhatsAppGateway
+from .session import Session
 from .settings import Settings
 from .statuses import record_status
 from .texts import texts_for
@@ -31,7 +31,7 @@ ATTEMPTS = 8
 RETRY_PAUSE_SECONDS = 0.005
 """The random pause before retry n is at most this times 2ⁿ⁻¹ (about 0.6 s in all, at worst)."""
 
-UseCase = Callable[[Context], None]
+UseCase = Callable[[Session], None]
 
 
 class Atende:
@@ -54,29 +54,29 @@ class Atende:
         """Handle one inbound message exactly once; False when it was a re-delivery."""
         handled = True
 
-        def use_case(ctx: Context) -> None:
+        def use_case(session: Session) -> None:
             nonlocal handled
-            handled = self._handle(ctx, inbound)
+            handled = self._handle(session, inbound)
 
         self.run(use_case)
         return handled
 
-    def _handle(self, ctx: Context, arrival: Arrival) -> bool:
+    def _handle(self, session: Session, arrival: Arrival) -> bool:
         if isinstance(arrival, StatusReport):
-            record_status(ctx, arrival)
+            record_status(session, arrival)
             return True
-        if not ctx.uow.inbox.first_time(arrival.message_id):
+        if not session.uow.inbox.first_time(arrival.message_id):
             return False
-        someone_wrote(ctx, arrival.sender, arrival.at)
+        someone_wrote(session, arrival.sender, arrival.at)
         profile = self.settings.agent(arrival.sender)
         if profile is not None:
-            agent_writes(ctx, profile, arrival)
+            agent_writes(session, profile, arrival)
         else:
-            customer_writes(ctx, arrival)
+            customer_writes(session, arrival)
         return True
 
     def record_status(self, report: StatusReport) -> None:
-        self.run(lambda ctx: record_status(ctx, report))
+        self.run(lambda session: record_status(session, report))
 
     def accept(self, arrivals: Sequence[Arrival], received_at: datetime | None = None) -> int:
         """Store what a webhook notification carried, in one transaction, before anyone answers 200.
@@ -85,9 +85,9 @@ class Atende:
         """
         stored = 0
 
-        def use_case(ctx: Context) -> None:
+        def use_case(session: Session) -> None:
             nonlocal stored
-            stored = sum(ctx.uow.intake.add(a, received_at or ctx.now) for a in arrivals)
+            stored = sum(session.uow.intake.add(a, received_at or session.now) for a in arrivals)
 
         self.run(use_case)
         return stored
@@ -96,9 +96,9 @@ class Atende:
         """Handle stored arrivals old enough that Meta's late, earlier ones had time to arrive."""
         ready: list[Arrival] = []
 
-        def load(ctx: Context) -> None:
-            cutoff = ctx.now - timedelta(seconds=self.settings.reorder_window_seconds)
-            ready.extend(ctx.uow.intake.ready(cutoff, limit))
+        def load(session: Session) -> None:
+            cutoff = session.now - timedelta(seconds=self.settings.reorder_window_seconds)
+            ready.extend(session.uow.intake.ready(cutoff, limit))
 
         self.run(load)
         for arrival in ready:
@@ -110,16 +110,16 @@ class Atende:
         return len(ready)
 
     def _handled_once(self, arrival: Arrival) -> UseCase:
-        def use_case(ctx: Context) -> None:
-            ctx.uow.intake.done(arrival.key)
-            self._handle(ctx, arrival)
+        def use_case(session: Session) -> None:
+            session.uow.intake.done(arrival.key)
+            self._handle(session, arrival)
 
         return use_case
 
     @staticmethod
     def _set_aside(arrival: Arrival, error: str) -> UseCase:
-        def use_case(ctx: Context) -> None:
-            ctx.uow.intake.done(arrival.key, error)
+        def use_case(session: Session) -> None:
+            session.uow.intake.done(arrival.key, error)
 
         return use_case
 
@@ -133,24 +133,24 @@ class Atende:
     def sync_roster(self) -> None:
         """Bring stored agents in line with the config file, then dispatch (capacity may have grown)."""
 
-        def use_case(ctx: Context) -> None:
+        def use_case(session: Session) -> None:
             for profile in self.settings.agents:
-                agent = ctx.uow.agents.get(profile.phone) or enroll(ctx, profile)
+                agent = session.uow.agents.get(profile.phone) or enroll(session, profile)
                 agent.name = profile.name
                 agent.departments = profile.departments
                 agent.capacity = profile.capacity
-            dispatch(ctx)
+            dispatch(session)
 
         self.run(use_case)
 
     def run(self, use_case: UseCase) -> None:
         for attempt in range(1, ATTEMPTS + 1):
             with self.uow_factory() as uow:
-                ctx = Context(uow, self.clock.now(), self.settings, self.texts, self.rng)
+                session = Session(uow, self.clock.now(), self.settings, self.texts, self.rng)
                 try:
                     # A conflict may surface while the step runs (a database that aborts a
                     # transaction early), not only at commit: either way, run it again.
-                    use_case(ctx)
+                    use_case(session)
                     uow.commit()
                     return
                 except ConcurrencyConflict:

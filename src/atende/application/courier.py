@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .context import Context
 from .outbound import Audience, Delivery, Outgoing, TextBody
 from .ports import Clock, SendError, WhatsAppGateway
+from .session import Session
 from .statuses import fail
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ MAX_ATTEMPTS = 8
 PAIR_RATE_LIMITED = 131056
 TEXT_LIMIT = 4096
 
-Step = Callable[[Callable[[Context], None]], None]
+Step = Callable[[Callable[[Session], None]], None]
 """Runs a function in one atomic use case (the service's `run`)."""
 
 
@@ -80,7 +80,7 @@ class Courier:
         """
         skip = self._waiting(self.clock.now())
         batch: list[Outgoing] = []
-        self.step(lambda ctx: batch.extend(ctx.uow.outbox.pending(limit, skip=skip)))
+        self.step(lambda session: batch.extend(session.uow.outbox.pending(limit, skip=skip)))
         done = 0
         for messages in _by_recipient(batch).values():
             done += self._deliver_to_one(messages)
@@ -119,12 +119,12 @@ class Courier:
         *within, carrier = group
         carrier.body = _merged(group)
 
-        def record(ctx: Context) -> None:
-            ctx.uow.outbox.save(carrier)
+        def record(session: Session) -> None:
+            session.uow.outbox.save(carrier)
             for member in within:
                 member.delivery = Delivery.SENT
                 member.error = f"merged into {carrier.id}"
-                ctx.uow.outbox.save(member)
+                session.uow.outbox.save(member)
 
         self.step(record)
         return carrier
@@ -136,29 +136,29 @@ class Courier:
             provider_id = self.gateway.send(message)
         except SendError as error:
             failure = error
-            self.step(lambda ctx: _failed(ctx, message, failure, attempts))
+            self.step(lambda session: _failed(session, message, failure, attempts))
             return False
 
-        def record(ctx: Context) -> None:
+        def record(session: Session) -> None:
             message.delivery = Delivery.SENT
             message.provider_id = provider_id
             message.attempts = attempts
-            ctx.uow.outbox.save(message)
+            session.uow.outbox.save(message)
 
         self.step(record)
         return True
 
 
-def _failed(ctx: Context, message: Outgoing, error: SendError, attempts: int) -> None:
+def _failed(session: Session, message: Outgoing, error: SendError, attempts: int) -> None:
     message.attempts = attempts
     if error.retryable and message.attempts < MAX_ATTEMPTS:
         message.error = str(error)
         message.error_code = error.code
-        message.not_before = ctx.now + backoff(message.attempts, error.code)
-        ctx.uow.outbox.save(message)
+        message.not_before = session.now + backoff(message.attempts, error.code)
+        session.uow.outbox.save(message)
         log.info("send %s will be retried (attempt %d): %s", message.id, message.attempts, error)
         return
-    fail(ctx, message, error.code, str(error))
+    fail(session, message, error.code, str(error))
 
 
 def _by_recipient(batch: Iterable[Outgoing]) -> dict[str, list[Outgoing]]:

@@ -17,7 +17,7 @@ from .outbound import Audience, Body, Delivery, Outgoing, ReadReceipt, TemplateB
 from .ports import UnitOfWork
 from .settings import Settings
 from .texts import Texts
-from .wording import duration
+from .texts.formatting import duration
 
 
 def _uuid() -> str:
@@ -25,7 +25,7 @@ def _uuid() -> str:
 
 
 @dataclass
-class Context:
+class Session:
     uow: UnitOfWork
     now: datetime
     settings: Settings

@@ -1,0 +1,415 @@
+"""The agent's side: every command of DESIGN §5, and relaying what the agent writes."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from atende.domain import commands as cmd
+from atende.domain.agent import Agent, Presence
+from atende.domain.content import Contacts, Location, Media, Reaction, Text
+from atende.domain.conversation import Conversation, Stage
+from atende.domain.department import Department
+from atende.domain.exceptions import InvalidTransition
+from atende.domain.message import Author, Message
+
+from .arrivals import Inbound
+from .customer import fold, rating_prompt, take_place_in_line
+from .dispatch import dispatch, hand_over, original_of, release, waiting_summary
+from .outbound import LocationBody, MediaBody, ReactionBody, TextBody
+from .session import Session
+from .settings import AgentProfile
+from .texts.formatting import describe, snippet
+from .windows import customer_window_open
+
+
+def agent_writes(session: Session, profile: AgentProfile, inbound: Inbound) -> None:
+    agent = session.uow.agents.get(profile.phone) or enroll(session, profile)
+    content = inbound.content
+    command = cmd.parse_command(content.body) if isinstance(content, Text) else None
+    if command is None:
+        relay_from_agent(session, agent, inbound)
+    else:
+        run_command(session, agent, command)
+
+
+def enroll(session: Session, profile: AgentProfile) -> Agent:
+    agent = Agent(profile.phone, profile.name, profile.departments, profile.capacity)
+    session.uow.agents.add(agent)
+    return agent
+
+
+def run_command(session: Session, agent: Agent, command: cmd.AgentCommand) -> None:
+    texts = session.texts
+    match command:
+        case cmd.Help():
+            session.tell_agent(agent, texts.help)
+        case cmd.CheckIn():
+            check_in(session, agent)
+        case cmd.CheckOut():
+            check_out(session, agent)
+        case cmd.Pause():
+            pause(session, agent)
+        case cmd.Resume():
+            resume(session, agent)
+        case cmd.ShowQueue(department=department):
+            show_queue(session, agent, department)
+        case cmd.TakeNext():
+            take(session, agent, None)
+        case cmd.Take(target=target):
+            take(session, agent, target)
+        case cmd.Remove(target=target, reason=reason):
+            remove(session, agent, target, reason)
+        case cmd.End(code=code):
+            end(session, agent, code)
+        case cmd.Transfer(department=department):
+            transfer(session, agent, department)
+        case cmd.ListActive():
+            list_active(session, agent)
+        case cmd.Switch(code=code):
+            switch(session, agent, code)
+        case cmd.History():
+            history(session, agent)
+        case cmd.Malformed(usage=usage):
+            session.tell_agent(agent, texts.usage[usage].format(known=_department_keys(session)))
+        case cmd.Unknown(word=word):
+            session.tell_agent(agent, texts.unknown_command.format(word=word))
+
+
+def check_in(session: Session, agent: Agent) -> None:
+    already = agent.presence is Presence.AVAILABLE
+    agent.check_in(session.now)
+    answer = session.texts.already_in if already else session.texts.checked_in
+    session.tell_agent(agent, answer.format(queue=_queue_summary(session, agent)))
+    dispatch(session)
+
+
+def check_out(session: Session, agent: Agent) -> None:
+    load = session.loads()[agent.phone]
+    if load:
+        session.tell_agent(agent, session.texts.checkout_refused.format(count=load))
+        return
+    agent.check_out(load)
+    session.tell_agent(agent, session.texts.checked_out)
+
+
+def pause(session: Session, agent: Agent) -> None:
+    if agent.presence is Presence.OFFLINE:
+        session.tell_agent(agent, session.texts.offline)
+        return
+    agent.pause()
+    session.tell_agent(agent, session.texts.paused.format(count=session.loads()[agent.phone]))
+
+
+def resume(session: Session, agent: Agent) -> None:
+    if agent.presence is Presence.OFFLINE:
+        session.tell_agent(agent, session.texts.offline)
+        return
+    agent.resume(session.now)
+    session.tell_agent(agent, session.texts.resumed)
+    dispatch(session)
+
+
+def show_queue(session: Session, agent: Agent, department: str | None) -> None:
+    texts = session.texts
+    if department is None:
+        keys = agent.departments
+    else:
+        found = find_department(session, department)
+        if found is None:
+            session.tell_agent(
+                agent, texts.unknown_department.format(given=department, known=_department_keys(session))
+            )
+            return
+        keys = (found.key,)
+    names = ", ".join(session.department_name(k) for k in keys)
+    line = _waiting_for(session, keys)
+    if not line:
+        session.tell_agent(agent, texts.queue_empty.format(departments=names))
+        return
+    # Numbers are places in the agent's own line, the one `/puxar N` and `/remover N` count in,
+    # even when one department is shown; customers of departments they do not serve get none.
+    mine = {c.code: n for n, c in enumerate(_waiting_for(session, agent.departments), 1)}
+    rows = [texts.queue_header.format(departments=names)]
+    for conversation in line:
+        rows.append(
+            texts.queue_line.format(
+                position=f"{mine[conversation.code]}." if conversation.code in mine else "•",
+                name=conversation.customer.display_name,
+                code=conversation.code,
+                department=session.department_name(conversation.department),
+                wait=session.wait(conversation.waited(session.now)),
+                first=_first_words(session, conversation),
+            )
+        )
+    session.tell_agent(agent, "\n".join(rows))
+
+
+def take(session: Session, agent: Agent, target: cmd.Target | None) -> None:
+    """`/proximo` (target None) or `/puxar N|#COD`: an explicit pull, allowed while paused."""
+    texts = session.texts
+    if agent.presence is Presence.OFFLINE:
+        session.tell_agent(agent, texts.offline)
+        return
+    load = session.loads()[agent.phone]
+    if load >= agent.capacity:
+        session.tell_agent(agent, texts.at_capacity.format(count=load))
+        return
+    line = _waiting_for(session, agent.departments)
+    if target is None:
+        if not line:
+            session.tell_agent(agent, texts.nobody_waiting)
+            return
+        conversation = line[0]
+    else:
+        found = _pick(line, target)
+        if found is None:
+            session.tell_agent(agent, texts.target_missing.format(target=_target_text(target)))
+            return
+        conversation = found
+    hand_over(session, conversation, agent)
+    conversation.accept(session.now)  # pulling someone is acting on them: no offer to time out
+
+
+def remove(session: Session, agent: Agent, target: cmd.Target, reason: str) -> None:
+    texts = session.texts
+    conversation = _pick(_waiting_for(session, agent.departments), target)
+    if conversation is None:
+        session.tell_agent(agent, texts.target_missing.format(target=_target_text(target)))
+        return
+    conversation.remove(agent.phone, reason, session.now)
+    notice = texts.removed + (texts.removed_reason.format(reason=reason) if reason else "")
+    session.tell_customer(conversation, notice)
+    session.tell_agent(agent, texts.removed_done.format(code=conversation.code, name=_name(conversation)), conversation)
+
+
+def end(session: Session, agent: Agent, code: str | None) -> None:
+    conversation = _own(session, agent, code)
+    if conversation is None:
+        return
+    conversation.end(session.now, ask_rating=session.settings.rating)
+    texts = session.texts
+    session.tell_customer(conversation, texts.ended.format(business=session.settings.business_name))
+    if session.settings.rating:
+        session.tell_customer(conversation, rating_prompt(session))
+    answer = texts.ended_done.format(code=conversation.code, name=_name(conversation))
+    session.tell_agent(agent, answer + _release(session, agent, conversation), conversation)
+    dispatch(session)
+
+
+def transfer(session: Session, agent: Agent, department_text: str) -> None:
+    texts = session.texts
+    conversation = _own(session, agent, None)
+    if conversation is None:
+        return
+    department = find_department(session, department_text)
+    if department is None:
+        session.tell_agent(
+            agent, texts.unknown_department.format(given=department_text, known=_department_keys(session))
+        )
+        return
+    try:
+        conversation.transfer(department.key, agent.phone, session.now)
+    except InvalidTransition:
+        answer = texts.same_department.format(
+            code=conversation.code, name=_name(conversation), department=department.name
+        )
+        session.tell_agent(agent, answer, conversation)
+        return
+    answer = texts.transferred_done.format(code=conversation.code, name=_name(conversation), department=department.name)
+    session.tell_agent(agent, answer + _release(session, agent, conversation), conversation)
+    session.tell_customer(conversation, texts.transferred.format(department=department.name))
+    take_place_in_line(session, conversation, department)
+
+
+def list_active(session: Session, agent: Agent) -> None:
+    texts = session.texts
+    mine = session.uow.conversations.assigned_to(agent.phone)
+    if not mine:
+        session.tell_agent(agent, texts.active_none)
+        return
+    rows = [texts.active_header]
+    for conversation in mine:
+        since = conversation.assigned_at or session.now
+        rows.append(
+            texts.active_line.format(
+                marker="▶" if conversation.code == agent.active else "•",
+                code=conversation.code,
+                name=_name(conversation),
+                department=session.department_name(conversation.department),
+                since=session.wait((session.now - since).total_seconds()),
+            )
+        )
+    session.tell_agent(agent, "\n".join(rows))
+
+
+def switch(session: Session, agent: Agent, code: str) -> None:
+    conversation = _own(session, agent, code)
+    if conversation is None:
+        return
+    agent.switch_to(conversation.code)
+    answer = session.texts.switched.format(first=conversation.customer.first_name, code=conversation.code)
+    session.tell_agent(agent, answer, conversation)
+
+
+def history(session: Session, agent: Agent) -> None:
+    conversation = _own(session, agent, None)
+    if conversation is None:
+        return
+    texts = session.texts
+    messages = session.uow.messages.for_conversation(conversation.code, session.settings.history_lines)
+    if not messages:
+        empty = texts.history_empty.format(code=conversation.code, name=_name(conversation))
+        session.tell_agent(agent, empty, conversation)
+        return
+    rows = [texts.history_header.format(code=conversation.code, name=_name(conversation))]
+    for message in messages:
+        author = (
+            texts.you
+            if message.author is Author.AGENT and message.author_name == agent.name
+            else (message.author_name or conversation.customer.first_name)
+        )
+        rows.append(
+            texts.history_line.format(
+                time=message.at.astimezone(ZoneInfo(session.settings.timezone)).strftime("%H:%M"),
+                author=author,
+                text=snippet(describe(texts, message.content), 200),
+            )
+        )
+    session.tell_agent(agent, "\n".join(rows), conversation)
+
+
+def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
+    """What the agent writes goes to the customer it addresses: the swiped one, else the active one."""
+    content = inbound.content
+    # A reaction names its message itself: it addresses that message's customer, like a swipe-reply.
+    reference = content.message_id if isinstance(content, Reaction) else inbound.context_id
+    conversation = _addressed(session, agent, reference)
+    if conversation is None:
+        return
+    quoted = original_of(session, inbound.context_id)
+    refused = session.texts.cannot_relay.format(code=conversation.code, name=_name(conversation))
+    match content:
+        case Text(body=body):
+            body_out: TextBody | MediaBody | LocationBody | ReactionBody = TextBody(body)
+        case Media():
+            body_out = MediaBody(content, caption=content.caption)
+        case Location(latitude=lat, longitude=lon, name=name, address=address):
+            body_out = LocationBody(lat, lon, name, address)
+        case Contacts():
+            body_out = TextBody(describe(session.texts, content))
+        case Reaction(message_id=target, emoji=emoji):
+            original = original_of(session, target)
+            if original is None:
+                session.tell_agent(agent, refused, conversation)
+                return
+            body_out = ReactionBody(original, emoji)
+            quoted = None
+        case _:
+            session.tell_agent(agent, refused, conversation)
+            return
+    if not customer_window_open(session, conversation.customer.wa_id):
+        # WhatsApp would refuse it (131047): say so now rather than fail later.
+        closed = session.texts.customer_window_closed.format(code=conversation.code, name=_name(conversation))
+        session.tell_agent(agent, closed, conversation)
+        return
+    conversation.accept(session.now)
+    session.uow.messages.add(
+        Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at)
+    )
+    session.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)
+
+
+def _addressed(session: Session, agent: Agent, context_id: str | None) -> Conversation | None:
+    texts = session.texts
+    if context_id:
+        copy = session.uow.outbox.by_provider_id(context_id)
+        if copy is not None and copy.conversation:
+            conversation = session.uow.conversations.get(copy.conversation)
+            if conversation is not None and _is_mine(conversation, agent):
+                return conversation
+            if conversation is not None:
+                gone = texts.conversation_gone.format(code=conversation.code, name=_name(conversation))
+                session.tell_agent(agent, gone, conversation)
+                return None
+    conversation = session.uow.conversations.get(agent.active) if agent.active else None
+    if conversation is not None and _is_mine(conversation, agent):
+        return conversation
+    session.tell_agent(agent, texts.no_active)
+    return None
+
+
+def _own(session: Session, agent: Agent, code: str | None) -> Conversation | None:
+    """The agent's conversation named by code (or the active one), or a ⚠️ saying why not."""
+    texts = session.texts
+    wanted = code or agent.active
+    if wanted is None:
+        session.tell_agent(agent, texts.no_active)
+        return None
+    conversation = session.uow.conversations.get(wanted)
+    if conversation is None or not _is_mine(conversation, agent):
+        session.tell_agent(agent, texts.not_yours.format(code=wanted))
+        return None
+    return conversation
+
+
+def _is_mine(conversation: Conversation, agent: Agent) -> bool:
+    return conversation.stage is Stage.ASSIGNED and conversation.agent == agent.phone
+
+
+def _release(session: Session, agent: Agent, conversation: Conversation) -> str:
+    """Let go of a conversation; returns the sentence naming the new active one, if any."""
+    release(session, agent, conversation)
+    if agent.active is None:
+        return ""
+    active = session.uow.conversations.get(agent.active)
+    assert active is not None
+    return session.texts.now_active.format(first=active.customer.first_name, code=active.code)
+
+
+def _waiting_for(session: Session, departments: tuple[str, ...]) -> list[Conversation]:
+    """One line across the agent's departments, numbered the way `/fila` shows it."""
+    return [c for c in session.uow.conversations.waiting() if c.department in departments]
+
+
+def _pick(line: list[Conversation], target: cmd.Target) -> Conversation | None:
+    match target:
+        case cmd.Position(number=number):
+            return line[number - 1] if number <= len(line) else None
+        case cmd.CodeRef(code=code):
+            return next((c for c in line if c.code == code), None)
+
+
+def _target_text(target: cmd.Target) -> str:
+    return str(target.number) if isinstance(target, cmd.Position) else f"#{target.code}"
+
+
+def find_department(session: Session, given: str) -> Department | None:
+    wanted = fold(given)
+    departments = session.settings.departments
+    if wanted.isdigit() and 1 <= int(wanted) <= len(departments):
+        return departments[int(wanted) - 1]
+    return next((d for d in departments if wanted in (fold(d.key), fold(d.name))), None)
+
+
+def _department_keys(session: Session) -> str:
+    return ", ".join(d.key for d in session.settings.departments)
+
+
+def _queue_summary(session: Session, agent: Agent) -> str:
+    line = _waiting_for(session, agent.departments)
+    names = ", ".join(session.department_name(k) for k in agent.departments)
+    if not line:
+        return session.texts.queue_empty.format(departments=names).removeprefix("📋 ")
+    return session.texts.reminder.format(parts=waiting_summary(session, line)).removeprefix("⏳ ")
+
+
+def _first_words(session: Session, conversation: Conversation) -> str:
+    first = next(
+        (m for m in session.uow.messages.for_conversation(conversation.code) if m.author is Author.CUSTOMER),
+        None,
+    )
+    return f" — “{snippet(describe(session.texts, first.content), 50)}”" if first else ""
+
+
+def _name(conversation: Conversation) -> str:
+    return conversation.customer.display_name

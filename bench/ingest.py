@@ -44,7 +44,7 @@ from common import (
     signed_notifications,
 )
 
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
+from atende.standin import GraphStandIn
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "webhook.lua"

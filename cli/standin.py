@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from atende.adapters.whatsapp.graph_standin import GraphStandIn, RecordedRequest
+from atende.standin import GraphStandIn, RecordedRequest
 
 console = Console()
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from rich.console import Console
 
 from atende.adapters.clock import ManualClock
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
 from atende.application.use_cases import Atende
+from atende.standin import GraphStandIn
 
 from .cast import cast_for
 from .chat import Chats

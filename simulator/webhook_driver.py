@@ -35,11 +35,11 @@ import httpx
 from atende.adapters.clock import ManualClock
 from atende.adapters.whatsapp import StatusValue, sign
 from atende.adapters.whatsapp.graph import GraphApiGateway
-from atende.adapters.whatsapp.graph_standin import GraphStandIn, RecordedRequest
 from atende.application.arrivals import Inbound
 from atende.application.courier import Pacing
 from atende.application.use_cases import Atende
 from atende.domain.content import Media
+from atende.standin import GraphStandIn, RecordedRequest
 from atende.webhook.app import WEBHOOK
 from atende.webhook.factory import Webhook, assemble
 

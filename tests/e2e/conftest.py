@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
+from atende.standin import GraphStandIn
 from tests.integration.conftest import database_url, migrated_template, sqlite_url
 
 from .webhook_kit import ServerThread, Switch, serving

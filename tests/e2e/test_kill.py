@@ -63,7 +63,7 @@ from typing import Any
 import httpx
 import pytest
 
-from atende.adapters.whatsapp.graph_standin import GraphStandIn, RecordedRequest
+from atende.standin import GraphStandIn, RecordedRequest
 
 from .webhook_kit import APP_SECRET, VERIFY_TOKEN, body_of, from_person, message, signed
 

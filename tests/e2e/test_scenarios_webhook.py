@@ -24,7 +24,6 @@ from typer.testing import CliRunner
 
 from atende.adapters.clock import ManualClock
 from atende.adapters.whatsapp import StatusValue, parse_notification, verify_signature
-from atende.adapters.whatsapp.graph_standin import GraphStandIn, RecordedRequest
 from atende.adapters.whatsapp.render import render
 from atende.application.arrivals import Arrival, Inbound, StatusReport
 from atende.application.outbound import (
@@ -62,6 +61,7 @@ from atende.simulator.headless import run_script
 from atende.simulator.runtime import Boot, scenario_settings, sqlite_atende
 from atende.simulator.scenario import load_scenario
 from atende.simulator.webhook_driver import WebhookDriver
+from atende.standin import GraphStandIn, RecordedRequest
 
 from ..fakes import FakeUnitOfWork, Store
 

@@ -21,9 +21,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
 from atende.cli.main import app
 from atende.config import SERVE_VARIABLES
+from atende.standin import GraphStandIn
 
 from .webhook_kit import body_of, signed, text_from
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from atende.adapters.whatsapp.graph_standin import GraphStandIn, RecordedRequest
+from atende.standin import GraphStandIn, RecordedRequest
 from tests.world import ANA, JOAO, MARIA, settings
 
 from .webhook_kit import (

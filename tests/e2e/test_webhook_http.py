@@ -16,7 +16,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
+from atende.standin import GraphStandIn
 from atende.webhook.asgi import ASGIApp
 from tests.world import MARIA, settings
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
+from atende.standin import GraphStandIn
 from atende.webhook.app import create_app
 from tests.integration.test_wa_samples import SAMPLE_FILES, SAMPLES
 from tests.world import settings

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
+from atende.standin import GraphStandIn
 from atende.webhook.app import create_app
 from atende.webhook.asgi import ASGIApp, Message
 from atende.webhook.service import WebhookService

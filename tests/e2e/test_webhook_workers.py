@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import text
 
 from atende.adapters.whatsapp.graph import GraphApiGateway
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
 from atende.application.outbound import Audience, Outgoing, TextBody
 from atende.application.ports import SendError
 from atende.bootstrap import build
+from atende.standin import GraphStandIn
 from atende.webhook.workers import COURIER_LEASE, Fenced, Intervals, Lease
 from tests.world import JOAO, MARIA, PEDRO, settings
 

@@ -25,9 +25,9 @@ from sqlalchemy import text
 
 from atende.adapters.whatsapp import sign
 from atende.adapters.whatsapp.graph import GraphApiGateway
-from atende.adapters.whatsapp.graph_standin import GraphStandIn, RecordedRequest
 from atende.application.settings import Settings
 from atende.bootstrap import Runtime, build
+from atende.standin import GraphStandIn, RecordedRequest
 from atende.webhook.asgi import ASGIApp, Message, Receive, Scope, Send
 from atende.webhook.factory import Webhook, assemble
 from atende.webhook.workers import Intervals

@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from atende.adapters.whatsapp.graph import GraphApiError, GraphApiGateway, is_retryable, mask
-from atende.adapters.whatsapp.graph_standin import META_PAIR_LIMIT, GraphStandIn
 from atende.adapters.whatsapp.render import render, render_template
 from atende.application.outbound import (
     Audience,
@@ -31,6 +30,7 @@ from atende.application.outbound import (
 )
 from atende.application.ports import SendError
 from atende.domain.content import Media, MediaKind
+from atende.standin import META_PAIR_LIMIT, GraphStandIn
 
 MARIA = "5511987654321"
 JOAO = "5521912345678"

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from atende.adapters.whatsapp.graph import GraphApiError, GraphApiGateway
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
 from atende.adapters.whatsapp.render import render
 from atende.application.outbound import Audience, Body, MediaBody, Outgoing, TemplateBody
 from atende.domain.content import Media, MediaKind
+from atende.standin import GraphStandIn
 
 ANA = "5511900000001"
 VOICE = b"OggS\x00\x02 a voice note"

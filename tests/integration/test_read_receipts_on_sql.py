@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from atende.adapters.unit_of_work import SqlUnitOfWork
 from atende.adapters.whatsapp.graph import GraphApiGateway
-from atende.adapters.whatsapp.graph_standin import GraphStandIn
 from atende.application.courier import Pacing
 from atende.application.outbound import Audience, Delivery, Outgoing, ReadReceipt
+from atende.standin import GraphStandIn
 from tests.world import MARIA, World
 
 

@@ -18,7 +18,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atende.adapters.whatsapp.graph_standin import problem_in
 from atende.adapters.whatsapp.render import (
     ELLIPSIS,
     RenderError,
@@ -41,6 +40,7 @@ from atende.application.outbound import (
     TextBody,
 )
 from atende.domain.content import Media, MediaKind
+from atende.standin import problem_in
 
 MARIA = "5511987654321"
 WAMID = "wamid.HBgNNTUxMTk4NzY1NDMyMRUCABIYFDNBQ0RFMDEyMzQ1Njc4OUFCQ0RFAA=="

@@ -97,3 +97,21 @@ def test_an_upward_import_breaks_the_layers(tmp_path: Path, importer: str, impor
     assert result.returncode != 0, f"{importer} importing {imported} passed the lint:\n{result.stdout}"
     assert "Dependencies point inward" in result.stdout
     assert f"{importer.removeprefix('atende.')}" in result.stdout
+
+
+def _production() -> list[str]:
+    sources = _contract("no-stand-ins-in-production")["source_modules"]
+    assert isinstance(sources, list)
+    return sources
+
+
+@pytest.mark.parametrize("importer", _production(), ids=lambda value: value.removeprefix("atende."))
+def test_production_code_cannot_import_the_graph_stand_in(tmp_path: Path, importer: str) -> None:
+    tree = lint_imports.assemble(tmp_path / "tree", copy=True)
+    victim = _source_of(tree, importer)
+    victim.write_text(victim.read_text(encoding="utf-8") + "\nimport atende.standin  # planted\n", encoding="utf-8")
+
+    result = lint_imports.lint(tree)
+
+    assert result.returncode != 0
+    assert "Production code never imports the stand-ins BROKEN" in result.stdout

@@ -1,0 +1,92 @@
+"""Checks across the entries of `atende.toml`, which no single table can make on its own.
+
+Duplicate department keys and phones, agents naming departments that do not exist (or twice),
+departments that no agent serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from atende.config.problems import KeyPath, Problem, did_you_mean, format_path
+
+
+def _tables(data: Mapping[str, Any], name: str) -> list[tuple[int, Mapping[str, Any]]]:
+    entries = data.get(name)
+    if not isinstance(entries, list):
+        return []
+    return [(index, entry) for index, entry in enumerate(entries) if isinstance(entry, dict)]
+
+
+def cross_check(data: Mapping[str, Any], locate: Callable[[KeyPath], int | None]) -> list[Problem]:
+    """What no single entry can know: duplicates, references between entries, coverage.
+
+    It reads the raw data defensively so that it still reports while entries have other mistakes.
+    """
+
+    def problem(path: KeyPath, message: str, *, warning: bool = False) -> Problem:
+        return Problem(format_path(path), locate(path), message, warning)
+
+    def where(path: KeyPath) -> str:
+        line = locate(path)
+        return f"{format_path(path)}, line {line}" if line else format_path(path)
+
+    problems: list[Problem] = []
+    departments = _tables(data, "departments")
+    if "departments" not in data or data["departments"] == []:
+        problems.append(problem(("departments",), "at least one [[departments]] table is needed"))
+
+    known: dict[str, KeyPath] = {}
+    names: dict[str, str] = {}
+    for index, department in departments:
+        key = department.get("key")
+        if not isinstance(key, str):
+            continue
+        if key in known:
+            problems.append(
+                problem(("departments", index, "key"), f'"{key}" is already the key of {where(known[key])}')
+            )
+        else:
+            known[key] = ("departments", index, "key")
+            if isinstance(department.get("name"), str):
+                names[department["name"].strip().lower()] = key
+
+    phones: dict[str, tuple[KeyPath, str]] = {}
+    served: set[str] = set()
+    for index, agent in _tables(data, "agents"):
+        phone, name = agent.get("phone"), agent.get("name")
+        if isinstance(phone, str):
+            if phone in phones:
+                first, owner = phones[phone]
+                problems.append(
+                    problem(("agents", index, "phone"), f'"{phone}" is already {owner}\'s phone ({where(first)})')
+                )
+            else:
+                phones[phone] = (("agents", index, "phone"), name if isinstance(name, str) else "another agent")
+        chosen = agent.get("departments")
+        if not isinstance(chosen, list):
+            continue
+        seen: set[str] = set()
+        for position, choice in enumerate(chosen):
+            if not isinstance(choice, str):
+                continue
+            path: KeyPath = ("agents", index, "departments", position)
+            if choice in seen:
+                problems.append(problem(path, f'"{choice}" is listed twice'))
+            elif choice not in known:
+                hint = f'; did you mean "{names[choice.strip().lower()]}"?' if choice.strip().lower() in names else ""
+                hint = hint or did_you_mean(choice, known)
+                listing = ", ".join(known) or "none declared"
+                problems.append(problem(path, f'unknown department "{choice}" (known: {listing}){hint}'))
+            seen.add(choice)
+        served |= seen
+
+    for key, path in known.items():
+        if key not in served:
+            problems.append(
+                problem(
+                    path[:2], f'no agent serves "{key}": customers who choose it will wait until one does', warning=True
+                )
+            )
+    return problems

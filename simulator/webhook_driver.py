@@ -104,7 +104,7 @@ class WebhookDriver(Driver):
             phone_number_id=graph.phone_number_id,
         )
         # Simulated time jumps: pacing by it would only hold messages back, as in DirectDriver.
-        self.webhook.workers.courier.pacing = Pacing(burst=math.inf)
+        self.webhook.background.courier.pacing = Pacing(burst=math.inf)
         self._runner = asyncio.Runner()
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.webhook.app), base_url="http://atende.simulator"
@@ -219,14 +219,14 @@ class WebhookDriver(Driver):
         message cannot block the others; in a scenario it is a bug, so it stops the run with its
         traceback, as it would on the direct path. What was sent before it is shown all the same.
         """
-        workers = self.webhook.workers
+        background = self.webhook.background
         self._hold_leases()
         with _set_aside() as crashes:
             try:
                 for _ in range(MAX_ROUNDS):
-                    handled = workers.intake_loop.step()
-                    workers.timers_loop.step()
-                    sent = workers.courier_loop.step()
+                    handled = background.intake_loop.step()
+                    background.timers_loop.step()
+                    sent = background.courier_loop.step()
                     if crashes or (not handled and not sent):
                         break
                 else:
@@ -245,7 +245,7 @@ class WebhookDriver(Driver):
         started = time.monotonic()
         if started - self._leases_renewed < LEASE_RENEWAL_SECONDS:
             return
-        for lease in self.webhook.workers.leases:
+        for lease in self.webhook.background.leases:
             if not lease.acquire():
                 raise RuntimeError(f"the {lease.name!r} lease is held by someone else")
         self._leases_renewed = started

@@ -104,7 +104,7 @@ async def test_storage_down_answers_503_then_the_redelivery_is_accepted(
 async def test_the_loops_survive_an_outage_and_catch_up(world: Harness, outage: Outage, graph: GraphStandIn) -> None:
     async with asgi_client(world.app) as client:
         outage.begin(world)
-        await eventually(lambda: world.webhook.workers.intake_loop.failures > 0, what="a failing intake step")
+        await eventually(lambda: world.webhook.background.intake_loop.failures > 0, what="a failing intake step")
         outage.end()
         assert (await post(client, text_from(MARIA, "Oi", name="Maria Silva"))).status_code == 200
         await eventually(lambda: len(sent_to(graph, MARIA)) == 1, what="the menu")
@@ -143,13 +143,13 @@ def test_uvicorn_refuses_to_serve_when_startup_fails(tmp_path: Path, graph: Grap
 
 @pytest.mark.asyncio
 async def test_lifespan_starts_and_stops_the_loops(world: Harness) -> None:
-    workers = world.webhook.workers
+    background = world.webhook.background
     async with lifespan(world.app) as sent:
         assert [m["type"] for m in sent] == ["lifespan.startup.complete"]
-        await eventually(lambda: all(loop.passes > 0 for loop in workers.loops), what="every loop's first pass")
-        await eventually(lambda: all(lease.held for lease in workers.leases), what="the leases")
+        await eventually(lambda: all(loop.passes > 0 for loop in background.loops), what="every loop's first pass")
+        await eventually(lambda: all(lease.held for lease in background.leases), what="the leases")
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-    assert not any(lease.held for lease in workers.leases)
+    assert not any(lease.held for lease in background.leases)
 
 
 @pytest.mark.asyncio

@@ -17,11 +17,13 @@ import pytest
 from sqlalchemy import text
 
 from atende.adapters.whatsapp.graph import GraphApiGateway
+from atende.application.leases import FencedGateway
 from atende.application.outbound import Audience, Outgoing, TextBody
 from atende.application.ports import SendError
 from atende.bootstrap import build
 from atende.standin import GraphStandIn
-from atende.webhook.workers import COURIER_LEASE, Fenced, Intervals, Lease
+from atende.webhook.background import COURIER_LEASE, Intervals
+from atende.webhook.lease_keeper import Lease
 from tests.world import JOAO, MARIA, PEDRO, settings
 
 from .webhook_kit import FAST, Harness, asgi_client, eventually, harness, lifespan, post, sent_to, text_from
@@ -50,15 +52,15 @@ async def test_two_workers_share_the_arrivals_and_only_one_sends(worlds: list[Ha
     async with AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(asgi_client(world.app)) for world in worlds]
         await eventually(
-            lambda: sum(w.webhook.workers.leases[0].held for w in worlds) == 1, what="one courier lease holder"
+            lambda: sum(w.webhook.background.leases[0].held for w in worlds) == 1, what="one courier lease holder"
         )
         for round_ in range(3):
             for i, customer in enumerate(customers):
                 await post(clients[(round_ + i) % 2], text_from(customer, f"mensagem {round_}", name=f"C{i}"))
         await eventually(worlds[0].settled, what="everything handled and sent")
-        holders = [w.webhook.workers.leases[0].held for w in worlds]
+        holders = [w.webhook.background.leases[0].held for w in worlds]
         assert sorted(holders) == [False, True]
-        assert sum(w.webhook.workers.intake_loop.passes for w in worlds) > 0
+        assert sum(w.webhook.background.intake_loop.passes for w in worlds) > 0
     requests = graph.messages
     assert len({r.wamid for r in requests}) == len(requests) == sends_recorded(worlds[0])
     for customer in customers:
@@ -70,16 +72,16 @@ async def test_the_courier_lease_passes_on_when_its_holder_stops(worlds: list[Ha
     first, second = worlds
     first_running = lifespan(first.app)
     await first_running.__aenter__()
-    await eventually(lambda: first.webhook.workers.leases[0].held, what="the first worker's lease")
+    await eventually(lambda: first.webhook.background.leases[0].held, what="the first worker's lease")
     async with asgi_client(second.app) as client:
         await asyncio.sleep(0.05)
-        assert not second.webhook.workers.leases[0].held
+        assert not second.webhook.background.leases[0].held
         await first_running.__aexit__(None, None, None)
         # The first stopped cleanly and handed the lease over: no waiting for it to lapse.
         started = time.monotonic()
         await post(client, text_from(MARIA, "Oi"))
         await eventually(lambda: len(sent_to(graph, MARIA)) == 1, timeout=3, what="the menu, sent by the second")
-        assert second.webhook.workers.leases[0].held
+        assert second.webhook.background.leases[0].held
         assert time.monotonic() - started < FAST.lease_seconds / 3  # not a lapse: a handover
 
 
@@ -90,7 +92,7 @@ async def test_arrivals_are_handled_promptly_without_polling(
     world = harness(settings(reorder_window_seconds=0.05), database_url, graph, http=http, intervals=SLOW_POLLS)
     try:
         async with asgi_client(world.app) as client:
-            await eventually(lambda: world.webhook.workers.leases[0].held, what="the courier lease")
+            await eventually(lambda: world.webhook.background.leases[0].held, what="the courier lease")
             started = time.monotonic()
             await post(client, text_from(MARIA, "Oi"))
             await eventually(lambda: len(sent_to(graph, MARIA)) == 1, timeout=3, what="the menu")
@@ -139,7 +141,7 @@ def test_the_courier_sends_nothing_once_its_lease_is_not_held(
     runtime = build(settings(), database_url)
     gateway = GraphApiGateway(graph.url, graph.phone_number_id, graph.access_token, client=http)
     lease = Lease(runtime.atende, COURIER_LEASE, "host:1:stalled", seconds=0.3)
-    fenced = Fenced(gateway, lease)
+    fenced = FencedGateway(gateway, lease.name, lambda: lease.held)
     message = Outgoing("out-1", MARIA, Audience.CUSTOMER, TextBody("Oi"), datetime.now(UTC))
     try:
         with pytest.raises(SendError) as caught:

@@ -29,8 +29,8 @@ from atende.application.settings import Settings
 from atende.bootstrap import Runtime, build
 from atende.standin import GraphStandIn, RecordedRequest
 from atende.webhook.asgi import ASGIApp, Message, Receive, Scope, Send
+from atende.webhook.background import Intervals
 from atende.webhook.factory import Webhook, assemble
-from atende.webhook.workers import Intervals
 
 APP_SECRET = "test-app-secret-3f9a"
 VERIFY_TOKEN = "test-verify-token-77c1"

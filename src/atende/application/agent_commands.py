@@ -1,4 +1,4 @@
-"""The agent's side: every command of DESIGN §5, and relaying what the agent writes."""
+"""The agent's commands, typed in their WhatsApp chat: `/entrar`, `/fila`, `/proximo`, `/fim`…"""
 
 from __future__ import annotations
 
@@ -6,20 +6,20 @@ from zoneinfo import ZoneInfo
 
 from atende.domain import commands as cmd
 from atende.domain.agent import Agent, Presence
-from atende.domain.content import Contacts, Location, Media, Reaction, Text
-from atende.domain.conversation import Conversation, Stage
-from atende.domain.department import Department
+from atende.domain.content import Text
+from atende.domain.conversation import Conversation
 from atende.domain.exceptions import InvalidTransition
-from atende.domain.message import Author, Message
+from atende.domain.message import Author
 
 from .arrivals import Inbound
-from .customer import fold, rating_prompt, take_place_in_line
-from .dispatch import dispatch, hand_over, original_of, release, waiting_summary
-from .outbound import LocationBody, MediaBody, ReactionBody, TextBody
+from .customer import rating_prompt, take_place_in_line
+from .dispatch import dispatch, hand_over, release
+from .relay import relay_from_agent
+from .roster import enroll
 from .session import Session
 from .settings import AgentProfile
 from .texts.formatting import describe, snippet
-from .windows import customer_window_open
+from .waiting_line import waiting_summary
 
 
 def agent_writes(session: Session, profile: AgentProfile, inbound: Inbound) -> None:
@@ -30,12 +30,6 @@ def agent_writes(session: Session, profile: AgentProfile, inbound: Inbound) -> N
         relay_from_agent(session, agent, inbound)
     else:
         run_command(session, agent, command)
-
-
-def enroll(session: Session, profile: AgentProfile) -> Agent:
-    agent = Agent(profile.phone, profile.name, profile.departments, profile.capacity)
-    session.uow.agents.add(agent)
-    return agent
 
 
 def run_command(session: Session, agent: Agent, command: cmd.AgentCommand) -> None:
@@ -84,7 +78,7 @@ def check_in(session: Session, agent: Agent) -> None:
 
 
 def check_out(session: Session, agent: Agent) -> None:
-    load = session.loads()[agent.phone]
+    load = session.uow.conversations.loads()[agent.phone]
     if load:
         session.tell_agent(agent, session.texts.checkout_refused.format(count=load))
         return
@@ -97,7 +91,7 @@ def pause(session: Session, agent: Agent) -> None:
         session.tell_agent(agent, session.texts.offline)
         return
     agent.pause()
-    session.tell_agent(agent, session.texts.paused.format(count=session.loads()[agent.phone]))
+    session.tell_agent(agent, session.texts.paused.format(count=session.uow.conversations.loads()[agent.phone]))
 
 
 def resume(session: Session, agent: Agent) -> None:
@@ -114,7 +108,7 @@ def show_queue(session: Session, agent: Agent, department: str | None) -> None:
     if department is None:
         keys = agent.departments
     else:
-        found = find_department(session, department)
+        found = session.settings.find_department(department)
         if found is None:
             session.tell_agent(
                 agent, texts.unknown_department.format(given=department, known=_department_keys(session))
@@ -150,7 +144,7 @@ def take(session: Session, agent: Agent, target: cmd.Target | None) -> None:
     if agent.presence is Presence.OFFLINE:
         session.tell_agent(agent, texts.offline)
         return
-    load = session.loads()[agent.phone]
+    load = session.uow.conversations.loads()[agent.phone]
     if load >= agent.capacity:
         session.tell_agent(agent, texts.at_capacity.format(count=load))
         return
@@ -201,7 +195,7 @@ def transfer(session: Session, agent: Agent, department_text: str) -> None:
     conversation = _own(session, agent, None)
     if conversation is None:
         return
-    department = find_department(session, department_text)
+    department = session.settings.find_department(department_text)
     if department is None:
         session.tell_agent(
             agent, texts.unknown_department.format(given=department_text, known=_department_keys(session))
@@ -278,66 +272,6 @@ def history(session: Session, agent: Agent) -> None:
     session.tell_agent(agent, "\n".join(rows), conversation)
 
 
-def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
-    """What the agent writes goes to the customer it addresses: the swiped one, else the active one."""
-    content = inbound.content
-    # A reaction names its message itself: it addresses that message's customer, like a swipe-reply.
-    reference = content.message_id if isinstance(content, Reaction) else inbound.context_id
-    conversation = _addressed(session, agent, reference)
-    if conversation is None:
-        return
-    quoted = original_of(session, inbound.context_id)
-    refused = session.texts.cannot_relay.format(code=conversation.code, name=_name(conversation))
-    match content:
-        case Text(body=body):
-            body_out: TextBody | MediaBody | LocationBody | ReactionBody = TextBody(body)
-        case Media():
-            body_out = MediaBody(content, caption=content.caption)
-        case Location(latitude=lat, longitude=lon, name=name, address=address):
-            body_out = LocationBody(lat, lon, name, address)
-        case Contacts():
-            body_out = TextBody(describe(session.texts, content))
-        case Reaction(message_id=target, emoji=emoji):
-            original = original_of(session, target)
-            if original is None:
-                session.tell_agent(agent, refused, conversation)
-                return
-            body_out = ReactionBody(original, emoji)
-            quoted = None
-        case _:
-            session.tell_agent(agent, refused, conversation)
-            return
-    if not customer_window_open(session, conversation.customer.wa_id):
-        # WhatsApp would refuse it (131047): say so now rather than fail later.
-        closed = session.texts.customer_window_closed.format(code=conversation.code, name=_name(conversation))
-        session.tell_agent(agent, closed, conversation)
-        return
-    conversation.accept(session.now)
-    session.uow.messages.add(
-        Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at)
-    )
-    session.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)
-
-
-def _addressed(session: Session, agent: Agent, context_id: str | None) -> Conversation | None:
-    texts = session.texts
-    if context_id:
-        copy = session.uow.outbox.by_provider_id(context_id)
-        if copy is not None and copy.conversation:
-            conversation = session.uow.conversations.get(copy.conversation)
-            if conversation is not None and _is_mine(conversation, agent):
-                return conversation
-            if conversation is not None:
-                gone = texts.conversation_gone.format(code=conversation.code, name=_name(conversation))
-                session.tell_agent(agent, gone, conversation)
-                return None
-    conversation = session.uow.conversations.get(agent.active) if agent.active else None
-    if conversation is not None and _is_mine(conversation, agent):
-        return conversation
-    session.tell_agent(agent, texts.no_active)
-    return None
-
-
 def _own(session: Session, agent: Agent, code: str | None) -> Conversation | None:
     """The agent's conversation named by code (or the active one), or a ⚠️ saying why not."""
     texts = session.texts
@@ -346,14 +280,10 @@ def _own(session: Session, agent: Agent, code: str | None) -> Conversation | Non
         session.tell_agent(agent, texts.no_active)
         return None
     conversation = session.uow.conversations.get(wanted)
-    if conversation is None or not _is_mine(conversation, agent):
+    if conversation is None or not conversation.served_by(agent.phone):
         session.tell_agent(agent, texts.not_yours.format(code=wanted))
         return None
     return conversation
-
-
-def _is_mine(conversation: Conversation, agent: Agent) -> bool:
-    return conversation.stage is Stage.ASSIGNED and conversation.agent == agent.phone
 
 
 def _release(session: Session, agent: Agent, conversation: Conversation) -> str:
@@ -381,14 +311,6 @@ def _pick(line: list[Conversation], target: cmd.Target) -> Conversation | None:
 
 def _target_text(target: cmd.Target) -> str:
     return str(target.number) if isinstance(target, cmd.Position) else f"#{target.code}"
-
-
-def find_department(session: Session, given: str) -> Department | None:
-    wanted = fold(given)
-    departments = session.settings.departments
-    if wanted.isdigit() and 1 <= int(wanted) <= len(departments):
-        return departments[int(wanted) - 1]
-    return next((d for d in departments if wanted in (fold(d.key), fold(d.name))), None)
 
 
 def _department_keys(session: Session) -> str:

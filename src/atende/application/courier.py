@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from .outbound import Audience, Delivery, Outgoing, TextBody
 from .ports import Clock, SendError, WhatsAppGateway
@@ -24,8 +25,13 @@ MAX_ATTEMPTS = 8
 PAIR_RATE_LIMITED = 131056
 TEXT_LIMIT = 4096
 
-Step = Callable[[Callable[[Session], None]], None]
-"""Runs a function in one atomic use case (the service's `run`)."""
+T = TypeVar("T")
+
+
+class Step(Protocol):
+    """Runs a function as one atomic use case and returns its result (`Atende.run`)."""
+
+    def __call__(self, use_case: Callable[[Session], T], /) -> T: ...
 
 
 @dataclass
@@ -79,8 +85,7 @@ class Courier:
         pass: their backlog must not fill the `limit` and hold up everyone else's messages.
         """
         skip = self._waiting(self.clock.now())
-        batch: list[Outgoing] = []
-        self.step(lambda session: batch.extend(session.uow.outbox.pending(limit, skip=skip)))
+        batch = self.step(lambda session: list(session.uow.outbox.pending(limit, skip=skip)))
         done = 0
         for messages in _by_recipient(batch).values():
             done += self._deliver_to_one(messages)

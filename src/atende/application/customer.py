@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from atende.domain.codes import LENGTH, LONGEST, new_code
 from atende.domain.content import (
     Choice,
     Content,
     Edited,
-    Media,
     Reaction,
     Revoked,
     SystemNotice,
@@ -20,12 +17,14 @@ from atende.domain.content import (
 from atende.domain.conversation import Conversation, Customer, Stage
 from atende.domain.department import Department
 from atende.domain.message import Author, Message
+from atende.domain.spelling import fold_answer
 
 from .arrivals import Inbound
-from .dispatch import dispatch, original_of, queue_status, relay_header, relay_media_to_agent
-from .outbound import Audience, MenuBody, Option, ReactionBody, TextBody
+from .dispatch import dispatch
+from .outbound import Audience, MenuBody, Option, TextBody
+from .relay import relay_to_agent
 from .session import Session
-from .texts.formatting import describe
+from .waiting_line import queue_status
 
 DEPARTMENT_PREFIX = "dept:"
 RATING_PREFIX = "rate:"
@@ -33,12 +32,6 @@ RATING_PREFIX = "rate:"
 _NOT_A_CONVERSATION_START = (Reaction, Revoked, Edited, SystemNotice)
 """A reaction, deletion or edit with nothing open refers to a finished talk, and WhatsApp's own
 notices are nothing the customer wrote: nothing to start, and no reason to drop a pending rating."""
-
-
-def fold(text: str) -> str:
-    """Compare what people type without case, accents or trailing punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip(" .!?")
 
 
 def customer_writes(session: Session, inbound: Inbound) -> None:
@@ -109,8 +102,8 @@ def choose_department(session: Session, conversation: Conversation, inbound: Inb
         conversation.leave(session.now)
         session.tell_customer(conversation, session.texts.menu_left)
         return
-    department = _department_from_choice(session, inbound.content) or _department_from_text(
-        session, text_of(inbound.content)
+    department = _department_from_choice(session, inbound.content) or session.settings.find_department(
+        text_of(inbound.content)
     )
     if department is None:
         keep(session, conversation, inbound)
@@ -164,32 +157,13 @@ def keep(session: Session, conversation: Conversation, inbound: Inbound) -> None
     )
 
 
-def relay_to_agent(session: Session, conversation: Conversation, inbound: Inbound) -> None:
-    """💬 to the agent, always under this customer's header, quoting what they replied to."""
-    assert conversation.agent is not None
-    agent = conversation.agent
-    content = inbound.content
-    quoted = original_of(session, inbound.context_id)
-    if isinstance(content, Reaction):
-        target = original_of(session, content.message_id)
-        if target is not None:
-            session.tell_agent(agent, ReactionBody(target, content.emoji), conversation, origin_id=inbound.message_id)
-            return
-    if isinstance(content, Media):
-        relay_media_to_agent(session, conversation, agent, content, origin_id=inbound.message_id, reply_to=quoted)
-        return
-    header = relay_header(session, conversation)
-    text = f"{header}\n{describe(session.texts, content)}"
-    session.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted, coalesce_key=header)
-
-
 def _take_rating(session: Session, conversation: Conversation, content: Content) -> bool:
     score = None
     if isinstance(content, Choice) and content.reply_id.startswith(RATING_PREFIX):
         raw = content.reply_id.removeprefix(RATING_PREFIX)
         score = int(raw) if raw.isdigit() else None
     elif isinstance(content, Text):
-        typed = fold(content.body)
+        typed = fold_answer(content.body)
         score = next((s for s, title in session.texts.rating_options if typed in _rating_spellings(title)), None)
     if score not in {s for s, _ in session.texts.rating_options}:
         return False
@@ -201,7 +175,7 @@ def _take_rating(session: Session, conversation: Conversation, content: Content)
 
 def _rating_spellings(title: str) -> set[str]:
     """`😀 Ótimo` is also typed `ótimo` or `Otimo!`: with or without the emoji."""
-    folded = fold(title)
+    folded = fold_answer(title)
     return {folded, folded.split(" ", 1)[-1]}
 
 
@@ -216,14 +190,5 @@ def _department_from_choice(session: Session, content: Content) -> Department | 
     return None
 
 
-def _department_from_text(session: Session, text: str) -> Department | None:
-    """A typed number from the menu, or the department's name or key."""
-    answer = fold(text)
-    departments = session.settings.departments
-    if answer.isdigit() and 1 <= int(answer) <= len(departments):
-        return departments[int(answer) - 1]
-    return next((d for d in departments if answer in (fold(d.name), fold(d.key))), None)
-
-
 def _wants_to_leave(session: Session, content: Content) -> bool:
-    return isinstance(content, Text) and fold(content.body) in session.texts.leave_words
+    return isinstance(content, Text) and fold_answer(content.body) in session.texts.leave_words

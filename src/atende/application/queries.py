@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,7 +50,7 @@ class ConversationDetail:
 
 
 def agents_view(uow: UnitOfWork, settings: Settings) -> list[AgentView]:
-    loads = Counter(c.agent for c in uow.conversations.assigned() if c.agent)
+    loads = uow.conversations.loads()
     roster = {a.phone for a in settings.agents}
     views = []
     for agent in uow.agents.all():

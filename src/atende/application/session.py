@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -105,10 +104,6 @@ class Session:
         payload = TextBody(body) if isinstance(body, str) else body
         code = conversation.code if conversation else None
         return self.send(phone, Audience.AGENT, payload, conversation=code, **kwargs)
-
-    def loads(self) -> Counter[str]:
-        """Conversations in progress per agent phone."""
-        return Counter(c.agent for c in self.uow.conversations.assigned() if c.agent)
 
     def wait(self, seconds: float) -> str:
         return duration(self.texts, seconds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from atende.domain.department import Department
+from atende.domain.spelling import fold_answer
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,13 @@ class Settings:
 
     def department(self, key: str) -> Department | None:
         return next((d for d in self.departments if d.key == key), None)
+
+    def find_department(self, typed: str) -> Department | None:
+        """The department someone typed: its number in the menu, its name or its key."""
+        answer = fold_answer(typed)
+        if answer.isdigit() and 1 <= int(answer) <= len(self.departments):
+            return self.departments[int(answer) - 1]
+        return next((d for d in self.departments if answer in (fold_answer(d.name), fold_answer(d.key))), None)
 
     def department_name(self, key: str | None) -> str:
         department = self.department(key) if key else None

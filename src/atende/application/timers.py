@@ -5,8 +5,9 @@ from __future__ import annotations
 from atende.domain.agent import Agent, PauseReason, Presence
 from atende.domain.conversation import Conversation
 
-from .dispatch import dispatch, position_in_queue, release, waiting_summary
+from .dispatch import dispatch, release
 from .session import Session
+from .waiting_line import position_in_queue, waiting_summary
 
 
 def tick(session: Session) -> None:
@@ -47,7 +48,7 @@ def remind_busy_agents(session: Session) -> None:
     waiting = session.uow.conversations.waiting()
     if not waiting:
         return
-    loads = session.loads()
+    loads = session.uow.conversations.loads()
     for agent in session.uow.agents.all():
         if agent.presence is not Presence.AVAILABLE or not loads[agent.phone]:
             continue

@@ -1,4 +1,9 @@
-"""The application's front door: each call is one use case in one transaction."""
+"""Every use case a controller can call, each run as one transaction.
+
+`Atende` is what the webhook, its loops, the simulator and the ops commands hold: it opens a
+unit of work per call, runs the use case in a `Session`, commits, and runs the whole step
+again when another worker won an optimistic-concurrency race in between.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,23 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import partial
+from typing import TypeVar
 
 from atende.domain.exceptions import ConcurrencyConflict
 
-from .agent_commands import agent_writes, enroll
+from . import intake
 from .arrivals import Arrival, Inbound, StatusReport
 from .courier import Courier, Pacing
-from .customer import customer_writes
-from .dispatch import dispatch
+from .leases import release_lease, take_lease
 from .ports import Clock, UnitOfWork, WhatsAppGateway
+from .roster import sync_roster
 from .session import Session
 from .settings import Settings
 from .statuses import record_status
 from .texts import texts_for
 from .timers import tick
-from .windows import someone_wrote
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +37,7 @@ ATTEMPTS = 8
 RETRY_PAUSE_SECONDS = 0.005
 """The random pause before retry n is at most this times 2ⁿ⁻¹ (about 0.6 s in all, at worst)."""
 
-UseCase = Callable[[Session], None]
+T = TypeVar("T")
 
 
 class Atende:
@@ -52,28 +58,7 @@ class Atende:
 
     def receive(self, inbound: Inbound) -> bool:
         """Handle one inbound message exactly once; False when it was a re-delivery."""
-        handled = True
-
-        def use_case(session: Session) -> None:
-            nonlocal handled
-            handled = self._handle(session, inbound)
-
-        self.run(use_case)
-        return handled
-
-    def _handle(self, session: Session, arrival: Arrival) -> bool:
-        if isinstance(arrival, StatusReport):
-            record_status(session, arrival)
-            return True
-        if not session.uow.inbox.first_time(arrival.message_id):
-            return False
-        someone_wrote(session, arrival.sender, arrival.at)
-        profile = self.settings.agent(arrival.sender)
-        if profile is not None:
-            agent_writes(session, profile, arrival)
-        else:
-            customer_writes(session, arrival)
-        return True
+        return self.run(lambda session: self._handle(session, inbound))
 
     def record_status(self, report: StatusReport) -> None:
         self.run(lambda session: record_status(session, report))
@@ -83,45 +68,25 @@ class Atende:
 
         Raises whatever storage raises: the caller must then answer 5xx so that Meta retries.
         """
-        stored = 0
-
-        def use_case(session: Session) -> None:
-            nonlocal stored
-            stored = sum(session.uow.intake.add(a, received_at or session.now) for a in arrivals)
-
-        self.run(use_case)
-        return stored
+        return self.run(lambda session: intake.store(session, arrivals, received_at))
 
     def process_intake(self, limit: int = 100) -> int:
-        """Handle stored arrivals old enough that Meta's late, earlier ones had time to arrive."""
-        ready: list[Arrival] = []
-
-        def load(session: Session) -> None:
-            cutoff = session.now - timedelta(seconds=self.settings.reorder_window_seconds)
-            ready.extend(session.uow.intake.ready(cutoff, limit))
-
-        self.run(load)
+        """Handle stored arrivals that are ready, each in its own transaction; returns how many."""
+        ready = self.run(lambda session: intake.ready(session, limit))
         for arrival in ready:
             try:
-                self.run(self._handled_once(arrival))
+                self.run(partial(self._handle_once, arrival=arrival))
             except Exception as error:  # one poisoned arrival must not block everyone after it
                 log.exception("could not handle %s; set aside", arrival.key)
-                self.run(self._set_aside(arrival, repr(error)))
+                self.run(partial(intake.set_aside, arrival=arrival, error=repr(error)))
         return len(ready)
 
-    def _handled_once(self, arrival: Arrival) -> UseCase:
-        def use_case(session: Session) -> None:
-            session.uow.intake.done(arrival.key)
-            self._handle(session, arrival)
+    def _handle_once(self, session: Session, arrival: Arrival) -> None:
+        session.uow.intake.done(arrival.key)
+        self._handle(session, arrival)
 
-        return use_case
-
-    @staticmethod
-    def _set_aside(arrival: Arrival, error: str) -> UseCase:
-        def use_case(session: Session) -> None:
-            session.uow.intake.done(arrival.key, error)
-
-        return use_case
+    def _handle(self, session: Session, arrival: Arrival) -> bool:
+        return intake.handle(session, arrival)
 
     def courier(self, gateway: WhatsAppGateway, pacing: Pacing | None = None) -> Courier:
         return Courier(self.run, gateway, self.clock, pacing)
@@ -132,30 +97,29 @@ class Atende:
 
     def sync_roster(self) -> None:
         """Bring stored agents in line with the config file, then dispatch (capacity may have grown)."""
+        self.run(sync_roster)
 
-        def use_case(session: Session) -> None:
-            for profile in self.settings.agents:
-                agent = session.uow.agents.get(profile.phone) or enroll(session, profile)
-                agent.name = profile.name
-                agent.departments = profile.departments
-                agent.capacity = profile.capacity
-            dispatch(session)
+    def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        return self.run(lambda session: take_lease(session, name, holder, seconds))
 
-        self.run(use_case)
+    def release_lease(self, name: str, holder: str) -> None:
+        self.run(lambda session: release_lease(session, name, holder))
 
-    def run(self, use_case: UseCase) -> None:
+    def run(self, use_case: Callable[[Session], T]) -> T:
+        """Run `use_case` in one transaction and return what it returned."""
         for attempt in range(1, ATTEMPTS + 1):
             with self.uow_factory() as uow:
                 session = Session(uow, self.clock.now(), self.settings, self.texts, self.rng)
                 try:
                     # A conflict may surface while the step runs (a database that aborts a
                     # transaction early), not only at commit: either way, run it again.
-                    use_case(session)
+                    result = use_case(session)
                     uow.commit()
-                    return
+                    return result
                 except ConcurrencyConflict:
                     if attempt == ATTEMPTS:
                         raise
                     log.info("concurrent change, retrying (attempt %d)", attempt)
             # Jittered backoff, so that workers that collided do not collide again in lockstep.
             time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * 2 ** (attempt - 1)))
+        raise AssertionError("unreachable: the last attempt returns or raises")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from .codes import normalize_code
+from .spelling import fold
 
 
 @dataclass(frozen=True)
@@ -130,12 +130,6 @@ NAMES: dict[str, str] = {
 """Every spelling an agent may type → the command's canonical name (pt-BR and English)."""
 
 
-def _fold(word: str) -> str:
-    """`/Próximo` and `/proximo` are the same command: case and accents do not matter."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _target(argument: str) -> Target | None:
     if argument.isdigit() and int(argument) > 0:
         return Position(int(argument))
@@ -150,7 +144,7 @@ def parse_command(text: str) -> AgentCommand | None:
         return None
     word, _, rest = stripped[1:].partition(" ")
     rest = rest.strip()
-    name = NAMES.get(_fold(word))
+    name = NAMES.get(fold(word))
     if name is None:
         return Unknown("/" + word)
     match name:
@@ -165,7 +159,7 @@ def parse_command(text: str) -> AgentCommand | None:
         case "resume":
             return Resume()
         case "queue":
-            return ShowQueue(_fold(rest) or None)
+            return ShowQueue(fold(rest) or None)
         case "next":
             return TakeNext()
         case "list":
@@ -178,7 +172,7 @@ def parse_command(text: str) -> AgentCommand | None:
             code = normalize_code(rest)
             return End(code) if code else Malformed("end")
         case "transfer":
-            return Transfer(_fold(rest)) if rest else Malformed("transfer")
+            return Transfer(fold(rest)) if rest else Malformed("transfer")
         case "switch":
             code = normalize_code(rest)
             return Switch(code) if code else Malformed("switch")

@@ -81,6 +81,10 @@ class Conversation:
     def is_offer(self) -> bool:
         return self.stage is Stage.ASSIGNED and self.accepted_at is None
 
+    def served_by(self, agent: str) -> bool:
+        """Whether this agent is serving the conversation now (an offer counts)."""
+        return self.stage is Stage.ASSIGNED and self.agent == agent
+
     def waited(self, now: datetime) -> float:
         """Seconds in the current queue (or spent there before the assignment)."""
         if self.waiting_since is None:

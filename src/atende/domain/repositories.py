@@ -7,6 +7,7 @@ made to them are persisted when that unit of work commits, and discarded otherwi
 from __future__ import annotations
 
 import abc
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -54,6 +55,10 @@ class ConversationRepository(abc.ABC):
     def assigned_to(self, agent: str) -> list[Conversation]:
         """The agent's conversations in progress, oldest assignment first."""
         return [c for c in self.assigned() if c.agent == agent]
+
+    def loads(self) -> Counter[str]:
+        """Conversations in progress per agent phone: what capacity is measured against."""
+        return Counter(c.agent for c in self.assigned() if c.agent)
 
     def assigned(self) -> list[Conversation]:
         """Every conversation with an agent, oldest assignment first."""

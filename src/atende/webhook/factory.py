@@ -24,8 +24,8 @@ from atende.config import ConfigError, Environment, load_config, load_environmen
 
 from .app import MAX_BODY_BYTES, create_app
 from .asgi import ASGIApp
+from .background import Background, Intervals
 from .service import THREADS, WebhookService
-from .workers import Intervals, Workers
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Webhook:
 
     app: ASGIApp
     service: WebhookService
-    workers: Workers
+    background: Background
 
 
 class StartupRefused(Exception):
@@ -126,16 +126,16 @@ def assemble(
     Startup brings the stored agents in line with the config (`sync_roster`) and starts the
     loops; shutdown stops them, waits for stores in flight and calls `on_close`.
     """
-    workers = Workers(atende, gateway, intervals=intervals)
+    background = Background(atende, gateway, intervals=intervals)
     service = WebhookService(
-        atende, ping, phone_number_id=phone_number_id, on_accepted=workers.arrived, threads=store_threads
+        atende, ping, phone_number_id=phone_number_id, on_accepted=background.arrived, threads=store_threads
     )
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         try:
             await asyncio.to_thread(atende.sync_roster)
-            async with workers.running():
+            async with background.running():
                 yield
         finally:
             await asyncio.to_thread(service.close)
@@ -145,7 +145,7 @@ def assemble(
     app = create_app(
         service, app_secret=app_secret, verify_token=verify_token, body_limit=body_limit, lifespan=lifespan
     )
-    return Webhook(app, service, workers)
+    return Webhook(app, service, background)
 
 
 def _one_line(error: ConfigError) -> str:

@@ -1,8 +1,4 @@
-"""The loops beside the webhook: handle what arrived, send the outbox, run the timers.
-
-Each loop calls one synchronous use case at a time in a thread (`asyncio.to_thread`), so the
-event loop stays free for requests. A failing step is logged and retried after a short
-backoff; nothing a loop does can take the process down.
+"""The work beside the webhook: handle what arrived, send the outbox, run the timers.
 
 The intake loop runs in every process (its use cases are atomic and idempotent). The courier
 and the timers must run once per cluster, whatever the number of `--workers` or hosts: each
@@ -18,21 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import time
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import timedelta
 
-from atende.application.outbound import Outgoing
-from atende.application.ports import SendError, WhatsAppGateway
-from atende.application.session import Session
+from atende.application.leases import FencedGateway
+from atende.application.ports import WhatsAppGateway
 from atende.application.use_cases import Atende
 
-from .logs import describe, from_database
+from .lease_keeper import Lease, holder_id
+from .logs import describe
+from .loops import Loop
 
 log = logging.getLogger(__name__)
 
@@ -60,164 +52,7 @@ COURIER_BATCH = 25
 """Messages per courier pass: small, so a pass (and so a shutdown) never waits on many sends."""
 
 
-def holder_id() -> str:
-    """Who holds a lease: readable in the database, unique even across restarts of one pid."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-class Lease:
-    """A named lease kept alive in the background; `held` says whether steps may run now."""
-
-    def __init__(self, atende: Atende, name: str, holder: str, seconds: float) -> None:
-        self.atende = atende
-        self.name = name
-        self.holder = holder
-        self.seconds = seconds
-        self._valid_until = 0.0  # time.monotonic() reading
-        self._renewed_at = 0.0
-
-    @property
-    def age(self) -> float:
-        """Seconds since the lease was last taken or renewed."""
-        return time.monotonic() - self._renewed_at
-
-    @property
-    def held(self) -> bool:
-        # A margin of a third: a step never starts on a lease about to lapse unrenewed.
-        return time.monotonic() < self._valid_until - self.seconds / 3
-
-    def acquire(self) -> bool:
-        """Take or renew the lease (sync: call it in a thread)."""
-        started = time.monotonic()
-        taken = False
-
-        def use_case(session: Session) -> None:
-            nonlocal taken
-            taken = session.uow.leases.acquire(
-                self.name, self.holder, session.now + timedelta(seconds=self.seconds), session.now
-            )
-
-        self.atende.run(use_case)
-        was_held = self.held
-        self._valid_until = started + self.seconds if taken else 0.0
-        if taken:
-            self._renewed_at = started
-        if taken and not was_held:
-            log.info("lease %r taken by %s", self.name, self.holder)
-        elif was_held and not taken:
-            log.warning("lease %r lost by %s", self.name, self.holder)
-        return taken
-
-    def release(self) -> None:
-        """Hand the lease over now instead of letting it run out (sync)."""
-        if self._valid_until == 0.0:
-            return
-        self._valid_until = 0.0
-
-        def use_case(session: Session) -> None:
-            session.uow.leases.acquire(self.name, self.holder, session.now, session.now)
-
-        self.atende.run(use_case)
-        log.info("lease %r released by %s", self.name, self.holder)
-
-
-class Fenced(WhatsAppGateway):
-    """A gateway that sends only while this process holds the courier lease.
-
-    The lease is renewed in the background, but a process can stall (a long pause, a database
-    that stops answering): `held` turns false a third of a lifetime before anyone else may take
-    the lease over, and from then on a pass still under way sends nothing more. The refused
-    message stays pending, with a short backoff, for whoever holds the lease next.
-    """
-
-    def __init__(self, gateway: WhatsAppGateway, lease: Lease) -> None:
-        self.gateway = gateway
-        self.lease = lease
-
-    def send(self, message: Outgoing) -> str:
-        if not self.lease.held:
-            raise SendError(f"the {self.lease.name!r} lease is no longer held here", retryable=True)
-        return self.gateway.send(message)
-
-
-class Loop:
-    """One background loop: a sync step run in a thread, again and again until stopped.
-
-    `step` returns how much work it did; a loop that did some goes round again at once (there
-    may be more), otherwise it naps for `interval` or until `wake()`.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        step: Callable[[], int],
-        interval: float,
-        *,
-        lease: Lease | None = None,
-        after_work: Callable[[], None] | None = None,
-        max_backoff: float = 5.0,
-    ) -> None:
-        self.name = name
-        self.step = step
-        self.interval = interval
-        self.lease = lease
-        self.after_work = after_work
-        self.max_backoff = max_backoff
-        self.passes = 0
-        self.failures = 0
-        self._wake = asyncio.Event()
-        self._stopping = False
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-
-    def reset(self) -> None:
-        """Ready to run again (on a new event loop, after a stop)."""
-        self._stopping = False
-        self._wake = asyncio.Event()
-
-    async def run(self) -> None:
-        failures = 0
-        while not self._stopping:
-            if self.lease is not None and not self.lease.held:
-                await self._nap(self.interval)
-                continue
-            try:
-                done = await asyncio.to_thread(self.step)
-            except Exception as error:
-                failures += 1
-                self.failures += 1
-                pause = min(self.interval * 2**failures, self.max_backoff)
-                log.error(
-                    "%s step failed (%d in a row), next try in %.1f s: %s",
-                    self.name,
-                    failures,
-                    pause,
-                    describe(error),
-                    exc_info=not from_database(error),  # a bug needs its traceback; SQL errors quote data
-                )
-                await self._nap(pause)
-                continue
-            failures = 0
-            self.passes += 1
-            if done and self.after_work is not None:
-                self.after_work()
-            if not done:
-                await self._nap(self.interval)
-
-    async def _nap(self, seconds: float) -> None:
-        if self._stopping:
-            return
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
-        self._wake.clear()
-
-
-class Workers:
+class Background:
     """The intake processor, the courier and the timers of one process, with their leases.
 
     `running()` starts them and, on the way out, stops them cleanly: each finishes its step
@@ -240,7 +75,8 @@ class Workers:
             Lease(atende, COURIER_LEASE, self.holder, seconds),
             Lease(atende, TIMERS_LEASE, self.holder, seconds),
         ]
-        courier = self.courier = atende.courier(Fenced(gateway, self.leases[0]))
+        courier_lease = self.leases[0]
+        courier = self.courier = atende.courier(FencedGateway(gateway, courier_lease.name, lambda: courier_lease.held))
         backoff = self.intervals.max_backoff
         self.courier_loop = Loop(
             "courier",

@@ -1,0 +1,172 @@
+"""What passes between a customer and their agent, and how it is labelled.
+
+The 🔔 that hands a customer over (with everything they wrote while waiting), every 💬 relayed
+either way, and the ids that let a swipe-reply or a reaction on a copy find the original on
+the other side. The agent reads all customers in one chat, so every relay names its customer.
+"""
+
+from __future__ import annotations
+
+from atende.domain.agent import Agent
+from atende.domain.content import Contacts, Location, Media, Reaction, Text
+from atende.domain.conversation import Conversation
+from atende.domain.message import Author, Message
+
+from .arrivals import Inbound
+from .outbound import LocationBody, MediaBody, ReactionBody, TextBody
+from .session import Session
+from .texts.formatting import describe, phone, snippet
+from .windows import customer_window_open
+
+MEDIA_ON_ASSIGNMENT = 5
+"""At most this many pieces of media written while waiting are re-sent with the 🔔."""
+
+
+def announce(session: Session, conversation: Conversation, agent: Agent) -> None:
+    """🔔 to the agent: who the customer is, where from, how long they waited, what they wrote."""
+    texts = session.texts
+    customer = conversation.customer
+    lines = [
+        texts.assignment.format(
+            code=conversation.code,
+            first=customer.first_name,
+            department=session.department_name(conversation.department),
+            who=" · ".join(part for part in (customer.name, phone(customer.wa_id)) if part),
+            wait=session.wait(conversation.waited(session.now)),
+        )
+    ]
+    if conversation.transferred_from:
+        lines.append(
+            texts.assignment_transfer.format(
+                department=session.department_name(conversation.transferred_from),
+                agent=session.settings.agent_name(conversation.transferred_by),
+            )
+        )
+    transcript = session.uow.messages.for_conversation(conversation.code, session.settings.history_lines)
+    if transcript:
+        lines.append(texts.assignment_wrote)
+        for message in transcript:
+            said = snippet(describe(texts, message.content), 200)
+            who = "›" if message.author is Author.CUSTOMER else f"{message.author_name}:"
+            lines.append(f"{who} {said}")
+    hint = texts.assignment_active_hint if agent.active == conversation.code else texts.assignment_background_hint
+    lines.append(hint.format(first=customer.first_name, code=conversation.code))
+    session.tell_agent(agent, "\n".join(lines), conversation)
+    media = [m for m in transcript if m.author is Author.CUSTOMER and isinstance(m.content, Media)]
+    for message in media[-MEDIA_ON_ASSIGNMENT:]:
+        assert isinstance(message.content, Media)
+        relay_media_to_agent(session, conversation, agent.phone, message.content, origin_id=message.id)
+
+
+def relay_to_agent(session: Session, conversation: Conversation, inbound: Inbound) -> None:
+    """💬 to the agent, always under this customer's header, quoting what they replied to."""
+    assert conversation.agent is not None
+    agent = conversation.agent
+    content = inbound.content
+    quoted = original_of(session, inbound.context_id)
+    if isinstance(content, Reaction):
+        target = original_of(session, content.message_id)
+        if target is not None:
+            session.tell_agent(agent, ReactionBody(target, content.emoji), conversation, origin_id=inbound.message_id)
+            return
+    if isinstance(content, Media):
+        relay_media_to_agent(session, conversation, agent, content, origin_id=inbound.message_id, reply_to=quoted)
+        return
+    header = relay_header(session, conversation)
+    text = f"{header}\n{describe(session.texts, content)}"
+    session.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted, coalesce_key=header)
+
+
+def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
+    """What the agent writes goes to the customer it addresses: the swiped one, else the active one."""
+    content = inbound.content
+    # A reaction names its message itself: it addresses that message's customer, like a swipe-reply.
+    reference = content.message_id if isinstance(content, Reaction) else inbound.context_id
+    conversation = _addressed(session, agent, reference)
+    if conversation is None:
+        return
+    name = conversation.customer.display_name
+    quoted = original_of(session, inbound.context_id)
+    refused = session.texts.cannot_relay.format(code=conversation.code, name=name)
+    match content:
+        case Text(body=body):
+            body_out: TextBody | MediaBody | LocationBody | ReactionBody = TextBody(body)
+        case Media():
+            body_out = MediaBody(content, caption=content.caption)
+        case Location(latitude=lat, longitude=lon, name=place, address=address):
+            body_out = LocationBody(lat, lon, place, address)
+        case Contacts():
+            body_out = TextBody(describe(session.texts, content))
+        case Reaction(message_id=target, emoji=emoji):
+            original = original_of(session, target)
+            if original is None:
+                session.tell_agent(agent, refused, conversation)
+                return
+            body_out = ReactionBody(original, emoji)
+            quoted = None
+        case _:
+            session.tell_agent(agent, refused, conversation)
+            return
+    if not customer_window_open(session, conversation.customer.wa_id):
+        # WhatsApp would refuse it: say so now rather than fail later.
+        closed = session.texts.customer_window_closed.format(code=conversation.code, name=name)
+        session.tell_agent(agent, closed, conversation)
+        return
+    conversation.accept(session.now)
+    session.uow.messages.add(
+        Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at)
+    )
+    session.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)
+
+
+def relay_header(session: Session, conversation: Conversation) -> str:
+    return session.texts.relay_header.format(first=conversation.customer.first_name, code=conversation.code)
+
+
+def relay_media_to_agent(
+    session: Session,
+    conversation: Conversation,
+    agent_phone: str,
+    media: Media,
+    *,
+    origin_id: str,
+    reply_to: str | None = None,
+) -> None:
+    """Media as media; the header goes in the caption where WhatsApp shows one, else just before."""
+    header = relay_header(session, conversation)
+    if media.kind.takes_caption:
+        caption = f"{header}\n{media.caption}" if media.caption else header
+        body = MediaBody(media, caption=caption)
+    else:
+        session.tell_agent(agent_phone, TextBody(header), conversation, origin_id=origin_id)
+        body = MediaBody(media)
+    session.tell_agent(agent_phone, body, conversation, origin_id=origin_id, reply_to=reply_to)
+
+
+def original_of(session: Session, copy_id: str | None) -> str | None:
+    """The message behind a relayed copy (the customer's, or the agent's): what a swipe-reply on
+    the copy quotes and what a reaction to it lands on, on the other side."""
+    if not copy_id:
+        return None
+    copy = session.uow.outbox.by_provider_id(copy_id)
+    return copy.origin_id if copy is not None else None
+
+
+def _addressed(session: Session, agent: Agent, context_id: str | None) -> Conversation | None:
+    """The conversation a copy the agent replied to belongs to, else their active one; a ⚠️ if neither."""
+    texts = session.texts
+    if context_id:
+        copy = session.uow.outbox.by_provider_id(context_id)
+        if copy is not None and copy.conversation:
+            conversation = session.uow.conversations.get(copy.conversation)
+            if conversation is not None and conversation.served_by(agent.phone):
+                return conversation
+            if conversation is not None:
+                gone = texts.conversation_gone.format(code=conversation.code, name=conversation.customer.display_name)
+                session.tell_agent(agent, gone, conversation)
+                return None
+    conversation = session.uow.conversations.get(agent.active) if agent.active else None
+    if conversation is not None and conversation.served_by(agent.phone):
+        return conversation
+    session.tell_agent(agent, texts.no_active)
+    return None

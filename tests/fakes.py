@@ -8,8 +8,9 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from atende.application.arrivals import Arrival
+from atende.application.failures import SendError
 from atende.application.outbound import Delivery, Outgoing
-from atende.application.ports import Clock, Inbox, Intake, Leases, Outbox, SendError, UnitOfWork, WhatsAppGateway
+from atende.application.ports import Clock, Inbox, Intake, Leases, Outbox, UnitOfWork, WhatsAppGateway
 from atende.domain.agent import Agent
 from atende.domain.contact import Contact
 from atende.domain.conversation import Conversation, Stage

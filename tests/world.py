@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from atende.application.arrivals import Inbound, StatusReport
 from atende.application.courier import Pacing
+from atende.application.failures import Failure
 from atende.application.outbound import MediaBody, MenuBody, Outgoing, ReactionBody, TextBody
 from atende.application.ports import UnitOfWork
 from atende.application.settings import AgentProfile, Settings
@@ -97,9 +98,12 @@ class World:
         self.flush()
         return handled
 
-    def report(self, provider_id: str, status: str, *errors: tuple[int, str]) -> None:
-        """WhatsApp reports on a message it was given (`errors` as (code, description)); atende acts on it."""
-        self.atende.record_status(StatusReport(provider_id, status, self.clock.now(), errors=errors))
+    def report(
+        self, provider_id: str, status: str, failure: Failure | None = None, detail: str = "", code: int | None = None
+    ) -> None:
+        """WhatsApp reports on a message it was given (a failure by kind, as the adapter reads it)."""
+        report = StatusReport(provider_id, status, self.clock.now(), failure=failure, detail=detail, code=code)
+        self.atende.record_status(report)
         self.flush()
 
     def wait(self, seconds: float, step: float = 5) -> None:

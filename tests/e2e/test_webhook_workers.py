@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import text
 
 from atende.adapters.whatsapp.graph import GraphApiGateway
+from atende.application.failures import SendError
 from atende.application.leases import FencedGateway
 from atende.application.outbound import Audience, Outgoing, TextBody
-from atende.application.ports import SendError
 from atende.bootstrap import build
 from atende.standin import GraphStandIn
 from atende.webhook.background import COURIER_LEASE, Intervals

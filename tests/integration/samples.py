@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from atende.application.arrivals import Arrival, Inbound, StatusReport
+from atende.application.failures import Failure
 from atende.application.outbound import (
     Audience,
     Body,
@@ -153,7 +154,13 @@ def inbound(message_id: str = "wamid.in1", minute: float = 0, sender: str = "551
 
 def status(provider_id: str = "wamid.out1", state: str = "failed", minute: float = 0) -> StatusReport:
     return StatusReport(
-        provider_id, state, at(minute), "5511900000001", ((131047, "Re-engagement message"), (131026, "Undeliverable"))
+        provider_id,
+        state,
+        at(minute),
+        "5511900000001",
+        failure=Failure.WINDOW_CLOSED,
+        detail="Re-engagement message",
+        code=131047,
     )
 
 

@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from atende.adapters.whatsapp.graph import GraphApiError, GraphApiGateway, is_retryable, mask
+from atende.adapters.whatsapp.errors import failure_of, is_retryable
+from atende.adapters.whatsapp.graph import GraphApiError, GraphApiGateway, mask
 from atende.adapters.whatsapp.render import render, render_template
+from atende.application.failures import Failure, SendError
 from atende.application.outbound import (
     Audience,
     Body,
@@ -28,7 +30,6 @@ from atende.application.outbound import (
     ReadReceipt,
     TextBody,
 )
-from atende.application.ports import SendError
 from atende.domain.content import Media, MediaKind
 from atende.standin import META_PAIR_LIMIT, GraphStandIn
 
@@ -159,7 +160,7 @@ def test_throughput_limit_is_retryable(graph: GraphStandIn, gateway: GraphApiGat
     error = send_error(gateway, out(TextBody("oi")))
     assert (error.code, error.status, error.retryable) == (130429, 429, True)
     assert error.details == "Cloud API message throughput has been reached."
-    assert error.rate_limited
+    assert error.failure is Failure.RATE_LIMITED
     assert error.fbtrace_id
 
 
@@ -172,14 +173,20 @@ def test_a_server_error_is_retryable(graph: GraphStandIn, gateway: GraphApiGatew
 def test_a_proxy_error_page_is_retryable(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
     graph.fail_next(status=502, body="<html>Bad Gateway</html>")
     error = send_error(gateway, out(TextBody("oi")))
-    assert (error.code, error.status, error.retryable) == (None, 502, True)
+    assert (error.code, error.status, error.failure, error.retryable) == (None, 502, Failure.RETRYABLE, True)
+
+
+def test_a_retry_after_from_meta_rides_along_with_the_rate_limit(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
+    graph.fail_next(code=130429, retry_after=30)
+    error = send_error(gateway, out(TextBody("oi")))
+    assert (error.failure, error.retry_after) == (Failure.RATE_LIMITED, 30.0)
 
 
 def test_pair_rate_limit_is_retryable_with_its_code(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
     graph.fail_next(code=131056, to=MARIA)
     assert gateway.send(out(TextBody("João passa"), to=JOAO)).startswith("wamid.")
     error = send_error(gateway, out(TextBody("oi")))
-    assert (error.code, error.status, error.retryable) == (131056, 400, True)
+    assert (error.code, error.status, error.failure, error.retryable) == (131056, 400, Failure.RATE_LIMITED, True)
     assert "same recipient" in error.details
     assert gateway.send(out(TextBody("de novo"))).startswith("wamid.")
     assert [r.accepted for r in graph.requests_to(MARIA)] == [False, True]
@@ -189,22 +196,51 @@ def test_pair_rate_limit_is_retryable_with_its_code(graph: GraphStandIn, gateway
 def test_a_closed_window_is_not_retryable(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
     graph.fail_next(code=131047)
     error = send_error(gateway, out(TextBody("oi")))
-    assert (error.code, error.retryable, error.window_closed) == (131047, False, True)
+    assert (error.code, error.retryable, error.failure) == (131047, False, Failure.WINDOW_CLOSED)
     assert str(error).startswith("Graph API 400: (#131047) Re-engagement message")
 
 
-@pytest.mark.parametrize("code", [131026, 131051, 131053, 131009, 131008, 131021, 132001, 100])
-def test_permanent_errors_are_not_retryable(graph: GraphStandIn, gateway: GraphApiGateway, code: int) -> None:
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        (131026, Failure.UNREACHABLE),
+        (131051, Failure.CONTENT_REFUSED),
+        (131053, Failure.CONTENT_REFUSED),
+        (131009, Failure.PERMANENT),
+        (131008, Failure.PERMANENT),
+        (131021, Failure.PERMANENT),
+        (132001, Failure.PERMANENT),
+        (100, Failure.PERMANENT),
+    ],
+)
+def test_permanent_errors_are_not_retryable(
+    graph: GraphStandIn, gateway: GraphApiGateway, code: int, kind: Failure
+) -> None:
     graph.fail_next(code=code)
     error = send_error(gateway, out(TextBody("oi")))
-    assert (error.code, error.retryable) == (code, False)
+    assert (error.code, error.failure, error.retryable) == (code, kind, False)
 
 
-@pytest.mark.parametrize("code", [131000, 131016, 133004, 131057, 1, 2, 4, 80007])
-def test_temporary_errors_are_retryable(graph: GraphStandIn, gateway: GraphApiGateway, code: int) -> None:
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        (131000, Failure.RETRYABLE),
+        (131016, Failure.RETRYABLE),
+        (133004, Failure.RETRYABLE),
+        (131057, Failure.RETRYABLE),
+        (1, Failure.RETRYABLE),
+        (2, Failure.RETRYABLE),
+        (4, Failure.RATE_LIMITED),
+        (80007, Failure.RATE_LIMITED),
+        (130429, Failure.RATE_LIMITED),
+    ],
+)
+def test_temporary_errors_are_retryable(
+    graph: GraphStandIn, gateway: GraphApiGateway, code: int, kind: Failure
+) -> None:
     graph.fail_next(code=code, status=400)  # the code decides, whatever the status
     error = send_error(gateway, out(TextBody("oi")))
-    assert (error.code, error.retryable) == (code, True)
+    assert (error.code, error.failure, error.retryable) == (code, kind, True)
 
 
 def test_failures_count_down(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
@@ -313,6 +349,15 @@ def test_the_retry_rule() -> None:
     assert not is_retryable(404, None)
     assert not is_retryable(500, 131047)
     assert is_retryable(400, 131056)
+
+
+def test_the_status_decides_only_when_the_code_is_unknown() -> None:
+    assert failure_of(None, None) is Failure.RETRYABLE  # no answer came at all
+    assert failure_of(None, 429) is Failure.RATE_LIMITED
+    assert failure_of(None, 408) is Failure.RETRYABLE
+    assert failure_of(None, 400) is Failure.PERMANENT
+    assert failure_of(131047, 500) is Failure.WINDOW_CLOSED
+    assert failure_of(131000, 400) is Failure.RETRYABLE
 
 
 # -- media -------------------------------------------------------------------------------------

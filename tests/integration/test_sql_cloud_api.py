@@ -22,6 +22,7 @@ from atende.adapters.database import connect
 from atende.adapters.repositories import SqlLeases, _insert_new_in_savepoint
 from atende.adapters.unit_of_work import SqlUnitOfWork
 from atende.application.arrivals import Inbound, StatusReport
+from atende.application.failures import Failure
 from atende.application.outbound import Audience, Delivery, Outgoing, TemplateBody, TextBody
 from atende.application.ports import UnitOfWork
 from atende.domain.content import Text
@@ -532,6 +533,21 @@ def test_arrivals_and_templates_survive_json() -> None:
     assert codec.arrival_from_dict(codec.arrival_to_dict(plain)) == plain
     bare = StatusReport("wamid.y", "sent", at(0))
     assert codec.arrival_from_dict(codec.arrival_to_dict(bare)) == bare
+
+
+def test_a_failed_status_stored_before_kinds_existed_is_read_by_its_code() -> None:
+    """Rows written by an earlier atende carry only WhatsApp's (code, detail): the adapter reads its meaning."""
+    legacy = {
+        "kind": "status",
+        "provider_id": "wamid.z",
+        "status": "failed",
+        "at": at(0).isoformat(),
+        "recipient": AGENT,
+        "errors": [[131047, "Re-engagement message"], [131026, "Undeliverable"]],
+    }
+    report = codec.arrival_from_dict(legacy)
+    assert isinstance(report, StatusReport)
+    assert (report.failure, report.code, report.detail) == (Failure.WINDOW_CLOSED, 131047, "Re-engagement message")
 
 
 def test_stored_tags_are_pinned() -> None:

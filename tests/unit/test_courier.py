@@ -8,8 +8,8 @@ import pytest
 
 from atende.application.arrivals import Inbound
 from atende.application.courier import MAX_ATTEMPTS, Pacing
+from atende.application.failures import Failure, SendError
 from atende.application.outbound import Delivery, Outgoing, ReadReceipt, TextBody
-from atende.application.ports import SendError
 from atende.domain.content import Media, MediaKind, Text
 from tests.unit.people import Agent, Customer
 from tests.unit.scenes import carla_with_maria_and_joao, serving
@@ -169,7 +169,7 @@ def test_while_the_head_backs_off_later_messages_to_that_person_wait_and_others_
 ) -> None:
     serving(ana, maria)
     serving(bruno, joao, "suporte")
-    world.gateway.failing[ANA] = SendError("(#131056) pair rate limit", code=PAIR_LIMIT, retryable=True)
+    world.gateway.failing[ANA] = SendError("(#131056) pair rate limit", Failure.RATE_LIMITED, code=PAIR_LIMIT)
 
     maria.says("um")
     del world.gateway.failing[ANA]  # WhatsApp would take it now, but the backoff is not over
@@ -215,7 +215,7 @@ def test_a_backlog_behind_a_head_backing_off_never_holds_up_anyone_else(
     world: World, ana: Agent, maria: Customer, joao: Customer
 ) -> None:
     serving(ana, maria)
-    world.gateway.failing[ANA] = SendError("(#131056) pair rate limit", code=PAIR_LIMIT, retryable=True)
+    world.gateway.failing[ANA] = SendError("(#131056) pair rate limit", Failure.RATE_LIMITED, code=PAIR_LIMIT)
     for n in range(1, 6):
         maria.says(f"m{n}")
     del world.gateway.failing[ANA]  # WhatsApp would take them now, but the backoff is not over
@@ -231,7 +231,7 @@ def test_a_backlog_behind_a_head_backing_off_never_holds_up_anyone_else(
 
 def test_messages_to_a_customer_keep_their_order_through_a_retry(world: World, ana: Agent, maria: Customer) -> None:
     serving(ana, maria)
-    world.gateway.failing[MARIA] = SendError("(#131000) Something went wrong", code=TEMPORARY, retryable=True)
+    world.gateway.failing[MARIA] = SendError("(#131000) Something went wrong", Failure.RETRYABLE, code=TEMPORARY)
 
     ana.says("primeira")
     ana.says("segunda")
@@ -245,14 +245,14 @@ def test_messages_to_a_customer_keep_their_order_through_a_retry(world: World, a
 
 
 @pytest.mark.parametrize(
-    ("code", "waits"),
-    [(PAIR_LIMIT, [4, 16, 64, 256, 900, 900, 900]), (TEMPORARY, [2, 4, 8, 16, 32, 64, 128])],
+    ("failure", "waits"),
+    [(Failure.RATE_LIMITED, [4, 16, 64, 256, 900, 900, 900]), (Failure.RETRYABLE, [2, 4, 8, 16, 32, 64, 128])],
 )
 def test_retryable_errors_back_off_longer_each_time(
-    world: World, ana: Agent, maria: Customer, code: int, waits: list[int]
+    world: World, ana: Agent, maria: Customer, failure: Failure, waits: list[int]
 ) -> None:
     serving(ana, maria)
-    world.gateway.failing[MARIA] = SendError("retry me", code=code, retryable=True)
+    world.gateway.failing[MARIA] = SendError("retry me", failure)
     ana.says("Segue o boleto")
 
     seen: list[float] = []
@@ -268,9 +268,27 @@ def test_retryable_errors_back_off_longer_each_time(
     assert seen == waits
 
 
+@pytest.mark.parametrize(("retry_after", "wait"), [(120, 120), (1, 4)])
+def test_a_retry_waits_at_least_as_long_as_the_provider_asked(
+    world: World, ana: Agent, maria: Customer, retry_after: float, wait: float
+) -> None:
+    serving(ana, maria)
+    world.gateway.failing[MARIA] = SendError("slow down", Failure.RATE_LIMITED, retry_after=retry_after)
+    ana.says("Segue o boleto")
+    message = stored(world, MARIA, "Segue o boleto")
+    assert message.not_before is not None
+    assert (message.not_before - world.clock.now()).total_seconds() == wait
+
+    del world.gateway.failing[MARIA]
+    later(world, wait - 1)
+    assert maria.reads() == []
+    later(world, 1)
+    assert maria.reads() == ["Segue o boleto"]
+
+
 def test_a_retried_message_goes_out_once_the_error_clears(world: World, ana: Agent, maria: Customer) -> None:
     serving(ana, maria)
-    world.gateway.failing[MARIA] = SendError("(#131056)", code=PAIR_LIMIT, retryable=True)
+    world.gateway.failing[MARIA] = SendError("(#131056)", Failure.RATE_LIMITED, code=PAIR_LIMIT)
     ana.says("Segue o boleto")
     later(world, 4)
     later(world, 16)
@@ -286,7 +304,7 @@ def test_a_retried_message_goes_out_once_the_error_clears(world: World, ana: Age
 
 def test_after_max_attempts_the_message_fails_and_the_agent_is_told(world: World, ana: Agent, maria: Customer) -> None:
     serving(ana, maria)
-    world.gateway.failing[MARIA] = SendError("(#131000) Something went wrong", code=TEMPORARY, retryable=True)
+    world.gateway.failing[MARIA] = SendError("(#131000) Something went wrong", Failure.RETRYABLE, code=TEMPORARY)
     ana.says("Segue o boleto")
 
     later(world, 3600)
@@ -301,7 +319,7 @@ def test_after_max_attempts_the_message_fails_and_the_agent_is_told(world: World
 
 def test_a_non_retryable_error_fails_at_once_and_is_reported(world: World, ana: Agent, maria: Customer) -> None:
     serving(ana, maria)
-    world.gateway.failing[MARIA] = SendError("(#131026) Message undeliverable", code=UNDELIVERABLE)
+    world.gateway.failing[MARIA] = SendError("(#131026) Message undeliverable", Failure.UNREACHABLE, code=UNDELIVERABLE)
 
     ana.says("Segue o boleto")
     world.flush()  # the courier's next pass carries the ⚠️
@@ -318,7 +336,7 @@ def test_a_non_retryable_error_fails_at_once_and_is_reported(world: World, ana: 
 
 def test_a_relay_to_an_agent_that_keeps_failing_is_not_lost_silently(world: World, ana: Agent, maria: Customer) -> None:
     serving(ana, maria)
-    world.gateway.failing[ANA] = SendError("(#131053) Media upload error", code=131053)
+    world.gateway.failing[ANA] = SendError("(#131053) Media upload error", Failure.CONTENT_REFUSED, code=131053)
 
     maria.says("olha o comprovante")
     del world.gateway.failing[ANA]
@@ -326,7 +344,7 @@ def test_a_relay_to_an_agent_that_keeps_failing_is_not_lost_silently(world: Worl
 
     assert ana.reads() == [
         f"⚠️ {maria.tag} · Maria Silva: uma mensagem do cliente não chegou até você "
-        "(o WhatsApp recusou o arquivo). Veja /historico."
+        "(o WhatsApp recusou o arquivo ou o tipo de mensagem). Veja /historico."
     ]
     assert stored(world, ANA, "olha o comprovante").delivery is Delivery.FAILED
     assert maria.reads()[-1].startswith("Sua última mensagem não chegou a quem te atende.")
@@ -344,7 +362,7 @@ def test_a_late_131047_on_a_coalesced_relay_holds_everything_it_carried(
     merged = world.provider_id_of(ANA, "três")
     ana.reads()
 
-    world.report(merged, "failed", (WINDOW_CLOSED, "Re-engagement message"))
+    world.report(merged, "failed", Failure.WINDOW_CLOSED, "Re-engagement message", WINDOW_CLOSED)
     later(world, 6)
     ana.reads()  # the template
     ana.says("/ativos")

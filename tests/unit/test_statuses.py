@@ -11,14 +11,12 @@ import copy
 
 import pytest
 
+from atende.application.failures import Failure
 from atende.application.outbound import Delivery, Outgoing, ReactionBody, ReadReceipt, TemplateBody
 from atende.domain.content import Media, MediaKind, Reaction
 from tests.unit.people import Agent, Customer
 from tests.unit.scenes import serving
 from tests.world import ANA, MARIA, World
-
-WINDOW_CLOSED = 131047
-UNDELIVERABLE = 131026
 
 
 def stored(world: World, provider_id: str) -> Outgoing:
@@ -68,7 +66,7 @@ def test_a_status_nobody_knows_of_is_ignored(world: World, ana: Agent, maria: Cu
     sent = len(world.gateway.sent)
 
     world.report("wamid.NOT-OURS", "read")
-    world.report("wamid.NOT-OURS", "failed", (UNDELIVERABLE, "Message undeliverable"))
+    world.report("wamid.NOT-OURS", "failed", Failure.UNREACHABLE, "Message undeliverable")
     world.report(world.provider_id_of(ANA, "oi"), "deleted")  # a status atende does not know
 
     assert world.store.outbox == outbox
@@ -135,23 +133,26 @@ def test_reading_what_atende_itself_said_passes_nothing_on(world: World, ana: Ag
 
 
 @pytest.mark.parametrize(
-    ("code", "reason"),
+    ("failure", "reason"),
     [
-        (UNDELIVERABLE, "o número não pode receber mensagens no WhatsApp"),
-        (WINDOW_CLOSED, "a janela de 24 h fechou"),
-        (135999, "erro 135999 do WhatsApp"),
+        ((Failure.UNREACHABLE, 131026), "o número não pode receber mensagens no WhatsApp"),
+        ((Failure.WINDOW_CLOSED, 131047), "a janela de 24 h fechou"),
+        ((Failure.CONTENT_REFUSED, 131053), "o WhatsApp recusou o arquivo ou o tipo de mensagem"),
+        ((Failure.PERMANENT, 135999), "erro 135999 do WhatsApp"),
+        ((Failure.PERMANENT, None), "erro ? do WhatsApp"),
     ],
 )
 def test_an_agents_message_that_fails_is_reported_to_the_agent_with_the_reason(
-    world: World, ana: Agent, maria: Customer, code: int, reason: str
+    world: World, ana: Agent, maria: Customer, failure: tuple[Failure, int | None], reason: str
 ) -> None:
+    kind, code = failure
     serving(ana, maria)
     ana.says("Segue o boleto")
     relayed = world.provider_id_of(MARIA, "Segue o boleto")
     ana.reads()
     maria.reads()
 
-    world.report(relayed, "failed", (code, "as WhatsApp puts it"))
+    world.report(relayed, "failed", kind, "as WhatsApp puts it", code)
 
     assert ana.reads() == [f"⚠️ {maria.tag} · Maria Silva: sua mensagem não foi entregue ({reason})."]
     assert maria.reads() == []
@@ -176,8 +177,8 @@ def test_a_failure_is_reported_once(world: World, ana: Agent, maria: Customer) -
     relayed = world.provider_id_of(MARIA, "Segue o boleto")
     ana.reads()
 
-    world.report(relayed, "failed", (UNDELIVERABLE, "Message undeliverable"))
-    world.report(relayed, "failed", (UNDELIVERABLE, "Message undeliverable"))
+    world.report(relayed, "failed", Failure.UNREACHABLE, "Message undeliverable")
+    world.report(relayed, "failed", Failure.UNREACHABLE, "Message undeliverable")
     world.report(relayed, "read")
 
     assert len(ana.reads()) == 1
@@ -192,11 +193,11 @@ def test_a_relay_that_fails_on_its_way_to_the_agent_is_reported_to_both_sides(
     relayed = world.gateway.provider_ids[ana.received()[-1].id]
     ana.reads()
 
-    world.report(relayed, "failed", (131053, "Media upload error"))
+    world.report(relayed, "failed", Failure.CONTENT_REFUSED, "Media upload error")
 
     assert ana.reads() == [
         f"⚠️ {maria.tag} · Maria Silva: uma mensagem do cliente não chegou até você "
-        "(o WhatsApp recusou o arquivo). Veja /historico."
+        "(o WhatsApp recusou o arquivo ou o tipo de mensagem). Veja /historico."
     ]
     assert maria.reads() == [
         "Sua última mensagem não chegou a quem te atende. Pode enviar de novo, de outro jeito (em texto, por exemplo)?"
@@ -212,7 +213,7 @@ def test_a_read_receipt_that_fails_stays_quiet(world: World, ana: Agent, maria: 
     ana.reads()
     maria.reads()
 
-    world.report(world.gateway.provider_ids[receipt.id], "failed", (131009, "Parameter value is not valid"))
+    world.report(world.gateway.provider_ids[receipt.id], "failed", Failure.PERMANENT, "Parameter value is not valid")
 
     assert ana.reads() == maria.reads() == []
     assert [m.delivery for m in world.store.outbox if m.id == receipt.id] == [Delivery.FAILED]
@@ -226,7 +227,7 @@ def test_a_reaction_that_fails_stays_quiet(world: World, ana: Agent, maria: Cust
     ana.reads()
     maria.reads()
 
-    world.report(world.gateway.provider_ids[reaction.id], "failed", (131009, "Parameter value is not valid"))
+    world.report(world.gateway.provider_ids[reaction.id], "failed", Failure.PERMANENT, "Parameter value is not valid")
 
     assert ana.reads() == maria.reads() == []
 
@@ -239,7 +240,7 @@ def test_a_template_that_fails_stays_quiet(world: World, ana: Agent, maria: Cust
     ana.reads()
     maria.reads()
 
-    world.report(world.gateway.provider_ids[template.id], "failed", (132015, "Template is paused"))
+    world.report(world.gateway.provider_ids[template.id], "failed", Failure.PERMANENT, "Template is paused")
 
     assert ana.reads() == maria.reads() == []
     assert [m.delivery for m in world.store.outbox if m.id == template.id] == [Delivery.FAILED]

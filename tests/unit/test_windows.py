@@ -14,8 +14,8 @@ import pytest
 
 from atende.application.arrivals import Inbound
 from atende.application.courier import Pacing
+from atende.application.failures import Failure, SendError
 from atende.application.outbound import Delivery, Outgoing, ReadReceipt, TemplateBody, TextBody
-from atende.application.ports import SendError
 from atende.domain.contact import Contact
 from atende.domain.content import Reaction, Text
 from tests.fakes import FakeGateway
@@ -36,7 +36,7 @@ class MetaWindows(FakeGateway):
 
     def send(self, message: Outgoing) -> str:
         if message.to in self.closed and not isinstance(message.body, (TemplateBody, ReadReceipt)):
-            raise SendError("(#131047) Re-engagement message", code=WINDOW_CLOSED)
+            raise SendError("(#131047) Re-engagement message", Failure.WINDOW_CLOSED, code=WINDOW_CLOSED)
         return super().send(message)
 
 
@@ -183,7 +183,7 @@ def test_a_131047_failure_status_for_a_relay_holds_it_and_asks_to_reopen(
     copy = world.provider_id_of(ANA, "segunda via")
     ana.reads()
 
-    world.report(copy, "failed", (WINDOW_CLOSED, "Re-engagement message"))
+    world.report(copy, "failed", Failure.WINDOW_CLOSED, "Re-engagement message", WINDOW_CLOSED)
 
     assert [m.body for m in ana.received()[-1:]] == [reopening(world, "Ana")]
     assert len(ana.reads()) == 1  # no ⚠️: the relay is not lost, it waits
@@ -230,7 +230,7 @@ def test_a_failing_template_is_not_held_and_not_retried_as_a_template_storm(
     maria.says("um")
     (template,) = [m for m in world.sent_to(ANA) if isinstance(m.body, TemplateBody)]
 
-    world.report(world.gateway.provider_ids[template.id], "failed", (132001, "Template name does not exist"))
+    world.report(world.gateway.provider_ids[template.id], "failed", Failure.PERMANENT, "Template name does not exist")
     maria.says("dois")
 
     assert templates_to(world, ANA) == [reopening(world, "Ana")]
@@ -299,7 +299,7 @@ def test_a_131047_status_on_a_message_to_the_customer_closes_their_window(
     copy = world.provider_id_of(MARIA, "Segue o boleto")
     ana.reads()
 
-    world.report(copy, "failed", (WINDOW_CLOSED, "Re-engagement message"))
+    world.report(copy, "failed", Failure.WINDOW_CLOSED, "Re-engagement message", WINDOW_CLOSED)
     ana.reads()
     ana.says("Recebeu?")
 

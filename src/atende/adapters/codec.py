@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from atende.application.arrivals import Arrival, Inbound, StatusReport
+from atende.application.failures import Failure
 from atende.application.outbound import (
     Body,
     LocationBody,
@@ -38,6 +39,8 @@ from atende.domain.content import (
     Text,
     Unsupported,
 )
+
+from .whatsapp.errors import failure_of
 
 Json = dict[str, Any]
 
@@ -215,7 +218,8 @@ def arrival_to_dict(arrival: Arrival) -> Json:
                 "status": arrival.status,
                 "at": to_utc(arrival.at).isoformat(),
                 "recipient": arrival.recipient,
-                "errors": [[code, detail] for code, detail in arrival.errors],
+                "failure": arrival.failure.value if arrival.failure else None,
+                "errors": [[arrival.code, arrival.detail]] if arrival.code is not None or arrival.detail else [],
             }
     raise CodecError(f"no encoding for arrival {arrival!r}")
 
@@ -232,12 +236,19 @@ def arrival_from_dict(data: Json) -> Arrival:
                 data.get("context_id"),
             )
         case "status":
+            code, detail = next(iter(data.get("errors") or ()), (None, ""))
+            code = None if code is None else int(code)
+            kind = data.get("failure")
+            # Rows stored before kinds were kept carry only WhatsApp's code: read its meaning now.
+            failure = Failure(kind) if kind else (failure_of(code) if code is not None else None)
             return StatusReport(
                 data["provider_id"],
                 data["status"],
                 _instant(data["at"]),
                 data.get("recipient", ""),
-                tuple((int(code), str(detail)) for code, detail in data.get("errors", ())),
+                failure=failure,
+                detail=str(detail),
+                code=code,
             )
     raise CodecError(f"unknown arrival kind {data.get('kind')!r}")
 

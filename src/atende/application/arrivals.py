@@ -7,6 +7,8 @@ from datetime import datetime
 
 from atende.domain.content import Content
 
+from .failures import Failure
+
 
 @dataclass(frozen=True)
 class Inbound:
@@ -32,8 +34,12 @@ class StatusReport:
     status: str
     at: datetime
     recipient: str = ""
-    errors: tuple[tuple[int, str], ...] = ()
-    """(code, description) pairs, as WhatsApp reported them."""
+    failure: Failure | None = None
+    """For a `failed` status, what kind of failure (None when WhatsApp said nothing more)."""
+    detail: str = ""
+    """WhatsApp's description of the failure, for people."""
+    code: int | None = None
+    """WhatsApp's number for it, kept for the record (never decided on)."""
 
     @property
     def key(self) -> str:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
+from .failures import Failure, SendError
 from .outbound import Audience, Delivery, Outgoing, TextBody
-from .ports import Clock, SendError, WhatsAppGateway
+from .ports import Clock, WhatsAppGateway
 from .session import Session
 from .statuses import fail
 
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 """Retryable failures in a row before a message is given up on and reported."""
 
-PAIR_RATE_LIMITED = 131056
 TEXT_LIMIT = 4096
 
 T = TypeVar("T")
@@ -60,11 +60,11 @@ class Pacing:
         return min(self.burst, tokens + refill)
 
 
-def backoff(attempts: int, code: int | None) -> timedelta:
-    """4ˣ seconds on the pair limit, as Meta recommends; doubling (capped) for anything else."""
-    if code == PAIR_RATE_LIMITED:
-        return timedelta(seconds=min(4**attempts, 900))
-    return timedelta(seconds=min(2**attempts, 300))
+def backoff(attempts: int, error: SendError) -> timedelta:
+    """How long before trying again: never sooner than the provider asked (`retry_after`);
+    4ˣ seconds after a rate limit, as Meta recommends; doubling (capped) for anything else."""
+    pause = min(4**attempts, 900) if error.failure is Failure.RATE_LIMITED else min(2**attempts, 300)
+    return timedelta(seconds=max(pause, error.retry_after or 0))
 
 
 class Courier:
@@ -159,11 +159,11 @@ def _failed(session: Session, message: Outgoing, error: SendError, attempts: int
     if error.retryable and message.attempts < MAX_ATTEMPTS:
         message.error = str(error)
         message.error_code = error.code
-        message.not_before = session.now + backoff(message.attempts, error.code)
+        message.not_before = session.now + backoff(message.attempts, error)
         session.uow.outbox.save(message)
         log.info("send %s will be retried (attempt %d): %s", message.id, message.attempts, error)
         return
-    fail(session, message, error.code, str(error))
+    fail(session, message, error.failure, str(error), error.code)
 
 
 def _by_recipient(batch: Iterable[Outgoing]) -> dict[str, list[Outgoing]]:

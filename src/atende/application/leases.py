@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from .failures import Failure, SendError
 from .outbound import Outgoing
-from .ports import SendError, WhatsAppGateway
+from .ports import WhatsAppGateway
 from .session import Session
 
 
@@ -42,5 +43,5 @@ class FencedGateway(WhatsAppGateway):
 
     def send(self, message: Outgoing) -> str:
         if not self.held():
-            raise SendError(f"the {self.lease!r} lease is no longer held here", retryable=True)
+            raise SendError(f"the {self.lease!r} lease is no longer held here", Failure.RETRYABLE)
         return self.gateway.send(message)

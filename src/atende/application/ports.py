@@ -132,16 +132,10 @@ class UnitOfWork(abc.ABC):
     def rollback(self) -> None: ...
 
 
-class SendError(Exception):
-    """A send the gateway could not complete; `retryable` says whether trying again may help."""
-
-    def __init__(self, message: str, *, code: int | None = None, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.code = code
-        self.retryable = retryable
-
-
 class WhatsAppGateway(abc.ABC):
     @abc.abstractmethod
     def send(self, message: Outgoing) -> str:
-        """Send one message; returns the id WhatsApp gave it, raises SendError."""
+        """Send one message; returns the id WhatsApp gave it.
+
+        Raises `SendError` with the kind of failure when it could not.
+        """

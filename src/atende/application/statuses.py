@@ -7,6 +7,7 @@ import logging
 from atende.domain.conversation import Conversation, Stage
 
 from .arrivals import StatusReport
+from .failures import Failure
 from .outbound import (
     Audience,
     Delivery,
@@ -18,8 +19,6 @@ from .outbound import (
 from .session import Session
 
 log = logging.getLogger(__name__)
-
-WINDOW_CLOSED = 131047
 
 _STATUSES = {
     "sent": Delivery.SENT,
@@ -38,8 +37,7 @@ def record_status(session: Session, report: StatusReport) -> None:
         return
     if status is Delivery.FAILED:
         if message.delivery is not Delivery.FAILED:
-            code, detail = report.errors[0] if report.errors else (None, "failed")
-            fail(session, message, code, detail)
+            fail(session, message, report.failure or Failure.PERMANENT, report.detail or "failed", report.code)
         return
     if status.rank <= message.delivery.rank:
         return  # a late or repeated status: statuses only move forward
@@ -62,11 +60,18 @@ def pass_read_receipt_on(session: Session, copy: Outgoing) -> None:
         session.send(to, audience, ReadReceipt(copy.origin_id), conversation=conversation.code)
 
 
-def fail(session: Session, message: Outgoing, code: int | None, detail: str) -> None:
-    """A message WhatsApp will not deliver: hold it for a reopened window, or tell someone."""
+def fail(session: Session, message: Outgoing, failure: Failure, detail: str, code: int | None = None) -> None:
+    """A message WhatsApp will not deliver: hold it for a reopened window, or tell someone.
+
+    `code` is the provider's number for the error: recorded on the message and quoted to people.
+    """
     message.error_code = code
     message.error = detail
-    if code == WINDOW_CLOSED and message.audience is Audience.AGENT and not isinstance(message.body, TemplateBody):
+    if (
+        failure is Failure.WINDOW_CLOSED
+        and message.audience is Audience.AGENT
+        and not isinstance(message.body, TemplateBody)
+    ):
         contact = session.uow.contacts.get_or_add(message.to)
         contact.window_closed()
         message.delivery = Delivery.HELD
@@ -76,48 +81,46 @@ def fail(session: Session, message: Outgoing, code: int | None, detail: str) -> 
         return
     message.delivery = Delivery.FAILED
     session.uow.outbox.save(message)
-    log.warning("message %s to ***%s failed: %s %s", message.id, message.to[-4:], code, detail)
+    log.warning("message %s to ***%s failed (%s): %s %s", message.id, message.to[-4:], failure, code, detail)
     if not _is_relay(message) or message.conversation is None:
         return
     conversation = session.uow.conversations.get(message.conversation)
     if conversation is None or message.origin_id is None:
         return
     if message.audience is Audience.CUSTOMER:
-        _tell_agent_it_did_not_reach_the_customer(session, conversation, code)
+        _tell_agent_it_did_not_reach_the_customer(session, conversation, failure, code)
     else:
-        _tell_agent_a_relay_was_lost(session, conversation, message, code)
+        _tell_agent_a_relay_was_lost(session, conversation, message, reason(session, failure, code))
 
 
-def _tell_agent_it_did_not_reach_the_customer(session: Session, conversation: Conversation, code: int | None) -> None:
-    if code == WINDOW_CLOSED:
+def _tell_agent_it_did_not_reach_the_customer(
+    session: Session, conversation: Conversation, failure: Failure, code: int | None
+) -> None:
+    if failure is Failure.WINDOW_CLOSED:
         session.uow.contacts.get_or_add(conversation.customer.wa_id).window_closed()
     if conversation.agent is None:
         return
     text = session.texts.undelivered_to_customer.format(
-        code=conversation.code, name=_name(conversation), reason=reason(session, code)
+        code=conversation.code, name=_name(conversation), reason=reason(session, failure, code)
     )
     session.tell_agent(conversation.agent, text, conversation)
 
 
-def _tell_agent_a_relay_was_lost(
-    session: Session, conversation: Conversation, message: Outgoing, code: int | None
-) -> None:
+def _tell_agent_a_relay_was_lost(session: Session, conversation: Conversation, message: Outgoing, why: str) -> None:
     """The copy failed, not necessarily the chat: a short ⚠️ often still gets through (a refused file).
 
     The customer, who believes they were heard, is asked to send it again another way.
     """
-    text = session.texts.undelivered_to_you.format(
-        code=conversation.code, name=_name(conversation), reason=reason(session, code)
-    )
+    text = session.texts.undelivered_to_you.format(code=conversation.code, name=_name(conversation), reason=why)
     session.tell_agent(message.to, text, conversation)
     if conversation.stage is Stage.ASSIGNED and conversation.agent == message.to:
         session.tell_customer(conversation, session.texts.agent_unreachable)
 
 
-def reason(session: Session, code: int | None) -> str:
-    if code is None:
-        return session.texts.failure_other.format(code="?")
-    return session.texts.failure_reasons.get(code) or session.texts.failure_other.format(code=code)
+def reason(session: Session, failure: Failure, code: int | None) -> str:
+    """Why, in words: the kind when the catalog explains it, else the provider's number."""
+    explained = session.texts.failure_reasons.get(failure)
+    return explained or session.texts.failure_other.format(code="?" if code is None else code)
 
 
 def _is_relay(message: Outgoing) -> bool:

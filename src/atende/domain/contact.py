@@ -33,7 +33,7 @@ class Contact:
         self.reopen_requested_at = None
 
     def window_closed(self) -> None:
-        """WhatsApp refused a send (131047): believe it over our own bookkeeping."""
+        """WhatsApp refused a send for a closed window: believe it over our own bookkeeping."""
         self.last_inbound_at = None
 
     def needs_reopening(self, now: datetime) -> bool:

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
@@ -40,6 +40,7 @@ class _Failure:
     message: str
     details: str
     body: str | None
+    retry_after: float | None = None
 
 
 def _digits(wa_id: str) -> str:
@@ -146,12 +147,14 @@ class GraphStandIn:
         message: str | None = None,
         details: str | None = None,
         body: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         """Make the next `n` sends (to `to` only, if given) fail with Meta's error `code`.
 
         The HTTP status, message and details default to what Meta sends for that code
         (`ERRORS`); with only a `status`, the code is 131000 for 5xx and 100 otherwise. `body`
-        replaces the JSON entirely (e.g. a proxy's HTML error page).
+        replaces the JSON entirely (e.g. a proxy's HTML error page); `retry_after` adds a
+        Retry-After header (seconds).
         """
         if code is None and status is None:
             raise ValueError("fail_next needs a code or an HTTP status")
@@ -166,6 +169,7 @@ class GraphStandIn:
             message=message if message is not None else known_message,
             details=details if details is not None else known_details,
             body=body,
+            retry_after=retry_after,
         )
         with self._lock:
             self._failures.append(failure)
@@ -285,7 +289,10 @@ class GraphStandIn:
                 failure.remaining -= 1
                 if failure.body is not None:
                     return Reply(failure.status, failure.body.encode(), "text/html; charset=utf-8")
-                return error_reply(failure.code, failure.status, failure.message, failure.details)
+                reply = error_reply(failure.code, failure.status, failure.message, failure.details)
+                if failure.retry_after is not None:
+                    reply = replace(reply, headers=(("Retry-After", f"{failure.retry_after:g}"),))
+                return reply
         self._failures = [f for f in self._failures if f.remaining > 0]
         if self.strict and (problem := problem_in(payload)) is not None:
             code, details = problem

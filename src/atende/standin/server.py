@@ -29,6 +29,8 @@ class Reply:
     body: bytes
     content_type: str = "application/json"
     payload: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra response headers (Retry-After, as Meta sends with some rate limits)."""
 
 
 Answer = Callable[[str, str, dict[str, str], bytes], Reply]
@@ -136,6 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(reply.body)
 

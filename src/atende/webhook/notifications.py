@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from atende.adapters.whatsapp import Notification, ReceivedMessage, StatusUpdate
+from atende.adapters.whatsapp.errors import failure_of
 from atende.application.arrivals import Arrival, StatusReport
 
 from .logs import mask
@@ -67,12 +68,16 @@ def arrivals_of(notification: Notification, phone_number_id: str | None = None) 
 
 
 def status_report(status: StatusUpdate) -> StatusReport:
+    """A status as atende keeps it: the first error WhatsApp attached, read for its kind."""
+    first = status.errors[0] if status.errors else None
     return StatusReport(
         provider_id=status.message_id,
         status=str(status.status),
         at=status.at,
         recipient=status.recipient,
-        errors=tuple((error.code, error.details or error.title) for error in status.errors),
+        failure=failure_of(first.code) if first else None,
+        detail=(first.details or first.title) if first else "",
+        code=first.code if first else None,
     )
 
 

@@ -1,9 +1,8 @@
 """The WhatsApp gateway on the Graph API (Cloud API), over httpx.
 
-A send either returns the wamid Meta assigned or raises `GraphApiError`, a `SendError` that
-carries Meta's error code and details: the outbox decides on `retryable`, the use cases on
-`code` (131047 closes a window, 131056 paces a recipient). Classification follows Meta's
-advice to act on `code`, never on titles or subcodes.
+A send either returns the wamid Meta assigned or raises `GraphApiError`, a `SendError` whose
+kind (window closed, rate limited, …) `errors.failure_of` read from Meta's code; the code,
+the details and Meta's trace id ride along for logs and operators.
 """
 
 from __future__ import annotations
@@ -17,60 +16,18 @@ from typing import Any, Self
 
 import httpx
 
+from atende.application.failures import Failure, SendError
 from atende.application.outbound import MediaBody, Outgoing, ReadReceipt
-from atende.application.ports import SendError, WhatsAppGateway
+from atende.application.ports import WhatsAppGateway
 
+from .errors import MEDIA_REFUSED_CODES, failure_of
 from .render import RenderError, render, render_template
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GRAPH_URL = "https://graph.facebook.com/v24.0"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
-THROUGHPUT_LIMIT = 130429
-PAIR_RATE_LIMIT = 131056
-WINDOW_CLOSED = 131047
-UNDELIVERABLE = 131026
-MEDIA_UPLOAD_ERROR = 131053
-INVALID_PARAMETER = 131009
-ACCESS_TOKEN = 190
-
-RETRYABLE_CODES = frozenset(
-    {
-        1,  # API unknown: "possibly a temporary issue due to downtime"
-        2,  # API service: temporary downtime
-        4,  # app-level call rate limit
-        80007,  # WABA call rate limit
-        THROUGHPUT_LIMIT,
-        PAIR_RATE_LIMIT,
-        131000,  # something went wrong
-        131016,  # service unavailable
-        131057,  # account in maintenance (throughput upgrade)
-        133004,  # server temporarily unavailable
-    }
-)
-"""Codes where the same request may succeed later, whatever the HTTP status."""
-
-PERMANENT_CODES = frozenset(
-    {0, 10, 100, 200, ACCESS_TOKEN, 131008, INVALID_PARAMETER, 131021, UNDELIVERABLE, WINDOW_CLOSED, 131051, 131053}
-)
-"""Codes where repeating the request cannot help: it needs a template, a fix or an operator."""
-
-RATE_LIMIT_CODES = frozenset({4, 80007, THROUGHPUT_LIMIT, PAIR_RATE_LIMIT})
-
-MEDIA_REFUSED_CODES = frozenset({MEDIA_UPLOAD_ERROR, INVALID_PARAMETER})
-"""A media id Meta will not send (expired, or another number's): download and upload the file again."""
-
 REUPLOADS_REMEMBERED = 1024
-
-
-def is_retryable(status: int | None, code: int | None) -> bool:
-    """Meta's code decides when it is known; otherwise 5xx, 429 and no answer at all are worth a retry."""
-    if code in RETRYABLE_CODES:
-        return True
-    if code in PERMANENT_CODES:
-        return False
-    return status is None or status >= 500 or status in (408, 429)
 
 
 def mask(wa_id: str) -> str:
@@ -85,8 +42,8 @@ class GraphApiError(SendError):
         self,
         message: str,
         *,
+        failure: Failure = Failure.PERMANENT,
         code: int | None = None,
-        retryable: bool = False,
         status: int | None = None,
         details: str = "",
         error_type: str = "",
@@ -94,7 +51,7 @@ class GraphApiError(SendError):
         fbtrace_id: str = "",
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message, code=code, retryable=retryable)
+        super().__init__(message, failure, retry_after=retry_after, code=code)
         self.status = status
         """HTTP status, None when no answer came (network error, timeout)."""
         self.details = details
@@ -102,17 +59,6 @@ class GraphApiError(SendError):
         self.error_type = error_type
         self.subcode = subcode
         self.fbtrace_id = fbtrace_id
-        self.retry_after = retry_after
-        """Seconds from a Retry-After header, when Meta sent one."""
-
-    @property
-    def window_closed(self) -> bool:
-        """The recipient's 24-hour window is closed: only a template gets through."""
-        return self.code == WINDOW_CLOSED
-
-    @property
-    def rate_limited(self) -> bool:
-        return self.code in RATE_LIMIT_CODES
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> GraphApiError:
@@ -133,8 +79,8 @@ class GraphApiError(SendError):
         text = f"Graph API {status}: {prefix}{title}" + (f": {details}" if details else "")
         return cls(
             text,
+            failure=failure_of(code, status),
             code=code,
-            retryable=is_retryable(status, code),
             status=status,
             details=details,
             error_type=str(error.get("type") or ""),
@@ -327,9 +273,11 @@ class GraphApiGateway(WhatsAppGateway):
         except httpx.TimeoutException as error:
             # Meta may have accepted a send whose answer timed out; the outbox retry is the
             # documented, narrow window for a duplicate (DESIGN §7).
-            raise GraphApiError(f"Graph API timed out ({type(error).__name__})", retryable=True) from error
+            raise GraphApiError(f"Graph API timed out ({type(error).__name__})", failure=Failure.RETRYABLE) from error
         except httpx.TransportError as error:
-            raise GraphApiError(f"Graph API unreachable ({type(error).__name__}: {error})", retryable=True) from error
+            raise GraphApiError(
+                f"Graph API unreachable ({type(error).__name__}: {error})", failure=Failure.RETRYABLE
+            ) from error
         if response.is_error:
             raise GraphApiError.from_response(response)
         return response

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..failures import Failure
+
 
 @dataclass(frozen=True)
 class Texts:
@@ -98,6 +100,7 @@ class Texts:
     undelivered_to_customer: str
     undelivered_to_you: str
     customer_window_closed: str
-    failure_reasons: dict[int, str]
+    failure_reasons: dict[Failure, str]
+    """Why a message was not delivered, by kind; other kinds quote the provider's code."""
     failure_other: str
     usage: dict[str, str]

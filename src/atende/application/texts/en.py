@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..failures import Failure
 from .catalog import Texts
 
 EN = Texts(
@@ -109,13 +110,10 @@ EN = Texts(
     customer_window_closed="⚠️ #{code} · {name}: the customer has not written for over 24 h, and WhatsApp only "
     "delivers your message after they write again. It was not sent.",
     failure_reasons={
-        131047: "the 24 h window has closed",
-        131026: "the number cannot receive WhatsApp messages",
-        131053: "WhatsApp refused the file",
-        131052: "WhatsApp could not download the file",
-        131051: "unsupported message type",
-        131056: "too many messages in a row",
-        130429: "WhatsApp's sending limit",
+        Failure.WINDOW_CLOSED: "the 24 h window has closed",
+        Failure.UNREACHABLE: "the number cannot receive WhatsApp messages",
+        Failure.CONTENT_REFUSED: "WhatsApp refused the file or the message type",
+        Failure.RATE_LIMITED: "too many messages in a row",
     },
     failure_other="WhatsApp error {code}",
     usage={

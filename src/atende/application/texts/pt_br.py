@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..failures import Failure
 from .catalog import Texts
 
 PT_BR = Texts(
@@ -108,13 +109,10 @@ PT_BR = Texts(
     customer_window_closed="⚠️ #{code} · {name}: o cliente não escreve há mais de 24 h e o WhatsApp só entrega "
     "sua mensagem depois que ele escrever de novo. Ela não foi enviada.",
     failure_reasons={
-        131047: "a janela de 24 h fechou",
-        131026: "o número não pode receber mensagens no WhatsApp",
-        131053: "o WhatsApp recusou o arquivo",
-        131052: "o WhatsApp não conseguiu baixar o arquivo",
-        131051: "tipo de mensagem não suportado",
-        131056: "muitas mensagens seguidas",
-        130429: "limite de envio do WhatsApp",
+        Failure.WINDOW_CLOSED: "a janela de 24 h fechou",
+        Failure.UNREACHABLE: "o número não pode receber mensagens no WhatsApp",
+        Failure.CONTENT_REFUSED: "o WhatsApp recusou o arquivo ou o tipo de mensagem",
+        Failure.RATE_LIMITED: "muitas mensagens seguidas",
     },
     failure_other="erro {code} do WhatsApp",
     usage={

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from atende.adapters.schema import upgrade
+from atende.adapters.sql.schema import upgrade
 from atende.adapters.whatsapp import sign
 from atende.application.settings import AgentProfile, Settings
 from atende.domain.department import Department

@@ -7,7 +7,7 @@ import os
 import typer
 from rich.console import Console
 
-from atende.adapters.schema import SchemaError, display_url, pending, upgrade
+from atende.adapters.sql.schema import SchemaError, display_url, pending, upgrade
 
 DEFAULT_DATABASE_URL = "sqlite:///./atende.db"
 

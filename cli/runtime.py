@@ -39,7 +39,7 @@ def open_runtime(config: Path | None = None, *, require_schema: bool = True) -> 
     settings = load_settings(config)
     url = environment().ATENDE_DATABASE_URL
     if require_schema:
-        from atende.adapters.schema import SchemaError, pending
+        from atende.adapters.sql.schema import SchemaError, pending
 
         try:
             missing = pending(url)

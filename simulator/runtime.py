@@ -33,7 +33,7 @@ SettingsLoader = Callable[[Scenario], Settings]
 def sqlite_atende(settings: Settings, clock: ManualClock, rng: random.Random) -> Iterator[Atende]:
     """Atende on a throwaway SQLite file, schema upgraded as `atende db upgrade` would."""
     from atende import bootstrap
-    from atende.adapters.schema import upgrade
+    from atende.adapters.sql.schema import upgrade
 
     with tempfile.TemporaryDirectory(prefix="atende-simulate-") as folder:
         url = f"sqlite:///{Path(folder) / 'simulate.db'}"

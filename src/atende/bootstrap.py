@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from atende.adapters.clock import SystemClock
-from atende.adapters.database import connect
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql.engine import connect
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.ports import Clock, UnitOfWork
 from atende.application.settings import Settings
 from atende.application.use_cases import Atende

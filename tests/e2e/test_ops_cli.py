@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from atende.adapters.clock import ManualClock
-from atende.adapters.schema import upgrade
+from atende.adapters.sql.schema import upgrade
 from atende.application.arrivals import Inbound
 from atende.bootstrap import build
 from atende.cli.main import app

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from atende.adapters.schema import upgrade
+from atende.adapters.sql.schema import upgrade
 from atende.application.arrivals import Arrival, Inbound
 from atende.application.use_cases import Atende
 from atende.bootstrap import build

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from atende.adapters.database import connect
-from atende.adapters.schema import upgrade
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql.engine import connect
+from atende.adapters.sql.schema import upgrade
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 
 EXTERNAL_URL = os.environ.get("ATENDE_TEST_DATABASE_URL", "")
 

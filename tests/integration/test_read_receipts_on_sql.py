@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.adapters.whatsapp.graph import GraphApiGateway
 from atende.application.courier import Pacing
 from atende.application.outbound import Audience, Delivery, Outgoing, ReadReceipt

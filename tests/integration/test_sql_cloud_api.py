@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from atende.adapters import codec
-from atende.adapters import tables as t
-from atende.adapters.database import connect
-from atende.adapters.repositories import SqlLeases, _insert_new_in_savepoint
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql import codec
+from atende.adapters.sql import tables as t
+from atende.adapters.sql.engine import connect
+from atende.adapters.sql.leases import SqlLeases
+from atende.adapters.sql.statements import insert_new_in_savepoint
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.arrivals import Inbound, StatusReport
 from atende.application.failures import Failure
 from atende.application.outbound import Audience, Delivery, Outgoing, TemplateBody, TextBody
@@ -311,8 +312,8 @@ def test_leases_on_an_engine_without_upsert(uow_factory: SqlUow) -> None:
         assert not acquire("B", 2, 0.5)
         assert acquire("A", 1.5, 0.5)
         assert acquire("B", 3, 1.5)
-        assert _insert_new_in_savepoint(connection, t.inbox, {"message_id": "x"})
-        assert not _insert_new_in_savepoint(connection, t.inbox, {"message_id": "x"})
+        assert insert_new_in_savepoint(connection, t.inbox, {"message_id": "x"})
+        assert not insert_new_in_savepoint(connection, t.inbox, {"message_id": "x"})
 
 
 def test_a_row_written_after_our_snapshot_is_a_lost_race(uow_factory: SqlUow) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.domain.content import Choice, Media, MediaKind, Reaction
 from atende.domain.conversation import CloseReason, Stage
 from tests.world import ANA, BRUNO, JOAO, MARIA, World

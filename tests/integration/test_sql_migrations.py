@@ -13,17 +13,17 @@ from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
-from atende.adapters import tables
-from atende.adapters.database import connect
-from atende.adapters.repositories import (
+from atende.adapters.sql import tables
+from atende.adapters.sql.engine import connect
+from atende.adapters.sql.rows import (
     agent_to_row,
     conversation_to_row,
     event_to_row,
     message_to_row,
     outgoing_to_row,
 )
-from atende.adapters.schema import UnknownRevision, alembic_config, pending, upgrade
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql.schema import UnknownRevision, alembic_config, pending, upgrade
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.outbound import Audience, Delivery, Outgoing
 from atende.cli.db import app
 from atende.domain.message import Author, Message

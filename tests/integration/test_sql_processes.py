@@ -14,7 +14,7 @@ from itertools import groupby
 
 import pytest
 
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.arrivals import Inbound
 from atende.application.outbound import MenuBody
 from atende.bootstrap import build

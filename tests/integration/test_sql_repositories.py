@@ -9,7 +9,7 @@ from typing import Any, get_args
 
 import pytest
 
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.arrivals import Arrival
 from atende.application.outbound import Body, Delivery
 from atende.domain.content import Content

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
 
-from atende.adapters import tables
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql import tables
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.dispatch import dispatch
 from atende.application.session import Session
 from atende.application.settings import AgentProfile
@@ -173,7 +173,7 @@ def test_the_unit_of_work_can_go_on_after_a_commit(uow_factory: UowFactory) -> N
 
 
 def test_sqlite_connections_are_tuned(sqlite_url: str) -> None:
-    from atende.adapters.database import connect
+    from atende.adapters.sql.engine import connect
 
     engine = connect(sqlite_url)
     try:
@@ -188,7 +188,7 @@ def test_sqlite_connections_are_tuned(sqlite_url: str) -> None:
 
 def test_a_sqlite_transaction_holds_the_write_lock_from_its_first_read(sqlite_url: str) -> None:
     """BEGIN IMMEDIATE: once a use case has read, nobody else writes until it ends."""
-    from atende.adapters.database import connect
+    from atende.adapters.sql.engine import connect
 
     engine = connect(sqlite_url)
     path = sqlite_url.removeprefix("sqlite:///")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from atende.adapters.database import connect
-from atende.adapters.unit_of_work import SqlUnitOfWork
+from atende.adapters.sql.engine import connect
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.arrivals import Inbound
 from atende.application.ports import Clock
 from atende.application.settings import Settings

@@ -19,8 +19,8 @@ from atende.adapters.whatsapp import InvalidJson, MalformedNotification, parse_n
 from .asgi import ASGIApp, BodyTooLarge, ClientGone, Receive, Scope, Send, header, read_body, respond
 from .lifespan import Lifespan, run_lifespan
 from .logs import describe
-from .notifications import arrivals_of
 from .service import WebhookService
+from .triage import arrivals_of
 
 log = logging.getLogger(__name__)
 

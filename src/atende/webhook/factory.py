@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from atende.adapters.schema import SchemaError, pending
+from atende.adapters.sql.schema import SchemaError, pending
 from atende.adapters.whatsapp.graph import GraphApiGateway
 from atende.application.ports import WhatsAppGateway
 from atende.application.settings import Settings

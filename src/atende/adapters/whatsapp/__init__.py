@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .inbound import (
+from .notifications import (
     ErrorDetail,
     InvalidItem,
     InvalidJson,

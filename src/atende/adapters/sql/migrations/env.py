@@ -1,4 +1,4 @@
-"""Alembic's entry point, run by `atende.adapters.schema` with the connection to migrate."""
+"""Alembic's entry point, run by `atende.adapters.sql.schema` with the connection to migrate."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
-from atende.adapters import tables
-from atende.adapters.database import connect
+from atende.adapters.sql import tables
+from atende.adapters.sql.engine import connect
 
 config = context.config
 target_metadata = tables.metadata

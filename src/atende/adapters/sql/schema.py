@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from . import migrations
-from .database import connect
+from .engine import connect
 
 
 class SchemaError(RuntimeError):

@@ -10,17 +10,16 @@ from sqlalchemy.exc import DBAPIError
 from atende.application.ports import UnitOfWork
 from atende.domain.exceptions import ConcurrencyConflict
 
-from .database import lost_a_race
+from .engine import lost_a_race
+from .intake import SqlInbox, SqlIntake
+from .leases import SqlLeases
+from .outbox import SqlOutbox
 from .repositories import (
     SqlAgentRepository,
     SqlContactRepository,
     SqlConversationRepository,
     SqlEventLog,
-    SqlInbox,
-    SqlIntake,
-    SqlLeases,
     SqlMessageRepository,
-    SqlOutbox,
 )
 
 

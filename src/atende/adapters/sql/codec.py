@@ -40,7 +40,7 @@ from atende.domain.content import (
     Unsupported,
 )
 
-from .whatsapp.errors import failure_of
+from ..whatsapp.errors import failure_of
 
 Json = dict[str, Any]
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from atende.adapters.whatsapp import Notification, ReceivedMessage, StatusUpdate
-from atende.adapters.whatsapp.errors import failure_of
-from atende.application.arrivals import Arrival, StatusReport
+from atende.adapters.whatsapp import Notification, ReceivedMessage
+from atende.application.arrivals import Arrival
 
 from .logs import mask
 
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Sorted:
+class Triage:
     """What one notification yields: arrivals to store, and how many items were set aside."""
 
     arrivals: list[Arrival] = field(default_factory=list)
@@ -28,13 +27,13 @@ class Sorted:
     """Items addressed to another business number of the same app."""
 
 
-def arrivals_of(notification: Notification, phone_number_id: str | None = None) -> Sorted:
+def arrivals_of(notification: Notification, phone_number_id: str | None = None) -> Triage:
     """Messages and statuses as arrivals, in the notification's order; every leftover logged.
 
     With `phone_number_id`, items for other numbers (one Meta app can serve several) are left
     out: answering them from this number would reach the customer from the wrong company line.
     """
-    out = Sorted()
+    out = Triage()
     for message in notification.messages:
         if _foreign(message.phone_number_id, phone_number_id):
             out.foreign += 1
@@ -45,7 +44,7 @@ def arrivals_of(notification: Notification, phone_number_id: str | None = None) 
         if _foreign(status.phone_number_id, phone_number_id):
             out.foreign += 1
             continue
-        out.arrivals.append(status_report(status))
+        out.arrivals.append(status.report)
     if out.foreign:
         log.warning(
             "%d item(s) for another business number ignored (this one is %s): check WHATSAPP_PHONE_NUMBER_ID",
@@ -65,20 +64,6 @@ def arrivals_of(notification: Notification, phone_number_id: str | None = None) 
     for ignored in notification.ignored:
         log.info("notification change ignored: %s", ignored)
     return out
-
-
-def status_report(status: StatusUpdate) -> StatusReport:
-    """A status as atende keeps it: the first error WhatsApp attached, read for its kind."""
-    first = status.errors[0] if status.errors else None
-    return StatusReport(
-        provider_id=status.message_id,
-        status=str(status.status),
-        at=status.at,
-        recipient=status.recipient,
-        failure=failure_of(first.code) if first else None,
-        detail=(first.details or first.title) if first else "",
-        code=first.code if first else None,
-    )
 
 
 def _foreign(number: str, ours: str | None) -> bool:

@@ -1,0 +1,250 @@
+"""SQL repositories for the aggregates (conversations, agents, contacts), the transcript and the events.
+
+Aggregates are tracked with a snapshot of what was loaded, so the unit of work writes only
+what changed and checks the version it read. Append-only records (transcript, events) are
+buffered and written at commit, as the in-memory fakes do; reads merge the buffer in wherever
+the fakes do, so both behave the same to a use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from atende.domain.agent import Agent
+from atende.domain.contact import Contact
+from atende.domain.conversation import Conversation, Stage
+from atende.domain.events import Event
+from atende.domain.exceptions import ConcurrencyConflict
+from atende.domain.message import Message
+from atende.domain.repositories import (
+    AgentRepository,
+    ContactRepository,
+    ConversationRepository,
+    EventLog,
+    MessageRepository,
+)
+
+from . import codec
+from . import tables as t
+from .rows import (
+    Values,
+    agent_from_row,
+    agent_to_row,
+    contact_from_row,
+    contact_to_row,
+    conversation_from_row,
+    conversation_to_row,
+    event_to_row,
+    message_from_row,
+    message_to_row,
+)
+from .statements import ConnectionSource
+
+Aggregate = TypeVar("Aggregate", Conversation, Agent, Contact)
+Written = list[tuple[Conversation | Agent | Contact, int]]
+"""Aggregates written at commit, with the version they will have once it succeeds."""
+
+
+class _Versioned(Generic[Aggregate]):
+    """Snapshots of loaded aggregates, and the optimistic write of those that changed."""
+
+    def __init__(
+        self,
+        table: Table,
+        key: str,
+        to_row: Callable[[Aggregate], Values],
+        from_row: Callable[[Row[Any]], Aggregate],
+    ) -> None:
+        self.table = table
+        self.key = key
+        self.to_row: Callable[[Aggregate], Values] = to_row
+        self.from_row: Callable[[Row[Any]], Aggregate] = from_row
+        self.loaded: dict[str, tuple[int, Values]] = {}
+        self.added: list[Aggregate] = []
+
+    def load(self, row: Row[Any]) -> Aggregate:
+        entity = self.from_row(row)
+        # The first load wins: it is the copy the repository tracks and hands out.
+        self.loaded.setdefault(getattr(row, self.key), (entity.version, self.to_row(entity)))
+        return entity
+
+    def write(self, connection: Connection, tracked: Mapping[str, Aggregate]) -> Written:
+        """UPDATE what changed (checking the version read), then INSERT what is new."""
+        written: Written = []
+        new = {id(entity) for entity in self.added}
+        key_column = self.table.c[self.key]
+        for key, entity in tracked.items():
+            if id(entity) in new or key not in self.loaded:
+                continue
+            version, before = self.loaded[key]
+            after = self.to_row(entity)
+            if after == before:
+                continue
+            result = connection.execute(
+                update(self.table)
+                .where(key_column == key, self.table.c.version == version)
+                .values(**after, version=version + 1)
+            )
+            if result.rowcount != 1:
+                raise ConcurrencyConflict(f"{self.table.name} {key} changed since version {version}")
+            written.append((entity, version + 1))
+        for entity in self.added:
+            try:
+                connection.execute(insert(self.table).values(**self.to_row(entity), version=entity.version + 1))
+            except IntegrityError as error:
+                raise ConcurrencyConflict(f"{self.table.name}: {error.orig}") from error
+            written.append((entity, entity.version + 1))
+        return written
+
+
+class SqlConversationRepository(ConversationRepository):
+    def __init__(self, connection: ConnectionSource) -> None:
+        super().__init__()
+        self._connection = connection
+        self._rows = _Versioned(t.conversations, "code", conversation_to_row, conversation_from_row)
+
+    def code_taken(self, code: str) -> bool:
+        if code in self.seen:
+            return True
+        return bool(self._connection().scalar(select(exists().where(t.conversations.c.code == code))))
+
+    def recent(self, limit: int) -> Sequence[Conversation]:
+        columns = t.conversations.c
+        query = select(t.conversations).order_by(columns.opened_at.desc(), columns.code).limit(limit)
+        return [conversation_from_row(row) for row in self._connection().execute(query)]
+
+    def _add(self, conversation: Conversation) -> None:
+        self._rows.added.append(conversation)
+
+    def _get(self, code: str) -> Conversation | None:
+        return next(iter(self._select(t.conversations.c.code == code)), None)
+
+    def _open_for(self, wa_id: str) -> Conversation | None:
+        columns = t.conversations.c
+        # Written as the open-customer index's own predicate, so the index serves it.
+        found = self._select(columns.customer_wa_id == wa_id, t.OPEN)
+        return max(found, key=lambda c: c.opened_at, default=None)
+
+    def _waiting(self, department: str | None) -> Sequence[Conversation]:
+        columns = t.conversations.c
+        where = [columns.stage == Stage.QUEUED.value]
+        if department is not None:
+            where.append(columns.department == department)
+        return self._select(*where, order_by=(columns.queued_at, columns.code))
+
+    def _assigned(self) -> Sequence[Conversation]:
+        return self._select(t.conversations.c.stage == Stage.ASSIGNED.value)
+
+    def _select(self, *where: Any, order_by: Iterable[Any] = ()) -> list[Conversation]:
+        query = select(t.conversations).where(*where).order_by(*order_by)
+        return [self._rows.load(row) for row in self._connection().execute(query)]
+
+    def write(self, connection: Connection) -> Written:
+        return self._rows.write(connection, self.seen)
+
+
+class SqlContactRepository(ContactRepository):
+    """Windows race like agents do (two messages from one person at once): versioned the same way."""
+
+    def __init__(self, connection: ConnectionSource) -> None:
+        super().__init__()
+        self._connection = connection
+        self._rows = _Versioned(t.contacts, "wa_id", contact_to_row, contact_from_row)
+
+    def _add(self, contact: Contact) -> None:
+        self._rows.added.append(contact)
+
+    def _get(self, wa_id: str) -> Contact | None:
+        row = self._connection().execute(select(t.contacts).where(t.contacts.c.wa_id == wa_id)).first()
+        return None if row is None else self._rows.load(row)
+
+    def write(self, connection: Connection) -> Written:
+        return self._rows.write(connection, self.seen)
+
+
+class SqlAgentRepository(AgentRepository):
+    def __init__(self, connection: ConnectionSource) -> None:
+        super().__init__()
+        self._connection = connection
+        self._rows = _Versioned(t.agents, "phone", agent_to_row, agent_from_row)
+
+    def _add(self, agent: Agent) -> None:
+        self._rows.added.append(agent)
+
+    def _get(self, phone: str) -> Agent | None:
+        return next(iter(self._select(t.agents.c.phone == phone)), None)
+
+    def _all(self) -> Sequence[Agent]:
+        return self._select()
+
+    def _select(self, *where: Any) -> list[Agent]:
+        query = select(t.agents).where(*where).order_by(t.agents.c.phone)
+        return [self._rows.load(row) for row in self._connection().execute(query)]
+
+    def write(self, connection: Connection) -> Written:
+        return self._rows.write(connection, self.seen)
+
+
+# -- append-only records -----------------------------------------------------------------------
+
+
+class SqlMessageRepository(MessageRepository):
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+        self.added: list[Message] = []
+
+    def add(self, message: Message) -> None:
+        self.added.append(message)
+
+    def for_conversation(self, code: str, limit: int | None = None) -> list[Message]:
+        columns = t.messages.c
+        query = select(t.messages).where(columns.conversation == code).order_by(columns.seq.desc())
+        if limit:
+            query = query.limit(limit)
+        stored = [message_from_row(row) for row in self._connection().execute(query)][::-1]
+        mine = [*stored, *(m for m in self.added if m.conversation == code)]
+        return mine[-limit:] if limit else mine
+
+    def write(self, connection: Connection) -> None:
+        if self.added:
+            connection.execute(insert(t.messages), [message_to_row(m) for m in self.added])
+
+
+class SqlEventLog(EventLog):
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+        self.added: list[Event] = []
+
+    def add(self, event: Event) -> None:
+        self.added.append(event)
+
+    def for_conversation(self, code: str) -> list[Event]:
+        stored = self._select(t.events.c.code == code)
+        return [*stored, *(e for e in self.added if e.code == code)]
+
+    def recent_waits(self, department: str, limit: int) -> list[float]:
+        columns = t.events.c
+        query = (
+            select(columns.data)
+            .where(columns.kind == "assigned", columns.department == department)
+            .order_by(columns.seq.desc())
+            .limit(limit)
+        )
+        return [float(data["waited_seconds"]) for data in self._connection().scalars(query)]
+
+    def since(self, moment: datetime) -> list[Event]:
+        return self._select(t.events.c.at >= moment)
+
+    def _select(self, *where: Any) -> list[Event]:
+        query = select(t.events.c.data).where(*where).order_by(t.events.c.seq)
+        return [codec.event_from_dict(data) for data in self._connection().scalars(query)]
+
+    def write(self, connection: Connection) -> None:
+        if self.added:
+            connection.execute(insert(t.events), [event_to_row(e) for e in self.added])

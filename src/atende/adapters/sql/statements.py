@@ -1,0 +1,59 @@
+"""Statements several stores share: insert-if-new, and telling a lost race from a failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Column, Table, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from atende.domain.exceptions import ConcurrencyConflict
+
+from .engine import lost_a_race
+from .rows import Values
+
+ConnectionSource = Callable[[], Connection]
+"""Stores ask for the connection when they first need it: no lock is taken before that."""
+
+Result = TypeVar("Result")
+
+
+def racing(what: str, statement: Callable[[], Result]) -> Result:
+    """Run a statement whose row another transaction may be writing at the same moment.
+
+    PostgreSQL at REPEATABLE READ aborts the later one (it cannot see the winner's row in its
+    snapshot); that is a lost race, and the use case runs again on a fresh snapshot.
+    """
+    try:
+        return statement()
+    except DBAPIError as error:
+        if lost_a_race(error):
+            raise ConcurrencyConflict(f"{what} written concurrently") from error
+        raise
+
+
+def insert_new(connection: Connection, table: Table, values: Values, key: Column[Any]) -> bool:
+    """INSERT unless a row with this key exists; True when this call stored it."""
+    match connection.dialect.name:
+        case "sqlite":
+            statement: Any = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+        case "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
+        case _:
+            return insert_new_in_savepoint(connection, table, values)
+    # RETURNING rather than rowcount: drivers disagree on the rowcount of a skipped insert.
+    recorded = statement.values(**values).returning(key)
+    return racing(f"{table.name} {values[key.name]}", lambda: connection.execute(recorded).first() is not None)
+
+
+def insert_new_in_savepoint(connection: Connection, table: Table, values: Values) -> bool:
+    """Any other engine: the duplicate fails inside a savepoint, which keeps the transaction."""
+    try:
+        with connection.begin_nested():
+            connection.execute(insert(table).values(**values))
+    except IntegrityError:
+        return False
+    return True

@@ -26,7 +26,7 @@ from common import ALL_DEPARTMENTS, Databases, Row, Section, agent_phone, custom
 from atende.application.arrivals import Inbound
 from atende.application.dispatch import dispatch
 from atende.application.session import Session
-from atende.bootstrap import Runtime, build
+from atende.bootstrap import System, bootstrap
 from atende.domain.codes import new_code
 from atende.domain.content import Text
 from atende.domain.conversation import Conversation, Customer
@@ -51,9 +51,8 @@ TINY = Budget((10, 100), enqueues=2, sweeps=2, ticks=1)
 class Line:
     """atende on a fresh database with busy agents, and a line that can be made longer."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.atende = runtime.atende
+    def __init__(self, system: System) -> None:
+        self.atende = system.atende
         self.rng = random.Random(11)
         self.codes: set[str] = set()
         self.waiting = 0
@@ -100,10 +99,7 @@ class Line:
         self.waiting = waiting
 
     def count_waiting(self) -> int:
-        with self.runtime.engine.connect() as connection:
-            return int(
-                connection.exec_driver_sql("SELECT count(*) FROM conversations WHERE stage = 'queued'").scalar_one()
-            )
+        return self.atende.run(lambda session: len(session.uow.conversations.waiting()))
 
 
 def timed(action: Callable[[], object], repeat: int) -> list[float]:
@@ -117,11 +113,11 @@ def timed(action: Callable[[], object], repeat: int) -> list[float]:
 
 def measure(databases: Databases, budget: Budget) -> Section:
     url, _path = databases.fresh("scale")
-    runtime = build(shop(AGENTS, capacity=1), url, rng=random.Random(5))
+    system = bootstrap(shop(AGENTS, capacity=1), database_url=url, rng=random.Random(5))
     results: dict[str, dict[int, list[float]]] = {"enqueue": {}, "sweep": {}, "tick": {}}
     problems: list[str] = []
     try:
-        line = Line(runtime)
+        line = Line(system)
         line.open_desk()
         for level in budget.levels:
             line.grow_to(level)
@@ -134,12 +130,12 @@ def measure(databases: Databases, budget: Budget) -> Section:
                 enqueues.append(time.perf_counter() - start)
                 line.say(customer, "sair")  # back to `level` waiting (untimed)
             results["enqueue"][level] = enqueues
-            results["sweep"][level] = timed(lambda: runtime.atende.run(dispatch), budget.sweeps)
-            results["tick"][level] = timed(runtime.atende.tick, budget.ticks)
+            results["sweep"][level] = timed(lambda: system.atende.run(dispatch), budget.sweeps)
+            results["tick"][level] = timed(system.atende.tick, budget.ticks)
             if (found := line.count_waiting()) != level:
                 problems.append(f"dispatch at scale: {found} waiting after the {level} level, not {level}")
     finally:
-        runtime.close()
+        system.close()
 
     section = Section(
         f"Dispatch at scale — {AGENTS} agents all busy, N customers waiting, SQLite (median of samples)",

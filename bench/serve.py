@@ -8,9 +8,9 @@ SIGINT/SIGTERM. Every app runs under the same uvicorn settings: one worker, uvlo
 when installed, no access log.
 
 - `raw`: the baseline, a bare ASGI app that reads the body, checks the HMAC and answers 200.
-- `edge`: atende's webhook app with its storage service (`create_app` + `WebhookService`):
+- `edge`: atende's webhook app storing arrivals (`create_app` over the system's `ArrivalStore`):
   signature, parse, `Atende.accept` on SQLite, 200 — without the background loops.
-- `served`: what `atende serve` runs (`assemble`): the same app plus the intake, courier and
+- `served`: what `atende serve` runs (`bootstrap` with WhatsApp access): the same app plus the intake, courier and
   timer loops, sending to the Graph stand-in at `--graph`.
 
 Both atende apps store from as many threads as `atende serve` would for that database
@@ -31,11 +31,9 @@ from collections.abc import Callable
 import uvicorn
 from common import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, shop
 
-from atende.bootstrap import build
+from atende.bootstrap import WhatsAppAccess, bootstrap, store_threads_for
 from atende.webhook.app import create_app
 from atende.webhook.asgi import ASGIApp, Receive, Scope, Send
-from atende.webhook.factory import assemble, store_threads_for
-from atende.webhook.service import WebhookService
 
 
 def raw_app(secret: str) -> ASGIApp:
@@ -73,38 +71,15 @@ def raw_app(secret: str) -> ASGIApp:
 
 
 def atende_app(kind: str, database_url: str, graph_url: str | None) -> tuple[ASGIApp, Callable[[], None]]:
-    runtime = build(shop(), database_url)
-    threads = store_threads_for(database_url)  # the choice `atende serve` makes (factory.create_production_app)
+    """`served` is what `atende serve` runs; `edge` is its webhook storing arrivals, loops left off."""
+    access = WhatsAppAccess(graph_url or "http://127.0.0.1:9", PHONE_NUMBER_ID, ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN)
+    system = bootstrap(shop(), database_url=database_url, whatsapp=access)
+    assert system.webhook is not None
     if kind == "edge":
-        service = WebhookService(runtime.atende, runtime.ping, phone_number_id=PHONE_NUMBER_ID, threads=threads)
-        app = create_app(service, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN)
-
-        def close_edge() -> None:
-            service.close()
-            runtime.close()
-
-        return app, close_edge
-
-    from atende.adapters.whatsapp.graph import GraphApiGateway
-
+        app = create_app(system.webhook.store, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN)
+        return app, system.close
     assert graph_url, "served needs --graph"
-    gateway = GraphApiGateway(graph_url, PHONE_NUMBER_ID, ACCESS_TOKEN)
-
-    def close_served() -> None:
-        gateway.close()
-        runtime.close()
-
-    webhook = assemble(
-        runtime.atende,
-        runtime.ping,
-        gateway,
-        app_secret=APP_SECRET,
-        verify_token=VERIFY_TOKEN,
-        phone_number_id=PHONE_NUMBER_ID,
-        store_threads=threads,
-        on_close=close_served,
-    )
-    return webhook.app, lambda: None  # its lifespan closes everything
+    return system.webhook.app, lambda: None  # its lifespan closes everything
 
 
 def server_options() -> dict[str, str]:

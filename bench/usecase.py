@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from common import Databases, Row, Section, agent_phone, customer_phone, fmt_rate, fmt_us, median, shop
 
 from atende.application.arrivals import Inbound
-from atende.bootstrap import build
+from atende.bootstrap import bootstrap
 from atende.domain.content import Text
 
 AGENTS = 20
@@ -78,11 +78,11 @@ def stream(customers: int, prefix: str = "UC", first: int = 0) -> list[tuple[str
 def atende_receive(databases: Databases, budget: Budget) -> tuple[float, dict[str, list[float]], list[str]]:
     """Messages/s over the whole stream, per-step timings, and anything that went wrong."""
     capacity = -(-(budget.customers + WARM_UP) // AGENTS)  # everyone gets an agent
-    url, _path = databases.fresh("usecase")
-    runtime = build(shop(AGENTS, capacity=capacity), url, rng=random.Random(7))
+    url, path = databases.fresh("usecase")
+    system = bootstrap(shop(AGENTS, capacity=capacity), database_url=url, rng=random.Random(7))
     problems: list[str] = []
     try:
-        atende = runtime.atende
+        atende = system.atende
         atende.sync_roster()
         for a in range(AGENTS):  # every agent checks in (untimed)
             atende.receive(
@@ -99,34 +99,38 @@ def atende_receive(databases: Databases, budget: Budget) -> tuple[float, dict[st
                 problems.append(f"use case: {inbound.message_id} was taken for a re-delivery")
             timings[step].append(time.perf_counter() - began)
         total = time.perf_counter() - start
-        with runtime.engine.connect() as connection:
-            relayed = connection.exec_driver_sql(
-                "SELECT count(*) FROM outbox WHERE recipient LIKE '55119%' AND origin_id LIKE 'wamid.UC%'"
-            ).scalar_one()
+        relayed = count_relays(path)
         if relayed != budget.customers * RELAYED:
             problems.append(f"use case: {relayed} relays to agents queued, {budget.customers * RELAYED} expected")
         return len(messages) / total, timings, problems
     finally:
-        runtime.close()
+        system.close()
+
+
+def count_relays(path: str) -> int:
+    """Relays of this run's customers queued for agents, read straight from the file."""
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
+        query = "SELECT count(*) FROM outbox WHERE recipient LIKE '55119%' AND origin_id LIKE 'wamid.UC%'"
+        return int(connection.execute(query).fetchone()[0])
 
 
 def atende_accept(databases: Databases, count: int) -> float:
     """Arrivals/s for `Atende.accept` of one arrival per call: what the webhook does before its 200."""
     url, _path = databases.fresh("accept")
-    runtime = build(shop(AGENTS), url)
+    system = bootstrap(shop(AGENTS), database_url=url)
     try:
         now = datetime.now(UTC)
         arrivals = [
             Inbound(f"wamid.AC{i:06d}", customer_phone(i % 500), "Cliente", now, Text(BODY)) for i in range(count)
         ]
         for arrival in arrivals[:20]:  # warm-up
-            runtime.atende.accept([arrival])
+            system.atende.accept([arrival])
         start = time.perf_counter()
         for arrival in arrivals[20:]:
-            runtime.atende.accept([arrival])
+            system.atende.accept([arrival])
         return (count - 20) / (time.perf_counter() - start)
     finally:
-        runtime.close()
+        system.close()
 
 
 def plain_inserts(databases: Databases, count: int) -> float:

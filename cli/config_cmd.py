@@ -6,7 +6,6 @@ terminals can jump to it. Secrets are only ever reported as "set" or "missing".
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
@@ -18,12 +17,12 @@ from rich.text import Text
 
 from atende.application.texts.formatting import phone
 from atende.config import (
-    DEFAULT_CONFIG_PATH,
     DEFAULT_GRAPH_URL,
     Config,
     ConfigError,
     Environment,
     Problem,
+    config_path,
     describe_hours,
     load_config,
     load_environment,
@@ -57,7 +56,7 @@ def check(config: ConfigOption = None, serve: ServeFlag = False) -> None:
     except ConfigError as error:
         errors += _report(err, error.problems)
 
-    path = config or _config_path(environment)
+    path = config or config_path(environment)
     label = str(path)
     loaded: Config | None = None
     try:
@@ -81,13 +80,6 @@ def check(config: ConfigOption = None, serve: ServeFlag = False) -> None:
         err.print(Text(f"✗ {errors} problem{'s' if errors > 1 else ''}: atende cannot start like this.", style="red"))
         raise typer.Exit(1)
     out.print(Text(f"✓ {label} is valid.", style="green"))
-
-
-def _config_path(environment: Environment | None) -> Path:
-    """ATENDE_CONFIG, also when another variable made the environment invalid."""
-    if environment is not None:
-        return environment.ATENDE_CONFIG
-    return Path(os.environ.get("ATENDE_CONFIG") or DEFAULT_CONFIG_PATH)
 
 
 def _report(console: Console, problems: Iterable[Problem], file: str | None = None) -> int:

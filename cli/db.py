@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import typer
 from rich.console import Console
 
 from atende.adapters.sql.schema import SchemaError, display_url, pending, upgrade
 
-DEFAULT_DATABASE_URL = "sqlite:///./atende.db"
+from .runtime import environment
 
 console = Console()
 err_console = Console(stderr=True)
@@ -22,15 +20,10 @@ def db() -> None:
     """The database schema (Alembic migrations shipped with atende; no alembic.ini needed)."""
 
 
-def database_url() -> str:
-    """The URL from the environment (DESIGN §2), read here so `db` works without a config file."""
-    return os.environ.get("ATENDE_DATABASE_URL") or DEFAULT_DATABASE_URL
-
-
 @app.command("upgrade")
 def upgrade_command() -> None:
     """Apply every pending migration (safe to run again: an up-to-date schema is left alone)."""
-    url = database_url()
+    url = environment().ATENDE_DATABASE_URL  # no config file needed to migrate
     where = display_url(url)
     try:
         missing = pending(url)

@@ -19,7 +19,7 @@ from atende.application.queries import agents_view, conversation_detail, queue_v
 from atende.application.texts import texts_for
 from atende.application.texts.formatting import describe, duration, phone
 
-from .runtime import err_console, open_runtime
+from .runtime import err_console, open_system
 
 console = Console()
 
@@ -62,14 +62,14 @@ def queue_ls(
     config: ConfigOption = None,
 ) -> None:
     """Per department: who waits, since when, in which position; and its agents."""
-    runtime = open_runtime(config)
-    settings = runtime.atende.settings
+    system = open_system(config)
+    settings = system.settings
     if department is not None and settings.department(department) is None:
         known = ", ".join(d.key for d in settings.departments)
         err_console.print(f"[red]✗[/red] Unknown department {department!r}. Known: {known}")
         raise typer.Exit(1)
-    now = runtime.clock.now()
-    with runtime.uow_factory() as uow:
+    now = system.clock.now()
+    with system.uow_factory() as uow:
         queues = queue_view(uow, settings, now, department)
     if as_json:
         _print_json(queues)
@@ -98,9 +98,9 @@ def queue_ls(
 @agents_app.command("ls")
 def agents_ls(as_json: JsonFlag = False, config: ConfigOption = None) -> None:
     """Every agent: status (available / busy / paused / offline), load and departments."""
-    runtime = open_runtime(config)
-    with runtime.uow_factory() as uow:
-        agents = agents_view(uow, runtime.atende.settings)
+    system = open_system(config)
+    with system.uow_factory() as uow:
+        agents = agents_view(uow, system.settings)
     if as_json:
         _print_json(agents)
         return
@@ -124,8 +124,8 @@ def conversations_ls(
     config: ConfigOption = None,
 ) -> None:
     """The latest conversations, newest first."""
-    runtime = open_runtime(config)
-    with runtime.uow_factory() as uow:
+    system = open_system(config)
+    with system.uow_factory() as uow:
         rows = list(uow.conversations.recent(limit))
     if as_json:
         _print_json(rows)
@@ -137,8 +137,8 @@ def conversations_ls(
             f"{c.customer.name} · {phone(c.customer.wa_id)}",
             c.stage.value,
             c.department or "",
-            runtime.atende.settings.agent_name(c.agent) if c.agent else "",
-            _local(c.opened_at, runtime.atende.settings.timezone),
+            system.settings.agent_name(c.agent) if c.agent else "",
+            _local(c.opened_at, system.settings.timezone),
             str(c.rating or ""),
         )
     console.print(table)
@@ -147,8 +147,8 @@ def conversations_ls(
 @conversations_app.command("show")
 def conversations_show(code: str, as_json: JsonFlag = False, config: ConfigOption = None) -> None:
     """One conversation: its state, transcript and every event."""
-    runtime = open_runtime(config)
-    with runtime.uow_factory() as uow:
+    system = open_system(config)
+    with system.uow_factory() as uow:
         detail = conversation_detail(uow, code.lstrip("#").upper())
     if detail is None:
         err_console.print(f"[red]✗[/red] No conversation #{code.lstrip('#').upper()}.")
@@ -157,15 +157,15 @@ def conversations_show(code: str, as_json: JsonFlag = False, config: ConfigOptio
         _print_json(detail)
         return
     c = detail.conversation
-    texts = texts_for(runtime.atende.settings.locale)
+    texts = texts_for(system.settings.locale)
     console.print(f"[bold]#{c.code}[/bold] · {c.customer.name} · {phone(c.customer.wa_id)} · {c.stage.value}")
     for message in detail.messages:
-        when = message.at.astimezone(ZoneInfo(runtime.atende.settings.timezone))
+        when = message.at.astimezone(ZoneInfo(system.settings.timezone))
         author = message.author_name or message.author.value
         console.print(escape(f"  [{when:%H:%M}] {author}: {describe(texts, message.content)}"))
     table = Table("when", "event", "details")
     for event in detail.events:
         fields = {k: v for k, v in _plain(event).items() if k not in ("code", "at")}
-        at = _local(event.at, runtime.atende.settings.timezone, seconds=True)
+        at = _local(event.at, system.settings.timezone, seconds=True)
         table.add_row(at, event.name, json.dumps(fields, ensure_ascii=False))
     console.print(table)

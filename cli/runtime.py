@@ -1,4 +1,8 @@
-"""What every command needs first: the environment, the config file, and the database."""
+"""What every ops command needs first: the environment, the config file, and an up-to-date database.
+
+The system itself comes from the composition root; here each way of failing becomes one clear
+message and exit 1, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from atende.application.settings import Settings
-from atende.bootstrap import Runtime, build
-from atende.config import ConfigError, Environment, load_config, load_environment
+from atende.adapters.sql.schema import SchemaError
+from atende.bootstrap import SchemaOutdated, System, bootstrap, ensure_schema, load_settings
+from atende.config import ConfigError, Environment, load_environment
 
 err_console = Console(stderr=True)
 
@@ -24,32 +28,25 @@ def environment() -> Environment:
         raise typer.Exit(1) from None
 
 
-def load_settings(config: Path | None = None) -> Settings:
-    """The validated settings, or a clear message and exit 1: never a traceback."""
-    path = config or Path(environment().ATENDE_CONFIG)
+def open_system(config: Path | None = None) -> System:
+    """atende on the configured database, for reading and acting on it from the terminal."""
+    env = environment()
     try:
-        return load_config(path).to_settings()
+        settings = load_settings(env, config)
     except ConfigError as error:
         err_console.print(f"[red]✗[/red] {escape(str(error))}")
         err_console.print("Run [bold]atende config check[/bold] for every problem, with line numbers.")
         raise typer.Exit(1) from None
-
-
-def open_runtime(config: Path | None = None, *, require_schema: bool = True) -> Runtime:
-    settings = load_settings(config)
-    url = environment().ATENDE_DATABASE_URL
-    if require_schema:
-        from atende.adapters.sql.schema import SchemaError, pending
-
-        try:
-            missing = pending(url)
-        except SchemaError as error:
-            err_console.print(f"[red]✗[/red] {escape(str(error))}")
-            raise typer.Exit(1) from None
-        if missing:
-            err_console.print(
-                f"[red]✗[/red] The database schema is not up to date ({len(missing)} migration(s) pending). "
-                "Run [bold]atende db upgrade[/bold] first."
-            )
-            raise typer.Exit(1)
-    return build(settings, url)
+    url = env.ATENDE_DATABASE_URL
+    try:
+        ensure_schema(url)
+    except SchemaError as error:
+        err_console.print(f"[red]✗[/red] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    except SchemaOutdated as error:
+        err_console.print(
+            f"[red]✗[/red] The database schema is not up to date ({len(error.missing)} migration(s) pending). "
+            "Run [bold]atende db upgrade[/bold] first."
+        )
+        raise typer.Exit(1) from None
+    return bootstrap(settings, database_url=url)

@@ -13,10 +13,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from atende.webhook.factory import StartupRefused, preflight
+from atende.bootstrap import StartupRefused, preflight
 from atende.webhook.logs import logging_config
 
-FACTORY = "atende.webhook.factory:create_production_app"
+FACTORY = "atende.bootstrap:production_app"
 
 GRACEFUL_SHUTDOWN_SECONDS = 25
 """After SIGTERM, how long requests in flight may take; under systemd's usual 30 s stop timeout."""

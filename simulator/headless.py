@@ -16,15 +16,18 @@ from pathlib import Path
 from rich.console import Console
 
 from atende.adapters.clock import ManualClock
-from atende.application.use_cases import Atende
+from atende.application.settings import Settings
 from atende.standin import GraphStandIn
 
+from .boot import Boot, throwaway_sqlite
+from .capturing_gateway import CapturingGateway
 from .cast import cast_for
 from .chat import Chats
-from .driver import DirectDriver, Driver
+from .direct_driver import DirectDriver
+from .driver import UNPACED, Driver
 from .player import Player
-from .runtime import Boot, SettingsLoader, scenario_settings, sqlite_atende
 from .scenario import ScenarioError, load_scenario
+from .scenario_config import scenario_settings
 from .transcript import render_error, render_header, render_outcome, render_transcripts
 from .webhook_driver import WebhookDriver
 
@@ -35,31 +38,36 @@ def run_script(
     path: Path,
     console: Console,
     *,
-    boot: Boot = sqlite_atende,
-    settings_for: SettingsLoader = scenario_settings,
+    boot: Boot = throwaway_sqlite,
     direct: bool = False,
     graph: GraphStandIn | None = None,
 ) -> int:
     """Play the scenario at `path`, print it on `console`; returns the exit code.
 
-    `boot` and `settings_for` are the composition edge: the defaults use a throwaway SQLite
-    database and the config loader; tests can pass in-memory equivalents. `direct` skips the
-    webhook and the Graph API; `graph` is a stand-in to send to (one is started otherwise),
-    so a caller can look at the requests atende made.
+    `boot` picks atende's storage: a throwaway SQLite database by default, the in-memory fakes
+    in tests. `direct` skips the webhook and the Graph API; `graph` is a stand-in to send to
+    (one is started otherwise), so a caller can look at the requests atende made.
     """
     try:
         scenario = load_scenario(path)
-        settings = settings_for(scenario)
+        settings = scenario_settings(scenario)
         cast = cast_for(scenario, settings)
     except ScenarioError as error:
         render_error(console, error)
         return BAD_SCENARIO
     clock = ManualClock(scenario.start)
     chats = Chats()
-    with (
-        boot(settings, clock, random.Random(scenario.seed)) as atende,
-        _driver(atende, clock, chats, scenario.tick_seconds, direct=direct, graph=graph) as driver,
-    ):
+    rng = random.Random(scenario.seed)
+    with _driver(
+        boot,
+        settings,
+        clock=clock,
+        rng=rng,
+        chats=chats,
+        tick_seconds=scenario.tick_seconds,
+        direct=direct,
+        graph=graph,
+    ) as driver:
         outcome = Player(scenario, cast, driver, chats).play()
     render_header(console, scenario)
     render_transcripts(console, cast, chats, settings.business_name)
@@ -69,16 +77,20 @@ def run_script(
 
 @contextmanager
 def _driver(
-    atende: Atende,
+    boot: Boot,
+    settings: Settings,
+    *,
     clock: ManualClock,
+    rng: random.Random,
     chats: Chats,
     tick_seconds: float,
-    *,
     direct: bool,
     graph: GraphStandIn | None,
 ) -> Iterator[Driver]:
     if direct:
-        yield DirectDriver(atende, clock, chats, tick_seconds)
+        gateway = CapturingGateway(chats, clock)
+        with boot(settings, clock=clock, rng=rng, gateway=gateway, pacing=UNPACED) as system:
+            yield DirectDriver(system, clock, tick_seconds)
         return
-    with WebhookDriver.running(atende, clock, chats, tick_seconds=tick_seconds, graph=graph) as driver:
+    with WebhookDriver.running(boot, settings, clock, chats, rng=rng, tick_seconds=tick_seconds, graph=graph) as driver:
         yield driver

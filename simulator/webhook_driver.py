@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import random
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -34,15 +35,15 @@ import httpx
 
 from atende.adapters.clock import ManualClock
 from atende.adapters.whatsapp import StatusValue, sign
-from atende.adapters.whatsapp.graph import GraphApiGateway
+from atende.application import use_cases
 from atende.application.arrivals import Inbound
-from atende.application.courier import Pacing
-from atende.application.use_cases import Atende
+from atende.application.settings import Settings
+from atende.bootstrap import System, WhatsAppAccess
 from atende.domain.content import Media
 from atende.standin import GraphStandIn, RecordedRequest
 from atende.webhook.app import WEBHOOK
-from atende.webhook.factory import Webhook, assemble
 
+from .boot import Boot
 from .chat import Chats, Kind
 from .cloud_api import (
     BusinessNumber,
@@ -56,7 +57,7 @@ from .cloud_api import (
     status_notification,
     tap_for,
 )
-from .driver import Driver
+from .driver import UNPACED, Driver
 
 MAX_ROUNDS = 1000
 """Passes before a step is declared endless: atende keeps finding work, which is a bug."""
@@ -76,35 +77,24 @@ class WebhookDriver(Driver):
 
     def __init__(
         self,
-        atende: Atende,
+        system: System,
+        access: WhatsAppAccess,
         clock: ManualClock,
         chats: Chats,
         graph: GraphStandIn,
         *,
         tick_seconds: float = 5.0,
-        ping: Callable[[], None] | None = None,
     ) -> None:
-        self.atende = atende
+        if system.webhook is None:
+            raise ValueError("the webhook driver needs a system built with WhatsApp access")
+        self.atende = system.atende
+        self.webhook = system.webhook
         self.clock = clock
         self.chats = chats
         self.graph = graph
         self.tick_seconds = tick_seconds
-        self.number = BusinessNumber(graph.phone_number_id)
-        self.app_secret = secrets.token_hex(16)
-        """Fresh for each run: the signature check is exercised, never bypassed."""
-        self.gateway = GraphApiGateway(
-            graph.url, graph.phone_number_id, graph.access_token, timeout=GRAPH_TIMEOUT_SECONDS
-        )
-        self.webhook: Webhook = assemble(
-            atende,
-            ping or _ping(atende),
-            self.gateway,
-            app_secret=self.app_secret,
-            verify_token=secrets.token_hex(16),
-            phone_number_id=graph.phone_number_id,
-        )
-        # Simulated time jumps: pacing by it would only hold messages back, as in DirectDriver.
-        self.webhook.background.courier.pacing = Pacing(burst=math.inf)
+        self.number = BusinessNumber(access.phone_number_id)
+        self.app_secret = access.app_secret
         self._runner = asyncio.Runner()
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.webhook.app), base_url="http://atende.simulator"
@@ -119,22 +109,39 @@ class WebhookDriver(Driver):
         """Menu wamid → how a tap on it comes back."""
         self._leases_renewed = -math.inf
 
+    @staticmethod
+    def access_to(graph: GraphStandIn) -> WhatsAppAccess:
+        """The stand-in as atende's WhatsApp, with secrets fresh for each run: the signature
+        check is exercised, never bypassed."""
+        return WhatsAppAccess(
+            graph.url,
+            graph.phone_number_id,
+            graph.access_token,
+            app_secret=secrets.token_hex(16),
+            verify_token=secrets.token_hex(16),
+            timeout=GRAPH_TIMEOUT_SECONDS,
+        )
+
     @classmethod
     @contextmanager
     def running(
         cls,
-        atende: Atende,
+        boot: Boot,
+        settings: Settings,
         clock: ManualClock,
         chats: Chats,
         *,
+        rng: random.Random | None = None,
         tick_seconds: float = 5.0,
         graph: GraphStandIn | None = None,
-        ping: Callable[[], None] | None = None,
     ) -> Iterator[WebhookDriver]:
-        """A driver for one run, with a stand-in of its own unless `graph` is given (left running)."""
+        """atende booted for one run behind its webhook, with a stand-in of its own unless `graph`
+        is given (left running)."""
         with ExitStack() as stack:
             standin = graph if graph is not None else stack.enter_context(GraphStandIn())
-            driver = cls(atende, clock, chats, standin, tick_seconds=tick_seconds, ping=ping)
+            access = cls.access_to(standin)
+            system = stack.enter_context(boot(settings, clock=clock, rng=rng, whatsapp=access, pacing=UNPACED))
+            driver = cls(system, access, clock, chats, standin, tick_seconds=tick_seconds)
             stack.callback(driver.close)
             yield driver
 
@@ -143,8 +150,6 @@ class WebhookDriver(Driver):
             self._runner.run(self._client.aclose())
         finally:
             self._runner.close()
-            self.webhook.service.close()
-            self.gateway.close()
 
     # -- the Driver interface ---------------------------------------------------------------
 
@@ -281,15 +286,6 @@ class WebhookDriver(Driver):
         self._pending.extend(Status(wamid, StatusValue.READ, at, phone) for wamid in self._unread.pop(phone, ()))
 
 
-def _ping(atende: Atende) -> Callable[[], None]:
-    """`/healthz` for an atende known only as such: one empty use case is a database round trip."""
-
-    def ping() -> None:
-        atende.run(lambda session: None)
-
-    return ping
-
-
 class _Crashes(logging.Handler):
     """Collects the exceptions the intake logs when it sets an arrival aside."""
 
@@ -305,7 +301,7 @@ class _Crashes(logging.Handler):
 @contextmanager
 def _set_aside() -> Iterator[list[BaseException]]:
     """The crashes of use cases run by the intake during the block (it logs them on this logger)."""
-    logger = logging.getLogger(Atende.__module__)
+    logger = logging.getLogger(use_cases.__name__)
     handler = _Crashes()
     logger.addHandler(handler)
     try:

@@ -51,6 +51,12 @@ class Store:
         self.intake: dict[str, tuple[Arrival, datetime, str | None]] = {}
         """key → (arrival, received at, outcome: None while waiting, "" when done, else the error)."""
         self.leases: dict[str, tuple[str, datetime]] = {}
+        self.broken: dict[str, Exception] = {}
+        """Operations told to fail, as a real database's can ("intake.add", "inbox.first_time")."""
+
+    def fail_if_broken(self, operation: str) -> None:
+        if operation in self.broken:
+            raise self.broken[operation]
 
 
 def _detached(entity: Conversation | Agent | Contact) -> Conversation | Agent | Contact:
@@ -173,6 +179,7 @@ class FakeInbox(Inbox):
         self.added: set[str] = set()
 
     def first_time(self, message_id: str) -> bool:
+        self.store.fail_if_broken("inbox.first_time")
         if message_id in self.store.inbox or message_id in self.added:
             return False
         self.added.add(message_id)
@@ -199,6 +206,7 @@ class FakeIntake(Intake):
         self.finished: dict[str, str] = {}
 
     def add(self, arrival: Arrival, received_at: datetime) -> bool:
+        self.store.fail_if_broken("intake.add")
         if arrival.key in self.store.intake or arrival.key in self.added:
             return False
         self.added[arrival.key] = (arrival, received_at, None)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from atende.adapters.clock import ManualClock
 from atende.adapters.sql.schema import upgrade
 from atende.application.arrivals import Inbound
-from atende.bootstrap import build
+from atende.bootstrap import bootstrap
 from atende.cli.main import app
 from atende.config import load_config
 from atende.domain.content import Choice, Text
@@ -29,8 +29,8 @@ def database(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'atende.db'}"
     upgrade(url)
     clock = ManualClock(datetime.now(UTC) - timedelta(hours=1))  # the CLI reads the real clock
-    runtime = build(load_config(EXAMPLE).to_settings(), url, clock=clock, rng=random.Random(3))
-    atende = runtime.atende
+    system = bootstrap(load_config(EXAMPLE).to_settings(), database_url=url, clock=clock, rng=random.Random(3))
+    atende = system.atende
     atende.sync_roster()
     ids = iter(range(1000))
 
@@ -43,7 +43,7 @@ def database(tmp_path: Path) -> str:
         says(wa_id, name, Text("oi"))
         says(wa_id, name, Choice("dept:financeiro", "Financeiro"))
     says(ANA, "Ana", Text("Olá, Maria!"))
-    runtime.close()
+    system.close()
     return url
 
 

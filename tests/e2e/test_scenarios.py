@@ -10,9 +10,6 @@ used where a test is about what only the in-process path shows.
 from __future__ import annotations
 
 import io
-import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,34 +19,26 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from atende.adapters.clock import ManualClock
-from atende.application.arrivals import Inbound
 from atende.application.outbound import Audience, MenuBody, Option, Outgoing, ReadReceipt, TextBody
-from atende.application.settings import Settings
-from atende.application.use_cases import Atende
 from atende.cli.simulate import simulate
-from atende.simulator.channel import CapturingChannel
+from atende.simulator.boot import Boot, throwaway_sqlite
+from atende.simulator.capturing_gateway import CapturingGateway
 from atende.simulator.chat import Chats, Kind
 from atende.simulator.headless import run_script
-from atende.simulator.runtime import Boot, sqlite_atende
 from atende.simulator.scenario import Expectation, Role, Say, ScenarioError, Wait, Write, parse_scenario
 
-from ..fakes import FakeUnitOfWork, Store
+from ..fakes import Store
+from .boots import in_memory
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "scenarios").glob("*.toml"))
 CONFIG = ROOT / "examples" / "atende.toml"
 
 
-@contextmanager
-def memory_atende(settings: Settings, clock: ManualClock, rng: random.Random) -> Iterator[Atende]:
-    store = Store()
-    yield Atende(settings, lambda: FakeUnitOfWork(store), clock, rng)
+BOOTS: dict[str, Boot] = {"sqlite": throwaway_sqlite, "memory": in_memory()}
 
 
-BOOTS: dict[str, Boot] = {"sqlite": sqlite_atende, "memory": memory_atende}
-
-
-def play(path: Path, boot: Boot = sqlite_atende, *, direct: bool = False) -> tuple[int, str]:
+def play(path: Path, boot: Boot = throwaway_sqlite, *, direct: bool = False) -> tuple[int, str]:
     console = Console(record=True, width=120, file=io.StringIO())
     code = run_script(path, console, boot=boot, direct=direct)
     return code, console.export_text()
@@ -376,7 +365,7 @@ expect = [{ window = "Zé", contains = "🔔" }]
 
 def test_the_channel_answers_with_fresh_ids_and_shows_each_message_to_its_recipient() -> None:
     chats = Chats()
-    channel = CapturingChannel(chats, ManualClock(datetime(2026, 3, 2, 13, tzinfo=UTC)))
+    channel = CapturingGateway(chats, ManualClock(datetime(2026, 3, 2, 13, tzinfo=UTC)))
     at = datetime(2026, 3, 2, 13, tzinfo=UTC)
     menu = MenuBody("Com qual setor?", "Ver setores", (Option("dept:a", "A", "aa"), Option("dept:b", "B")))
 
@@ -449,23 +438,13 @@ expect = [{ window = "Rita", contains = "Paulista" }]
     assert "📍 Loja · Av. Paulista, 1000  (location -23.56, -46.65)" in output
 
 
-class BrokenAtende(Atende):
-    """An atende with a bug: the player must report it at the step, with its traceback, and exit 1."""
-
-    def receive(self, inbound: Inbound) -> bool:
-        raise RuntimeError("boom")
-
-
-@contextmanager
-def broken_atende(settings: Settings, clock: ManualClock, rng: random.Random) -> Iterator[Atende]:
-    store = Store()
-    yield BrokenAtende(settings, lambda: FakeUnitOfWork(store), clock, rng)
-
-
 def test_a_crash_inside_atende_stops_the_run_with_its_traceback(tmp_path: Path) -> None:
+    """Handling a message fails (its storage does): the player reports it at the step, with its traceback."""
     path = scenario_file(tmp_path, '\n[[step]]\ncustomer = "Maria"\nsays = "Oi"\n')
+    store = Store()
+    store.broken["inbox.first_time"] = RuntimeError("boom")
 
-    code, output = play(path, broken_atende, direct=True)
+    code, output = play(path, in_memory(store), direct=True)
 
     assert code == 1
     assert "stopped at step 1 (line 3)" in output

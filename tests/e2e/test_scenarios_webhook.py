@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,12 +38,10 @@ from atende.application.outbound import (
     TemplateBody,
     TextBody,
 )
-from atende.application.session import Session
-from atende.application.settings import Settings
-from atende.application.use_cases import Atende
 from atende.cli.simulate import simulate
 from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
-from atende.simulator import channel
+from atende.simulator import capturing_gateway
+from atende.simulator.boot import Boot, throwaway_sqlite
 from atende.simulator.cast import cast_for
 from atende.simulator.chat import Chats, Kind
 from atende.simulator.cloud_api import (
@@ -58,12 +55,13 @@ from atende.simulator.cloud_api import (
     status_notification,
 )
 from atende.simulator.headless import run_script
-from atende.simulator.runtime import Boot, scenario_settings, sqlite_atende
 from atende.simulator.scenario import load_scenario
+from atende.simulator.scenario_config import scenario_settings
 from atende.simulator.webhook_driver import WebhookDriver
 from atende.standin import GraphStandIn, RecordedRequest
 
-from ..fakes import FakeUnitOfWork, Store
+from ..fakes import Store
+from .boots import in_memory
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "scenarios").glob("*.toml"))
@@ -73,7 +71,7 @@ AT = datetime(2026, 3, 2, 13, 0, 7, tzinfo=UTC)
 
 
 def play(
-    path: Path, *, direct: bool = False, graph: GraphStandIn | None = None, boot: Boot = sqlite_atende
+    path: Path, *, direct: bool = False, graph: GraphStandIn | None = None, boot: Boot = throwaway_sqlite
 ) -> tuple[int, str]:
     console = Console(record=True, width=120, file=io.StringIO())
     code = run_script(path, console, boot=boot, direct=direct, graph=graph)
@@ -163,52 +161,30 @@ def test_the_cli_plays_both_paths() -> None:
     assert "✓✓" not in direct.output
 
 
-class UnstorableAtende(Atende):
-    """Storage fails: the webhook answers 503 so that Meta retries, and the player must say so."""
-
-    def accept(self, arrivals: object, received_at: datetime | None = None) -> int:
-        raise RuntimeError("disk full")
-
-
-@contextmanager
-def unstorable(settings: Settings, clock: ManualClock, rng: random.Random) -> Iterator[Atende]:
-    store = Store()
-    yield UnstorableAtende(settings, lambda: FakeUnitOfWork(store), clock, rng)
-
-
 def test_a_webhook_that_does_not_answer_200_stops_the_run(tmp_path: Path) -> None:
+    """Storage fails: the webhook answers 503 so that Meta retries, and the player must say so."""
     config = (ROOT / "examples" / "atende.toml").as_posix()
     path = tmp_path / "s.toml"
     path.write_text(f'config = "{config}"\n[[step]]\ncustomer = "Maria"\nsays = "Oi"\n', encoding="utf-8")
+    unstorable = Store()
+    unstorable.broken["intake.add"] = RuntimeError("disk full")
 
-    code, output = play(path, boot=unstorable)
+    code, output = play(path, boot=in_memory(unstorable))
 
     assert code == 1
     assert "stopped at step 1" in output
     assert "WebhookRefused: the webhook answered 503" in output
 
 
-class CrashingAtende(Atende):
-    """A use case with a bug: the intake sets the arrival aside, and the player must still report it."""
-
-    def _handle(self, session: Session, arrival: Arrival) -> bool:  # the intake's entry to the use cases
-        if isinstance(arrival, Inbound):
-            raise RuntimeError("boom")
-        return super()._handle(session, arrival)
-
-
-@contextmanager
-def crashing(settings: Settings, clock: ManualClock, rng: random.Random) -> Iterator[Atende]:
-    store = Store()
-    yield CrashingAtende(settings, lambda: FakeUnitOfWork(store), clock, rng)
-
-
 def test_a_crash_handling_a_notification_stops_the_run_with_its_traceback(tmp_path: Path) -> None:
+    """Handling a stored message fails: the intake sets it aside, and the player must still report it."""
     config = (ROOT / "examples" / "atende.toml").as_posix()
     path = tmp_path / "s.toml"
     path.write_text(f'config = "{config}"\n[[step]]\ncustomer = "Maria"\nsays = "Oi"\n', encoding="utf-8")
+    crashing = Store()
+    crashing.broken["inbox.first_time"] = RuntimeError("boom")
 
-    code, output = play(path, boot=crashing)
+    code, output = play(path, boot=in_memory(crashing))
 
     assert code == 1
     assert "stopped at step 1" in output
@@ -309,30 +285,22 @@ def test_the_body_is_compact_ascii_json_as_meta_sends_it() -> None:
 # -- the driver against the app: signatures, media, statuses -------------------------------------
 
 
-class Recording(Atende):
-    """Keeps what the webhook stored, to look at the notifications the driver posted."""
-
-    accepted: list[Arrival]
-
-    def accept(self, arrivals: Sequence[Arrival], received_at: datetime | None = None) -> int:
-        self.accepted.extend(arrivals)
-        return super().accept(arrivals, received_at)
+@pytest.fixture
+def store() -> Store:
+    return Store()
 
 
 @pytest.fixture
-def atende() -> Recording:
-    store = Store()
+def driver(store: Store, graph: GraphStandIn) -> Iterator[WebhookDriver]:
     settings = scenario_settings(load_scenario(BASIC))
-    recording = Recording(settings, lambda: FakeUnitOfWork(store), ManualClock(AT), random.Random(0))
-    recording.accepted = []
-    return recording
-
-
-@pytest.fixture
-def driver(atende: Recording, graph: GraphStandIn) -> Iterator[WebhookDriver]:
-    assert isinstance(atende.clock, ManualClock)
-    with WebhookDriver.running(atende, atende.clock, Chats(), graph=graph) as running:
+    boot = in_memory(store)
+    with WebhookDriver.running(boot, settings, ManualClock(AT), Chats(), rng=random.Random(0), graph=graph) as running:
         yield running
+
+
+def accepted(store: Store) -> list[Arrival]:
+    """What the webhook stored, in the order it was stored."""
+    return [arrival for arrival, _, _ in store.intake.values()]
 
 
 def test_the_signature_the_driver_sends_verifies(driver: WebhookDriver) -> None:
@@ -346,14 +314,14 @@ def test_the_signature_the_driver_sends_verifies(driver: WebhookDriver) -> None:
 
 
 def test_media_a_person_sends_is_stored_on_the_stand_in_first(
-    driver: WebhookDriver, atende: Recording, graph: GraphStandIn
+    driver: WebhookDriver, store: Store, graph: GraphStandIn
 ) -> None:
     driver.start()
     photo = Media(MediaKind.IMAGE, "media.sim1", "image/jpeg", "foto")
 
     driver.write(Inbound("wamid.SIMIN000001", MARIA, "Maria", driver.now(), photo))
 
-    [posted] = [a for a in atende.accepted if isinstance(a, Inbound)]
+    [posted] = [a for a in accepted(store) if isinstance(a, Inbound)]
     assert isinstance(posted.content, Media)
     stored = graph.media(posted.content.media_id)
     assert stored is not None  # an id atende can fetch, as with a real phone's upload
@@ -361,14 +329,14 @@ def test_media_a_person_sends_is_stored_on_the_stand_in_first(
     assert posted.content == replace(photo, media_id=posted.content.media_id)
 
 
-def test_writing_reports_what_the_writer_had_received_as_read(driver: WebhookDriver, atende: Recording) -> None:
+def test_writing_reports_what_the_writer_had_received_as_read(driver: WebhookDriver, store: Store) -> None:
     driver.start()
     driver.write(Inbound("wamid.SIMIN000001", MARIA, "Maria", driver.now(), Text("Oi")))
     [menu] = [r for r in driver.graph.messages if r.to == f"+{MARIA}"]
 
     driver.write(Inbound("wamid.SIMIN000002", MARIA, "Maria", driver.now(), Text("1")))
 
-    statuses = [(a.provider_id, a.status) for a in atende.accepted if isinstance(a, StatusReport)]
+    statuses = [(a.provider_id, a.status) for a in accepted(store) if isinstance(a, StatusReport)]
     assert statuses == [(menu.wamid, "sent"), (menu.wamid, "delivered"), (menu.wamid, "read")]
 
 
@@ -398,7 +366,7 @@ def test_a_request_shows_on_the_phone_as_the_direct_path_shows_the_same_message(
     message = Outgoing("o1", MARIA, Audience.CUSTOMER, BODIES[name], AT, reply_to="wamid.SIMIN000001")
 
     via_graph = received_bubble(render(message), "wamid.X", AT, 3)
-    direct = channel.received_bubble("wamid.X", message.body, AT, 3, message.reply_to)
+    direct = capturing_gateway.received_bubble("wamid.X", message.body, AT, 3, message.reply_to)
 
     if name == "buttons":  # reply buttons have no label: WhatsApp shows only the buttons
         assert via_graph == replace(direct, button="")

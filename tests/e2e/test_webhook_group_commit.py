@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from atende.adapters.sql.schema import upgrade
 from atende.application.arrivals import Arrival, Inbound
 from atende.application.use_cases import Atende
-from atende.bootstrap import build
+from atende.bootstrap import bootstrap
 from atende.domain.content import Text
-from atende.webhook.service import WebhookService
+from atende.webhook.store import ArrivalStore
 from tests.world import settings
 
 AT = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
@@ -37,9 +36,8 @@ class CountingAtende(Atende):
 
 def counting_atende(tmp_path: Path) -> tuple[CountingAtende, str]:
     url = f"sqlite:///{tmp_path / 'atende.db'}"
-    upgrade(url)
-    runtime = build(settings(), url)
-    atende = CountingAtende(runtime.atende.settings, runtime.uow_factory, runtime.clock, random.Random(1))
+    system = bootstrap(settings(), database_url=url, migrate=True)
+    atende = CountingAtende(system.settings, system.uow_factory, system.clock, random.Random(1))
     return atende, url
 
 
@@ -49,14 +47,12 @@ def text(n: int | str) -> list[Arrival]:
 
 
 def stored_keys(atende: Atende) -> set[str]:
-    keys: set[str] = set()
-    atende.run(lambda session: keys.update(a.key for a in session.uow.intake.ready(datetime.now(UTC), 1000)))
-    return keys
+    return atende.run(lambda session: {a.key for a in session.uow.intake.ready(datetime.now(UTC), 1000)})
 
 
 def test_concurrent_notifications_share_transactions_and_all_are_stored(tmp_path: Path) -> None:
     atende, _ = counting_atende(tmp_path)
-    service = WebhookService(atende, lambda: None, threads=1)
+    service = ArrivalStore(atende, lambda: None, threads=1)
 
     async def burst() -> list[int]:
         return await asyncio.gather(*(service.accept(text(n)) for n in range(60)))
@@ -72,7 +68,7 @@ def test_concurrent_notifications_share_transactions_and_all_are_stored(tmp_path
 
 def test_one_bad_notification_does_not_cost_the_others_their_200(tmp_path: Path) -> None:
     atende, _ = counting_atende(tmp_path)
-    service = WebhookService(atende, lambda: None, threads=1)
+    service = ArrivalStore(atende, lambda: None, threads=1)
 
     async def burst() -> list[int | BaseException]:
         requests = [service.accept(text(n)) for n in range(10)]

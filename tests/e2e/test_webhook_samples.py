@@ -92,7 +92,7 @@ async def test_the_reference_signature_vectors_verify(samples_world: Harness) ->
     """Meta's escaped-unicode body with the vector's own secret and header value, as given."""
     vectors = json.loads((SAMPLES / "signature" / "vectors.json").read_text())
     for vector in vectors:
-        app = create_app(samples_world.webhook.service, app_secret=vector["app_secret"], verify_token="-")
+        app = create_app(samples_world.webhook.store, app_secret=vector["app_secret"], verify_token="-")
         body = (SAMPLES / "signature" / vector["body_file"]).read_bytes()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
             ok = await client.post(
@@ -113,7 +113,7 @@ async def test_every_sample_is_handled_with_the_loops_running(
             response = await post(client, path.read_bytes())
             assert response.status_code == 200, path.name
         await eventually(lambda: all(done for _, _, done in world.intake()), timeout=20, what="every arrival handled")
-    with world.runtime.engine.connect() as connection:
+    with world.engine.connect() as connection:
         errors = connection.execute(text("SELECT key, error FROM intake WHERE error IS NOT NULL")).all()
     world.close()
     assert errors == []

@@ -18,7 +18,7 @@ import pytest
 from atende.standin import GraphStandIn
 from atende.webhook.app import create_app
 from atende.webhook.asgi import ASGIApp, Message
-from atende.webhook.service import WebhookService
+from atende.webhook.store import ArrivalStore
 from tests.world import MARIA, settings
 
 from .webhook_kit import (
@@ -55,7 +55,7 @@ class Outage:
 
     def begin(self, world: Harness) -> None:
         self.folder.rename(self.away)
-        world.runtime.close()  # pooled connections would keep the moved file open
+        world.system.drop_connections()  # pooled connections would keep the moved file open
 
     def end(self) -> None:
         self.away.rename(self.folder)
@@ -154,7 +154,7 @@ async def test_lifespan_starts_and_stops_the_loops(world: Harness) -> None:
 
 @pytest.mark.asyncio
 async def test_an_app_without_lifespan_work_still_speaks_the_protocol(world: Harness) -> None:
-    service = WebhookService(world.runtime.atende, world.runtime.ping)
+    service = ArrivalStore(world.system.atende, world.system.ping)
     app = create_app(service, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN)
     async with lifespan(app) as sent:
         assert sent[-1]["type"] == "lifespan.startup.complete"
@@ -175,5 +175,5 @@ async def test_unknown_connection_types_fail_loudly(world: Harness) -> None:
 
 def test_the_secrets_are_required_and_never_shown(world: Harness) -> None:
     with pytest.raises(ValueError, match="app secret"):
-        create_app(world.webhook.service, app_secret="", verify_token=VERIFY_TOKEN)
+        create_app(world.webhook.store, app_secret="", verify_token=VERIFY_TOKEN)
     assert APP_SECRET not in repr(world.app) and VERIFY_TOKEN not in repr(world.app)

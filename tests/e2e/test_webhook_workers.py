@@ -16,11 +16,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from atende.adapters.whatsapp.graph import GraphApiGateway
 from atende.application.failures import SendError
 from atende.application.leases import FencedGateway
 from atende.application.outbound import Audience, Outgoing, TextBody
-from atende.bootstrap import build
+from atende.bootstrap import bootstrap
 from atende.standin import GraphStandIn
 from atende.webhook.background import COURIER_LEASE, Intervals
 from atende.webhook.lease_keeper import Lease
@@ -42,7 +41,7 @@ def worlds(database_url: str, graph: GraphStandIn, http: httpx.Client) -> Iterat
 
 
 def sends_recorded(world: Harness) -> int:
-    with world.runtime.engine.connect() as connection:
+    with world.engine.connect() as connection:
         return int(connection.execute(text("SELECT count(*) FROM outbox WHERE provider_id IS NOT NULL")).scalar_one())
 
 
@@ -121,27 +120,27 @@ async def test_stopping_leaves_unhandled_arrivals_stored_for_the_next_start(
 
 
 def test_a_lease_held_by_a_process_that_vanished_lapses(database_url: str) -> None:
-    runtime = build(settings(), database_url)
+    system = bootstrap(settings(), database_url=database_url)
     try:
-        crashed = Lease(runtime.atende, COURIER_LEASE, "host:1:dead", seconds=0.3)
-        survivor = Lease(runtime.atende, COURIER_LEASE, "host:2:alive", seconds=0.3)
+        crashed = Lease(system.atende, COURIER_LEASE, "host:1:dead", seconds=0.3)
+        survivor = Lease(system.atende, COURIER_LEASE, "host:2:alive", seconds=0.3)
         assert crashed.acquire() and crashed.held
         assert not survivor.acquire()  # never released: the holder was killed
         time.sleep(0.35)
         assert survivor.acquire() and survivor.held
         assert not crashed.acquire() and not crashed.held
     finally:
-        runtime.close()
+        system.close()
 
 
 def test_the_courier_sends_nothing_once_its_lease_is_not_held(
     database_url: str, graph: GraphStandIn, http: httpx.Client
 ) -> None:
     """A process that stalled past its lease must not go on sending what the next holder will send."""
-    runtime = build(settings(), database_url)
-    gateway = GraphApiGateway(graph.url, graph.phone_number_id, graph.access_token, client=http)
-    lease = Lease(runtime.atende, COURIER_LEASE, "host:1:stalled", seconds=0.3)
-    fenced = FencedGateway(gateway, lease.name, lambda: lease.held)
+    world = harness(settings(), database_url, graph, http=http)
+    assert world.system.gateway is not None
+    lease = Lease(world.system.atende, COURIER_LEASE, "host:1:stalled", seconds=0.3)
+    fenced = FencedGateway(world.system.gateway, lease.name, lambda: lease.held)
     message = Outgoing("out-1", MARIA, Audience.CUSTOMER, TextBody("Oi"), datetime.now(UTC))
     try:
         with pytest.raises(SendError) as caught:
@@ -154,4 +153,4 @@ def test_the_courier_sends_nothing_once_its_lease_is_not_held(
             fenced.send(message)
         assert len(graph.requests) == 1
     finally:
-        runtime.close()
+        world.close()

@@ -16,21 +16,20 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import uvicorn
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
+from atende.adapters.sql.engine import connect
 from atende.adapters.whatsapp import sign
-from atende.adapters.whatsapp.graph import GraphApiGateway
 from atende.application.settings import Settings
-from atende.bootstrap import Runtime, build
+from atende.bootstrap import System, Webhook, WhatsAppAccess, bootstrap
 from atende.standin import GraphStandIn, RecordedRequest
 from atende.webhook.asgi import ASGIApp, Message, Receive, Scope, Send
 from atende.webhook.background import Intervals
-from atende.webhook.factory import Webhook, assemble
 
 APP_SECRET = "test-app-secret-3f9a"
 VERIFY_TOKEN = "test-verify-token-77c1"
@@ -142,22 +141,32 @@ async def post(client: httpx.AsyncClient, notification: dict[str, Any] | bytes) 
 # -- the app on a real database ----------------------------------------------------------------
 
 
-@dataclass
 class Harness:
-    """atende on a migrated SQLite file, sending to a Graph stand-in, behind the webhook app."""
+    """atende on a migrated SQLite file, sending to a Graph stand-in, behind the webhook app:
+    the system `atende serve` builds, with test intervals and a shared HTTP pool."""
 
-    runtime: Runtime
-    graph: GraphStandIn
-    gateway: GraphApiGateway
-    webhook: Webhook
+    def __init__(self, system: System, database_url: str, graph: GraphStandIn) -> None:
+        self.system = system
+        self.database_url = database_url
+        self.graph = graph
+        assert system.webhook is not None
+        self.webhook: Webhook = system.webhook
+        self._engine: Engine | None = None
 
     @property
     def app(self) -> ASGIApp:
         return self.webhook.app
 
+    @property
+    def engine(self) -> Engine:
+        """An engine of the test's own, to look at the database as an operator would."""
+        if self._engine is None:
+            self._engine = connect(self.database_url)
+        return self._engine
+
     def intake(self) -> list[tuple[str, str, bool]]:
         """(key, kind, handled) of every stored arrival, in the order stored."""
-        with self.runtime.engine.connect() as connection:
+        with self.engine.connect() as connection:
             rows = connection.execute(text("SELECT key, kind, done_at FROM intake ORDER BY seq")).all()
         return [(row.key, row.kind, row.done_at is not None) for row in rows]
 
@@ -166,14 +175,15 @@ class Harness:
 
     def settled(self) -> bool:
         """Every arrival handled and nothing left to send."""
-        with self.runtime.engine.connect() as connection:
+        with self.engine.connect() as connection:
             waiting = connection.execute(text("SELECT count(*) FROM intake WHERE done_at IS NULL")).scalar_one()
             unsent = connection.execute(text("SELECT count(*) FROM outbox WHERE delivery = 'pending'")).scalar_one()
         return bool(waiting == 0 and unsent == 0)
 
     def close(self) -> None:
-        self.gateway.close()
-        self.runtime.close()
+        self.system.close()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 def harness(
@@ -188,20 +198,26 @@ def harness(
     http: httpx.Client | None = None,
 ) -> Harness:
     """`http` shares one connection pool across tests: building a client (its TLS context) is slow."""
-    runtime = build(settings, database_url)
-    gateway = GraphApiGateway(graph.url, graph.phone_number_id, graph.access_token, client=http, timeout=5.0)
-    extra: dict[str, Any] = {} if body_limit is None else {"body_limit": body_limit}
-    webhook = assemble(
-        runtime.atende,
-        ping or runtime.ping,
-        gateway,
+    access = WhatsAppAccess(
+        graph.url,
+        phone_number_id or graph.phone_number_id,
+        graph.access_token,
         app_secret=APP_SECRET,
         verify_token=VERIFY_TOKEN,
-        phone_number_id=phone_number_id,
+        timeout=5.0,
+    )
+    extra: dict[str, Any] = {} if body_limit is None else {"body_limit": body_limit}
+    system = bootstrap(
+        settings,
+        database_url=database_url,
+        whatsapp=access,
+        http_client=http,
         intervals=intervals,
+        ping=ping,
+        other_numbers=phone_number_id is None,  # the tests' notifications name several numbers
         **extra,
     )
-    return Harness(runtime, graph, gateway, webhook)
+    return Harness(system, database_url, graph)
 
 
 # -- running the app ---------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from itertools import groupby
 
 import pytest
 
+from atende.adapters.sql.engine import connect
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.arrivals import Inbound
 from atende.application.outbound import MenuBody
-from atende.bootstrap import build
+from atende.bootstrap import bootstrap
 from atende.domain.content import Text
 from atende.domain.conversation import CloseReason, Conversation, Stage
 from atende.domain.events import Assigned, Closed, Event, OfferTimedOut
@@ -34,25 +35,25 @@ def customers_of(name: str) -> tuple[str, ...]:
 
 def roster(url: str, origin: float) -> None:
     """Agents enrolled before traffic, as `atende serve` does at start."""
-    runtime = build(contention_settings(), url, clock=FastClock(origin))
-    runtime.atende.sync_roster()
-    runtime.engine.dispose()
+    system = bootstrap(contention_settings(), database_url=url, clock=FastClock(origin))
+    system.atende.sync_roster()
+    system.close()
 
 
 def drain(url: str, origin: float) -> None:
     """Agents resume and end conversations until nobody waits: everyone ends up served."""
     config = contention_settings()
-    runtime = build(config, url, clock=FastClock(origin), rng=random.Random(0))
+    system = bootstrap(config, database_url=url, clock=FastClock(origin), rng=random.Random(0))
     sent = 0
     for _ in range(200):
-        with runtime.uow_factory() as uow:
+        with system.uow_factory() as uow:
             if not uow.conversations.assigned() and not uow.conversations.waiting():
                 break
         for agent in config.agents:
             for command in ("/volto", "/fim"):
                 sent += 1
-                runtime.atende.receive(Inbound(f"drain-{sent}", agent.phone, "", runtime.clock.now(), Text(command)))
-    runtime.engine.dispose()
+                system.atende.receive(Inbound(f"drain-{sent}", agent.phone, "", system.clock.now(), Text(command)))
+    system.close()
 
 
 def check_loads(events: list[Event], capacity: dict[str, int]) -> int:
@@ -105,14 +106,14 @@ def test_two_processes_share_one_database(database_url: str) -> None:
     assert a_start < b_end and b_start < a_end, "the two processes ran at the same time"
     drain(database_url, origin)
 
-    runtime = build(contention_settings(), database_url)
-    with SqlUnitOfWork(runtime.engine) as uow:
+    engine = connect(database_url)
+    with SqlUnitOfWork(engine) as uow:
         events = uow.events.since(datetime.min.replace(tzinfo=UTC))
         conversations: list[Conversation] = list(uow.conversations.recent(1000))
         agents = uow.agents.all()
         handled = uow.connection().exec_driver_sql("SELECT count(*) FROM inbox").scalar_one()
         outbox = uow.outbox.pending(100_000)
-    runtime.engine.dispose()
+    engine.dispose()
 
     assert handled >= a_sent + b_sent, "every message was recorded as handled"
     assert check_loads(events, {a.phone: a.capacity for a in agents}) >= 1

@@ -13,7 +13,7 @@ from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.arrivals import Inbound
 from atende.application.ports import Clock
 from atende.application.settings import Settings
-from atende.bootstrap import build
+from atende.bootstrap import bootstrap
 from atende.domain.content import Text
 from atende.domain.exceptions import ConcurrencyConflict
 from tests.world import settings
@@ -54,7 +54,7 @@ class Job:
 def work(job: Job, start: Any, report: Any) -> None:
     """Feed this process's customers and every agent's commands, interleaved at random."""
     config = contention_settings()
-    runtime = build(config, job.url, clock=FastClock(job.origin), rng=random.Random(job.name))
+    system = bootstrap(config, database_url=job.url, clock=FastClock(job.origin), rng=random.Random(job.name))
     rng = random.Random(f"script-{job.name}")
     scripts: dict[str, list[str]] = {c: ["oi", rng.choice(["1", "2"])] for c in job.customers}
     for agent in config.agents:
@@ -68,12 +68,12 @@ def work(job: Job, start: Any, report: Any) -> None:
         if not scripts[sender]:
             del scripts[sender]
         sent += 1
-        inbound = Inbound(f"{job.name}-{sent}", sender, "", runtime.clock.now(), Text(text))
-        assert runtime.atende.receive(inbound)
+        inbound = Inbound(f"{job.name}-{sent}", sender, "", system.clock.now(), Text(text))
+        assert system.atende.receive(inbound)
         if sent % TICK_EVERY == 0:
-            runtime.atende.tick()
+            system.atende.tick()
     report.put((job.name, began, time.monotonic(), sent))
-    runtime.engine.dispose()
+    system.close()
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from atende.config.environment import (
     DEFAULT_CONFIG_PATH,
+    DEFAULT_DATABASE_URL,
     DEFAULT_GRAPH_URL,
     SERVE_VARIABLES,
     Environment,
+    config_path,
     load_environment,
     mask_url,
 )
@@ -44,6 +46,7 @@ from atende.config.toml_lines import TomlLocator
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
+    "DEFAULT_DATABASE_URL",
     "DEFAULT_GRAPH_URL",
     "SERVE_VARIABLES",
     "AgentConfig",
@@ -57,6 +60,7 @@ __all__ = [
     "TimersConfig",
     "TomlLocator",
     "WhatsAppConfig",
+    "config_path",
     "describe_hours",
     "format_path",
     "load_config",

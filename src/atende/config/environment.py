@@ -6,6 +6,7 @@ the rest of the package works on the file `atende.toml`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -140,3 +141,11 @@ def load_environment(**overrides: Any) -> Environment:
             cause = error.get("ctx", {}).get("error")
             problems.append(Problem(name, None, str(cause) if cause else error["msg"]))
         raise ConfigError(problems) from None
+
+
+def config_path(environment: Environment | None = None) -> Path:
+    """ATENDE_CONFIG, even when another variable made the environment as a whole invalid
+    (`config check` still has a file to check then)."""
+    if environment is not None:
+        return environment.ATENDE_CONFIG
+    return Path(os.environ.get("ATENDE_CONFIG") or DEFAULT_CONFIG_PATH)

@@ -19,7 +19,7 @@ from atende.adapters.whatsapp import InvalidJson, MalformedNotification, parse_n
 from .asgi import ASGIApp, BodyTooLarge, ClientGone, Receive, Scope, Send, header, read_body, respond
 from .lifespan import Lifespan, run_lifespan
 from .logs import describe
-from .service import WebhookService
+from .store import ArrivalStore
 from .triage import arrivals_of
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ _ALLOWED = {WEBHOOK: ("GET", "POST"), HEALTHZ: ("GET",)}
 
 
 def create_app(
-    service: WebhookService,
+    store: ArrivalStore,
     *,
     app_secret: str,
     verify_token: str,
@@ -46,22 +46,20 @@ def create_app(
     """The ASGI callable. `lifespan` starts and stops whatever runs beside it (the loops)."""
     if not app_secret or not verify_token:
         raise ValueError("the webhook needs the app secret and the verify token")
-    return WebhookApp(
-        service, app_secret=app_secret, verify_token=verify_token, body_limit=body_limit, lifespan=lifespan
-    )
+    return WebhookApp(store, app_secret=app_secret, verify_token=verify_token, body_limit=body_limit, lifespan=lifespan)
 
 
 class WebhookApp:
     def __init__(
         self,
-        service: WebhookService,
+        store: ArrivalStore,
         *,
         app_secret: str,
         verify_token: str,
         body_limit: int,
         lifespan: Lifespan | None,
     ) -> None:
-        self.service = service
+        self.store = store
         self.body_limit = body_limit
         self.lifespan = lifespan
         self._app_secret = app_secret
@@ -134,10 +132,10 @@ class WebhookApp:
             log.warning("signed webhook POST ignored, not a WhatsApp notification: %s", error.reason)
             await respond(send, 200)
             return
-        sorted_out = arrivals_of(notification, self.service.phone_number_id)
+        sorted_out = arrivals_of(notification, self.store.phone_number_id)
         if sorted_out.arrivals:
             try:
-                stored = await self.service.accept(sorted_out.arrivals)
+                stored = await self.store.accept(sorted_out.arrivals)
             except Exception as error:
                 log.error("could not store a notification, answering 503 so Meta retries: %s", describe(error))
                 await respond(send, 503, "storage unavailable", headers=[(b"retry-after", b"5")])
@@ -146,7 +144,7 @@ class WebhookApp:
         await respond(send, 200)
 
     async def _healthz(self, send: Send) -> None:
-        if await self.service.healthy():
+        if await self.store.healthy():
             await respond(send, 200, "ok")
         else:
             await respond(send, 503, "database unreachable")

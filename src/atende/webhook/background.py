@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
+from atende.application.courier import Pacing
 from atende.application.leases import FencedGateway
 from atende.application.ports import WhatsAppGateway
 from atende.application.use_cases import Atende
@@ -65,6 +66,7 @@ class Background:
         gateway: WhatsAppGateway,
         *,
         intervals: Intervals | None = None,
+        pacing: Pacing | None = None,
         holder: str | None = None,
     ) -> None:
         self.atende = atende
@@ -76,7 +78,8 @@ class Background:
             Lease(atende, TIMERS_LEASE, self.holder, seconds),
         ]
         courier_lease = self.leases[0]
-        courier = self.courier = atende.courier(FencedGateway(gateway, courier_lease.name, lambda: courier_lease.held))
+        fenced = FencedGateway(gateway, courier_lease.name, lambda: courier_lease.held)
+        courier = self.courier = atende.courier(fenced, pacing)
         backoff = self.intervals.max_backoff
         self.courier_loop = Loop(
             "courier",

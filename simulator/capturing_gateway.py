@@ -29,7 +29,7 @@ from atende.application.ports import Clock, WhatsAppGateway
 from .chat import Bubble, Chats, Kind, Option, media_label, place
 
 
-class CapturingChannel(WhatsAppGateway):
+class CapturingGateway(WhatsAppGateway):
     def __init__(self, chats: Chats, clock: Clock, prefix: str = "wamid.SIMOUT") -> None:
         self.chats = chats
         self.clock = clock

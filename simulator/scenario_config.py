@@ -1,48 +1,17 @@
-"""The simulator's composition edge: the only place that reaches the config loader and storage.
-
-Everything else in the simulator takes an `Atende` and a clock, so it runs as well on the
-in-memory fakes of the test suite as on a real database. Here a headless run gets what the
-contract promises: the scenario's config, loaded and validated like `atende serve` does it,
-and a fresh SQLite database per run, migrated to the current schema, thrown away afterwards.
-"""
+"""A scenario's business: its config file, or an inline `[config]` table, held to `config check`'s rules."""
 
 from __future__ import annotations
 
 import json
-import random
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from atende.adapters.clock import ManualClock
 from atende.application.settings import Settings
-from atende.application.use_cases import Atende
+from atende.config import ConfigError, load_config
 
 from .scenario import Scenario, ScenarioError
-
-Boot = Callable[[Settings, ManualClock, random.Random], AbstractContextManager[Atende]]
-"""Starts atende for one run and tears it down afterwards."""
-
-SettingsLoader = Callable[[Scenario], Settings]
-
-
-@contextmanager
-def sqlite_atende(settings: Settings, clock: ManualClock, rng: random.Random) -> Iterator[Atende]:
-    """Atende on a throwaway SQLite file, schema upgraded as `atende db upgrade` would."""
-    from atende import bootstrap
-    from atende.adapters.sql.schema import upgrade
-
-    with tempfile.TemporaryDirectory(prefix="atende-simulate-") as folder:
-        url = f"sqlite:///{Path(folder) / 'simulate.db'}"
-        upgrade(url)
-        runtime = bootstrap.build(settings, url, clock=clock, rng=rng)
-        try:
-            yield runtime.atende
-        finally:
-            runtime.engine.dispose()
 
 
 def scenario_settings(scenario: Scenario) -> Settings:
@@ -51,7 +20,6 @@ def scenario_settings(scenario: Scenario) -> Settings:
     An inline `[config]` table goes through the same loader as a file (written out to a
     temporary file), so it is held to exactly the rules `atende config check` applies.
     """
-    from atende.config import ConfigError, load_config
 
     config = scenario.config
     where = f"config (line {scenario.config_line})" if scenario.config_line else "config"

@@ -37,7 +37,7 @@ HEALTH_TIMEOUT_SECONDS = 2.0
 """A database that takes longer than this to answer `SELECT 1` is reported unhealthy."""
 
 
-class WebhookService:
+class ArrivalStore:
     """Stores arrivals durably before the webhook answers, checks the database for `/healthz`.
 
     `ping` is a cheap round trip to the database that raises when it is unreachable;

@@ -21,13 +21,14 @@ from atende.standin import GraphStandIn
 
 from .boot import Boot, throwaway_sqlite
 from .capturing_gateway import CapturingGateway
-from .cast import cast_for
 from .chat import Chats
 from .direct_driver import DirectDriver
 from .driver import UNPACED, Driver
+from .people import people_for
 from .player import Player
-from .scenario import ScenarioError, load_scenario
+from .scenario import ScenarioError
 from .scenario_config import scenario_settings
+from .scenario_file import load_scenario
 from .transcript import render_error, render_header, render_outcome, render_transcripts
 from .webhook_driver import WebhookDriver
 
@@ -51,7 +52,7 @@ def run_script(
     try:
         scenario = load_scenario(path)
         settings = scenario_settings(scenario)
-        cast = cast_for(scenario, settings)
+        people = people_for(scenario, settings)
     except ScenarioError as error:
         render_error(console, error)
         return BAD_SCENARIO
@@ -68,9 +69,9 @@ def run_script(
         direct=direct,
         graph=graph,
     ) as driver:
-        outcome = Player(scenario, cast, driver, chats).play()
+        outcome = Player(scenario, people, driver, chats).play()
     render_header(console, scenario)
-    render_transcripts(console, cast, chats, settings.business_name)
+    render_transcripts(console, people, chats, settings.business_name)
     render_outcome(console, outcome)
     return OK if outcome.ok else FAILED
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from atende.application.arrivals import Inbound
 from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
 
-from .cast import Cast, Person
 from .chat import Bubble, Chats, Kind, Option, written_bubble
 from .driver import Driver
+from .people import People, Person
 from .scenario import (
     Action,
     Choose,
@@ -89,9 +89,9 @@ class Outcome:
 
 
 class Player:
-    def __init__(self, scenario: Scenario, cast: Cast, driver: Driver, chats: Chats) -> None:
+    def __init__(self, scenario: Scenario, people: People, driver: Driver, chats: Chats) -> None:
         self.scenario = scenario
-        self.cast = cast
+        self.people = people
         self.driver = driver
         self.chats = chats
         self._inbound_ids = itertools.count(1)
@@ -123,7 +123,7 @@ class Player:
                 self._write(write)
 
     def _write(self, write: Write) -> None:
-        person = self.cast[write.who]
+        person = self.people[write.who]
         content, context_id = self._content(person, write.action, write.reply_to)
         message_id = f"wamid.SIMIN{next(self._inbound_ids):06d}"
         at = self.driver.now()
@@ -175,7 +175,7 @@ class Player:
         return found
 
     def _judge(self, expectation: Expectation, step: Step | None) -> Verdict:
-        phone = self.cast[expectation.window].phone
+        phone = self.people[expectation.window].phone
         received = self.chats.received(phone, step.number if step else None)
         if expectation.contains is None:
             matches = len(received)

@@ -19,8 +19,8 @@ from rich.traceback import Traceback
 
 from atende.application.texts.formatting import phone as pretty_phone
 
-from .cast import Cast, Person
 from .chat import Bubble, Chats, Kind, option_lines
+from .people import People, Person
 from .player import Outcome, Verdict
 from .scenario import Role, Scenario, ScenarioError
 
@@ -36,14 +36,14 @@ def render_header(console: Console, scenario: Scenario) -> None:
         console.print(Text(scenario.description, style="dim"))
 
 
-def render_transcripts(console: Console, cast: Cast, chats: Chats, business: str) -> None:
+def render_transcripts(console: Console, people: People, chats: Chats, business: str) -> None:
     """Customer windows first, then agent windows; agents who saw nothing get one line."""
     for role, heading in ((Role.CUSTOMER, "Customers"), (Role.AGENT, "Agents")):
-        people = cast.of_role(role)
-        if not people:
+        group = people.of_role(role)
+        if not group:
             continue
         console.rule(Text(heading, style="bold"))
-        for person in people:
+        for person in group:
             bubbles = chats.of(person.phone)
             if bubbles:
                 console.print(window(person, bubbles, chats, business))

@@ -25,7 +25,8 @@ from atende.simulator.boot import Boot, throwaway_sqlite
 from atende.simulator.capturing_gateway import CapturingGateway
 from atende.simulator.chat import Chats, Kind
 from atende.simulator.headless import run_script
-from atende.simulator.scenario import Expectation, Role, Say, ScenarioError, Wait, Write, parse_scenario
+from atende.simulator.scenario import Expectation, Role, Say, ScenarioError, Wait, Write
+from atende.simulator.scenario_file import parse_scenario
 
 from ..fakes import Store
 from .boots import in_memory

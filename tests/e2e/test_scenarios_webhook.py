@@ -42,7 +42,6 @@ from atende.cli.simulate import simulate
 from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
 from atende.simulator import capturing_gateway
 from atende.simulator.boot import Boot, throwaway_sqlite
-from atende.simulator.cast import cast_for
 from atende.simulator.chat import Chats, Kind
 from atende.simulator.cloud_api import (
     BusinessNumber,
@@ -55,8 +54,9 @@ from atende.simulator.cloud_api import (
     status_notification,
 )
 from atende.simulator.headless import run_script
-from atende.simulator.scenario import load_scenario
+from atende.simulator.people import people_for
 from atende.simulator.scenario_config import scenario_settings
+from atende.simulator.scenario_file import load_scenario
 from atende.simulator.webhook_driver import WebhookDriver
 from atende.standin import GraphStandIn, RecordedRequest
 
@@ -81,8 +81,8 @@ def play(
 def phones_of(path: Path) -> dict[str, str]:
     """Everyone's WhatsApp id in this scenario, by friendly name."""
     scenario = load_scenario(path)
-    cast = cast_for(scenario, scenario_settings(scenario))
-    return {person.name: person.phone for person in cast}
+    people = people_for(scenario, scenario_settings(scenario))
+    return {person.name: person.phone for person in people}
 
 
 def sent(graph: GraphStandIn, phone: str, kind: str) -> list[RecordedRequest]:

@@ -5,6 +5,9 @@ what the relay cannot work without: ids, senders, timestamps, status values. Lis
 independent items (entries, changes, messages, statuses, contacts, errors) are *lenient*: an
 item that fails validation becomes an `Invalid` in place, so one bad item never costs its
 siblings, and a batch is never replayed by Meta because one message in it was odd.
+
+One module, over the usual size, on purpose: it mirrors one document (Meta's webhook payload)
+model for model, and the models refer to each other (rebuilt together at the bottom).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ class Person:
     """The WhatsApp profile name sent with their messages."""
 
 
-class Cast:
+class People:
     """Everyone in a scenario, in order of appearance: customers, then the config's agents."""
 
     def __init__(self, people: list[Person]) -> None:
@@ -50,7 +50,7 @@ class Cast:
         return [p for p in self if p.role is role]
 
 
-def cast_for(scenario: Scenario, settings: Settings) -> Cast:
+def people_for(scenario: Scenario, settings: Settings) -> People:
     """Bind every name in the scenario to a number; raises ScenarioError listing every mismatch."""
     problems: list[str] = []
     agents = {a.name: Person(a.name, a.phone, Role.AGENT, a.name) for a in settings.agents}
@@ -93,7 +93,7 @@ def cast_for(scenario: Scenario, settings: Settings) -> Cast:
             problems.append(f"expectation about window {name!r}, but nobody has that name{_suggest(name, windows)}")
     if problems:
         raise ScenarioError(scenario.source, problems)
-    return Cast(people)
+    return People(people)
 
 
 def _assign_phones(customers: dict[str, Person], agent_phones: set[str], problems: list[str]) -> dict[str, str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from atende.application.arrivals import Arrival
 from atende.application.failures import SendError
 from atende.application.outbound import Delivery, Outgoing
-from atende.application.ports import Clock, Inbox, Intake, Leases, Outbox, UnitOfWork, WhatsAppGateway
+from atende.application.ports import Inbox, Intake, Leases, Outbox, UnitOfWork, WhatsAppGateway
 from atende.domain.agent import Agent
 from atende.domain.contact import Contact
 from atende.domain.conversation import Conversation, Stage
@@ -24,17 +24,6 @@ from atende.domain.repositories import (
     EventLog,
     MessageRepository,
 )
-
-
-class FixedClock(Clock):
-    def __init__(self, start: datetime | None = None) -> None:
-        self.current = start or datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
 
 
 class Store:

@@ -7,7 +7,9 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
+from atende.adapters.clock import ManualClock
 from atende.application.arrivals import Inbound, StatusReport
 from atende.application.courier import Pacing
 from atende.application.failures import Failure
@@ -18,7 +20,10 @@ from atende.application.use_cases import Atende
 from atende.domain.content import Content, Text
 from atende.domain.department import Department
 
-from .fakes import FakeGateway, FakeUnitOfWork, FixedClock, Store
+from .fakes import FakeGateway, FakeUnitOfWork, Store
+
+MONDAY_MORNING = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+"""10:00 in São Paulo on a Monday: where every world's clock starts."""
 
 ANA = "5511900000001"
 BRUNO = "5511900000002"
@@ -73,7 +78,7 @@ class World:
     ) -> None:
         """On the in-memory fakes by default; pass `uow_factory` to run the same world on a database."""
         self.store = Store()
-        self.clock = FixedClock()
+        self.clock = ManualClock(MONDAY_MORNING)
         self.gateway = FakeGateway()
         self.settings = config or settings()
         self.uow_factory = uow_factory or (lambda: FakeUnitOfWork(self.store))

@@ -6,7 +6,6 @@ the holder of the courier lease sends, and the other takes over when the holder 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
@@ -25,7 +24,7 @@ from atende.webhook.background import COURIER_LEASE, Intervals
 from atende.webhook.lease_keeper import Lease
 from tests.world import JOAO, MARIA, PEDRO, settings
 
-from .webhook_kit import FAST, Harness, asgi_client, eventually, harness, lifespan, post, sent_to, text_from
+from .webhook_kit import FAST, Harness, asgi_client, eventually, harness, lifespan, post, sent_to, text_from, until
 
 SLOW_POLLS = Intervals(intake=30, courier=30, timers=30, lease_seconds=3.0, lease_retry=0.1, max_backoff=0.2)
 """Loops that would not look for work on their own for half a minute."""
@@ -73,8 +72,9 @@ async def test_the_courier_lease_passes_on_when_its_holder_stops(worlds: list[Ha
     await first_running.__aenter__()
     await eventually(lambda: first.webhook.background.leases[0].held, what="the first worker's lease")
     async with asgi_client(second.app) as client:
-        await asyncio.sleep(0.05)
-        assert not second.webhook.background.leases[0].held
+        asked = second.webhook.background.leases[0]
+        await eventually(lambda: asked.asked > 0, what="the second worker asking for the lease")
+        assert not asked.held
         await first_running.__aexit__(None, None, None)
         # The first stopped cleanly and handed the lease over: no waiting for it to lapse.
         started = time.monotonic()
@@ -125,9 +125,11 @@ def test_a_lease_held_by_a_process_that_vanished_lapses(database_url: str) -> No
         crashed = Lease(system.atende, COURIER_LEASE, "host:1:dead", seconds=0.3)
         survivor = Lease(system.atende, COURIER_LEASE, "host:2:alive", seconds=0.3)
         assert crashed.acquire() and crashed.held
+        started = time.monotonic()
         assert not survivor.acquire()  # never released: the holder was killed
-        time.sleep(0.35)
-        assert survivor.acquire() and survivor.held
+        until(survivor.acquire, timeout=3, what="the lease to lapse")
+        assert time.monotonic() - started >= 0.25  # it lapsed: it was not handed over early
+        assert survivor.held
         assert not crashed.acquire() and not crashed.held
     finally:
         system.close()
@@ -148,7 +150,7 @@ def test_the_courier_sends_nothing_once_its_lease_is_not_held(
         assert caught.value.retryable
         assert lease.acquire()
         assert fenced.send(message).startswith("wamid.")
-        time.sleep(0.25)  # two thirds of the lease without renewal: no longer safe to send
+        until(lambda: not lease.held, timeout=3, what="the unrenewed lease to stop being safe")
         with pytest.raises(SendError):
             fenced.send(message)
         assert len(graph.requests) == 1

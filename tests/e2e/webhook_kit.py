@@ -363,5 +363,14 @@ async def eventually(condition: Callable[[], bool], timeout: float = 5.0, what: 
         await asyncio.sleep(0.01)
 
 
+def until(condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+    """`eventually` for code outside an event loop."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
 def sent_to(graph: GraphStandIn, wa_id: str) -> list[RecordedRequest]:
     return [r for r in graph.requests_to(wa_id) if r.accepted]

@@ -8,8 +8,8 @@ from atende.application.customer import free_code
 from atende.application.session import Session
 from atende.application.texts import texts_for
 from atende.domain.codes import normalize_code
-from tests.fakes import FakeConversations, FakeUnitOfWork, FixedClock, Store
-from tests.world import settings
+from tests.fakes import FakeConversations, FakeUnitOfWork, Store
+from tests.world import MONDAY_MORNING, settings
 
 
 class CrowdedConversations(FakeConversations):
@@ -25,7 +25,7 @@ def context_with_crowded_codes(free_from: int) -> Session:
     uow = FakeUnitOfWork(Store())
     uow.conversations = CrowdedConversations(uow.store)
     CrowdedConversations.free_from = free_from
-    return Session(uow, FixedClock().now(), settings(), texts_for("pt-BR"), random.Random(5))
+    return Session(uow, MONDAY_MORNING, settings(), texts_for("pt-BR"), random.Random(5))
 
 
 def test_a_code_is_four_characters_while_four_are_free() -> None:

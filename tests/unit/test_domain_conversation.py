@@ -216,6 +216,19 @@ LEGAL = {
     "rate": {"rating"},
     "skip_rating": {"rating"},
 }
+AFTER = {
+    "enqueue": "queued",
+    "assign": "offer",
+    "accept": "accepted",
+    "offer_timed_out": "queued",
+    "transfer": "queued",
+    "leave": "closed",
+    "remove": "closed",
+    "end": "rating",
+    "rate": "closed",
+    "skip_rating": "closed",
+}
+"""The stage each action leads to, from any stage it is legal in."""
 STAGES = ["choosing", "queued", "offer", "accepted", "rating", "closed"]
 ILLEGAL = [(stage, action) for action in ACTIONS for stage in STAGES if stage not in LEGAL[action]]
 LEGAL_PAIRS = [(stage, action) for action in ACTIONS for stage in sorted(LEGAL[action])]
@@ -231,10 +244,21 @@ def test_an_illegal_transition_raises_and_leaves_the_conversation_as_it_was(stag
     assert after == before
 
 
+def stage_name(conversation: Conversation) -> str:
+    """The stage in this table's words: an assignment is an "offer" until it is accepted."""
+    if conversation.stage is Stage.ASSIGNED:
+        return "offer" if conversation.accepted_at is None else "accepted"
+    return conversation.stage.value
+
+
 @pytest.mark.parametrize(("stage", "action"), LEGAL_PAIRS)
-def test_every_legal_transition_is_accepted(stage: str, action: str) -> None:
+def test_every_legal_transition_is_accepted_and_leads_where_it_should(stage: str, action: str) -> None:
     conversation = in_stage(stage)
+    assert stage_name(conversation) == stage
+
     ACTIONS[action](conversation)
+
+    assert stage_name(conversation) == AFTER[action]
 
 
 def test_the_table_covers_every_action_in_every_stage() -> None:

@@ -32,6 +32,8 @@ class Lease:
         self.seconds = seconds
         self._valid_until = 0.0  # time.monotonic() reading
         self._renewed_at = 0.0
+        self.asked = 0
+        """How many times this process asked for the lease (taken, renewed or refused)."""
 
     @property
     def age(self) -> float:
@@ -47,6 +49,7 @@ class Lease:
         """Take or renew the lease (sync: call it in a thread)."""
         started = time.monotonic()
         taken = self.atende.take_lease(self.name, self.holder, self.seconds)
+        self.asked += 1
         was_held = self.held
         self._valid_until = started + self.seconds if taken else 0.0
         if taken:

@@ -2,7 +2,7 @@
 
 Nothing here measures anything; each benchmark module builds on it and returns `Section`s that
 `run.py` prints. The settings are a small shop (four departments, twenty agents), the
-notifications are shaped like Meta's (wa/REFERENCE.md §b) and signed the way `sign` does.
+notifications are shaped like Meta's (docs/whatsapp.md §b) and signed the way `sign` does.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def _status_template() -> str:
 
 
 def meta_mix(prefix: str, count: int, senders: int = 1000) -> Iterator[tuple[str, bytes]]:
-    """Meta's sizing mix (REFERENCE §g): one inbound text in four, the others status updates.
+    """Meta's sizing mix (docs/whatsapp.md §g): one inbound text in four, the others status updates.
 
     The statuses name messages atende never sent: each is stored and handled (looked up in the
     outbox, found unknown, logged), a little cheaper than a status that moves a real message on.

@@ -12,7 +12,7 @@ Two load shapes, each against the same-shape baseline:
   / throughput): the ceiling;
 - paced: 8 connections that pause after each answer, ~320 req/s offered, 1 notification in 4 a
   text and 3 statuses — Meta's sizing for a number at its default 80 messages/s (3× statuses +
-  1× inbound, REFERENCE §g), the load at which its latency target (median ≤ 250 ms, < 1 % over
+  1× inbound, docs/whatsapp.md §g), the load at which its latency target (median ≤ 250 ms, < 1 % over
   1 s) matters. wrk is not an open-loop generator: slow answers lower the rate offered.
 """
 
@@ -365,7 +365,7 @@ class Ingest:
                 f"Paced: each of {PACED_CONNECTIONS} connections pauses {self.delay_ms} ms after each answer, so "
                 f"~{PACED_RATE} req/s are offered while answers are quick (fewer when they are slow); 1 in 4 "
                 "notifications is a ~1 KB text, 3 are ~0.5 KB statuses: Meta's sizing for a number at 80 mps "
-                "(REFERENCE §g), where its target applies: median ≤ 250 ms, < 1 % over 1 s."
+                "(docs/whatsapp.md §g), where its target applies: median ≤ 250 ms, < 1 % over 1 s."
             )
         section.notes += self.notes
         section.problems += self.problems

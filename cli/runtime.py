@@ -20,7 +20,7 @@ err_console = Console(stderr=True)
 
 
 def environment() -> Environment:
-    """The environment (DESIGN §2), or a clear message and exit 1."""
+    """The environment (docs/design.md §2), or a clear message and exit 1."""
     try:
         return load_environment()
     except ConfigError as error:

@@ -131,7 +131,7 @@ def _media(media: Media, sha256: str) -> JSON:
 
 
 def status_notification(statuses: Sequence[Status], number: BusinessNumber) -> JSON:
-    """Several statuses in one notification, as Meta batches them (REFERENCE §b, §d)."""
+    """Several statuses in one notification, as Meta batches them (docs/whatsapp.md §b, §d)."""
     value = _value(number)
     value["statuses"] = [status_item(status) for status in statuses]
     return _envelope(number, value)

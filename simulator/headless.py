@@ -1,6 +1,6 @@
 """`atende simulate --script FILE --headless`: play a scenario, print every window, judge it.
 
-Exit codes are the contract (DESIGN §1): 0 when every expectation holds, 1 when one fails or
+Exit codes are the contract (docs/design.md §1): 0 when every expectation holds, 1 when one fails or
 the run stops, 2 when the scenario file itself is wrong. A wrong file is always a message,
 never a traceback: scenarios are written by hand and run in CI, where a stack trace hides the
 one line that needs fixing.

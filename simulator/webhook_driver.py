@@ -275,7 +275,7 @@ class WebhookDriver(Driver):
         self.chats.add(phone, bubble)
         self._pending.append(Status(wamid, StatusValue.SENT, at, phone))
         if bubble.kind is Kind.REACTION:
-            return  # a reaction is only ever reported sent (REFERENCE §d)
+            return  # a reaction is only ever reported sent (docs/whatsapp.md §d)
         self._pending.append(Status(wamid, StatusValue.DELIVERED, at, phone))
         self._unread.setdefault(phone, []).append(wamid)
         tap = tap_for(payload)

@@ -1,7 +1,7 @@
 """The kill test: `atende serve` SIGKILLed in the middle of traffic, restarted on the same database.
 
 What runs: a Graph API stand-in in this process (a real HTTP server on 127.0.0.1 that records
-every request), and the installed `atende serve` in a subprocess with DESIGN §2's environment,
+every request), and the installed `atende serve` in a subprocess with docs/design.md §2's environment,
 on a SQLite file migrated by `atende db upgrade`. Two agents check in; four customers write,
 choose a department and keep writing numbered messages (every text carries a unique token such
 as `c03-m007`) while the agents, once assigned, answer (`a1-r004`). Several httpx clients post
@@ -20,7 +20,7 @@ waits until everything arrived has been handled and the outbox is empty, then ch
   each agent token reached a customer in exactly one request;
 - nothing was sent twice: no two accepted sends with the same recipient and the same body.
 
-The one allowance (DESIGN §7) is explicit, not a loosening of the checks above. A send that the
+The one allowance (docs/design.md §7) is explicit, not a loosening of the checks above. A send that the
 stand-in accepted while atende was waiting for the answer, when the process died, cannot be
 recorded by atende: no API closes that window. Such a send is recognised by its wamid: the
 stand-in accepted it, but no outbox row holds it as its `provider_id`. The test allows at most
@@ -479,7 +479,7 @@ async def test_sigkill_mid_traffic_loses_nothing_acknowledged_and_relays_nothing
         f" and {report.backlog[1]} unsent message(s); {traffic.failed_during_downtime} post(s) failed while down;"
         f" {len(traffic.posts)} notifications, {len(standin.messages)} sends; {elapsed:.1f} s"
         f" (killed at {traffic.kill_time - started:.1f} s, traffic done at {posted:.1f} s, drained at {drained:.1f} s)"
-        + (f"; DESIGN §7 window used by {window[0]}" if window else "")
+        + (f"; docs/design.md §7 window used by {window[0]}" if window else "")
     )
 
 
@@ -533,7 +533,7 @@ def assigned(db: Database, agent: str) -> Callable[[], Awaitable[None]]:
 
 
 def check(traffic: Traffic, db: Database, graph: GraphStandIn, report: KillReport, server: Server) -> list[str]:
-    """Every check of the module docstring; returns the sends that used DESIGN §7's allowance, as text."""
+    """Every check of the module docstring; returns the sends that used docs/design.md §7's allowance, as text."""
     assert sum(report.backlog) > 0, "the kill found nothing in flight: it did not test anything"
 
     # Nothing acknowledged is lost: every notification answered 200 is stored and was handled.
@@ -552,7 +552,7 @@ def check(traffic: Traffic, db: Database, graph: GraphStandIn, report: KillRepor
     refused = [r for _, r in sends if not r.accepted]
     assert not refused, [(r.status, r.response) for r in refused]
 
-    # DESIGN §7's one exception: a send the stand-in accepted that atende never recorded.
+    # docs/design.md §7's one exception: a send the stand-in accepted that atende never recorded.
     unrecorded = [(i, r) for i, r in accepted if r.type != "read" and r.wamid not in recorded]
     assert len(unrecorded) <= 1, f"{len(unrecorded)} sends accepted but never recorded (one kill allows one)"
     in_flight = max((i for i, _ in sends if i < report.requests_before_restart), default=None)

@@ -102,7 +102,7 @@ def test_every_example_passes_through_the_webhook(example: Path, graph: GraphSta
     assert messages, "nothing reached the Graph API stand-in"
     refused = [(r.status, r.json, r.response) for r in messages if not r.accepted]
     assert refused == []  # the stand-in is strict: every body atende rendered was valid
-    assert all(r.to.startswith("+") for r in messages if r.to)  # numbers sent as REFERENCE §e says
+    assert all(r.to.startswith("+") for r in messages if r.to)  # numbers sent as docs/whatsapp.md §e says
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)

@@ -1,7 +1,7 @@
 """`atende serve` as a user runs it: refusals in one line, then a real process on a real port.
 
 The refusals go through Typer's CliRunner (no server is started). The last tests start the
-installed `atende serve` in a subprocess, with DESIGN §2's environment pointing
+installed `atende serve` in a subprocess, with docs/design.md §2's environment pointing
 `WHATSAPP_GRAPH_URL` at a Graph stand-in, and stop it with SIGTERM as systemd would.
 """
 

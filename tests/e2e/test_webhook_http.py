@@ -1,4 +1,4 @@
-"""The webhook's HTTP contract (DESIGN §3), through httpx's ASGI transport and a real uvicorn.
+"""The webhook's HTTP contract (docs/design.md §3), through httpx's ASGI transport and a real uvicorn.
 
 Each test runs on both: the ASGI transport shows the app's own behaviour in one event loop,
 uvicorn on 127.0.0.1 shows it over real sockets with the server's own lifespan handling.

@@ -1,6 +1,6 @@
 """What the webhook tests share: Cloud API notifications, signing, lifespan, a real uvicorn.
 
-Notifications are built the way Meta shapes them (wa/REFERENCE.md §b, §c) and signed over the
+Notifications are built the way Meta shapes them (docs/whatsapp.md §b, §c) and signed over the
 exact bytes posted. The app runs either in the test's own event loop behind
 `httpx.ASGITransport` (which never runs lifespan, so `lifespan()` drives it by hand) or in a
 real uvicorn on 127.0.0.1 in a thread (`ServerThread`), which runs lifespan itself.

@@ -1,4 +1,4 @@
-"""The agent's side of DESIGN §5: every command, in pt-BR and its English alias."""
+"""The agent's side of docs/design.md §5: every command, in pt-BR and its English alias."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The courier (REFERENCE §g–h, "What a relay must handle" 6, 8): in order per recipient, paced,
+"""The courier (docs/whatsapp.md §g–h and §i 6, 8): in order per recipient, paced,
 coalescing one customer's burst under one header, backing off and finally reporting a failure.
 """
 
@@ -147,7 +147,7 @@ def test_a_swipe_reply_to_a_coalesced_message_reaches_its_customer(
 def test_reading_a_coalesced_message_marks_the_customers_latest_original_read(
     world: World, ana: Agent, maria: Customer
 ) -> None:
-    """Marking a message read marks the earlier ones too (REFERENCE §e): the latest one must be named."""
+    """Marking a message read marks the earlier ones too (docs/whatsapp.md §e): the latest one must be named."""
     serving(ana, maria)
     paced(world)
     maria.says("um")

@@ -1,4 +1,4 @@
-"""The customer's side of DESIGN §4: menu, queue, waiting, leaving, rating, starting again."""
+"""The customer's side of docs/design.md §4: menu, queue, waiting, leaving, rating, starting again."""
 
 from __future__ import annotations
 

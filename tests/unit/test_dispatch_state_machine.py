@@ -4,7 +4,7 @@ Hypothesis plays five customers and a small roster (Ana: financeiro, capacity 1 
 financeiro + suporte, 1 · Carla: suporte + vendas + trocas, 3) against `World`, atende on the
 in-memory fakes: writing, choosing departments, writing while queued, leaving, every queue
 command, pauses, check-ins and check-outs, and time passing so offers time out and reminders
-fire. After every step (and every tick) the stored state must keep the promises of DESIGN §4
+fire. After every step (and every tick) the stored state must keep the promises of docs/design.md §4
 and ADR 0001:
 
 * nothing lost, nobody served twice: every conversation ever opened is still stored, moves only

@@ -1,4 +1,4 @@
-"""Every step leaves an event, with its time (DESIGN §4): waits, abandonment and service level."""
+"""Every step leaves an event, with its time (docs/design.md §4): waits, abandonment and service level."""
 
 from __future__ import annotations
 

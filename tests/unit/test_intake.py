@@ -1,4 +1,4 @@
-"""The intake (DESIGN §7, "What a relay must handle" 1–3): what a webhook carried is stored before
+"""The intake (docs/design.md §7, docs/whatsapp.md §i 1–3): what a webhook carried is stored before
 the 200, once per key, then handled after a short reorder window in the order it happened; one
 arrival that cannot be handled is set aside with its error instead of blocking the rest.
 """

@@ -1,4 +1,4 @@
-"""Relaying both ways, and the rule of the agent's window (DESIGN §5): marker first, subject named."""
+"""Relaying both ways, and the rule of the agent's window (docs/design.md §5): marker first, subject named."""
 
 from __future__ import annotations
 

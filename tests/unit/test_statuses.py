@@ -1,4 +1,4 @@
-"""What WhatsApp says about sent messages (REFERENCE §d, "What a relay must handle" 3, 13).
+"""What WhatsApp says about sent messages (docs/whatsapp.md §d and §i 3, 13).
 
 Statuses only move a message forward; a read copy marks its original read on the other side
 (blue ticks mean a human saw it); a failure is reported to the agent with a reason, except for

@@ -1,4 +1,4 @@
-"""WhatsApp's 24 h windows (DESIGN §6, REFERENCE §g, "What a relay must handle" 4–5).
+"""WhatsApp's 24 h windows (docs/design.md §6, docs/whatsapp.md §g and §i 4–5).
 
 Agents are WhatsApp users too: one who has not written for a day gets the reopening template,
 once, and what is meant for them waits until they write. An agent writing to a customer whose

@@ -1,7 +1,7 @@
 """The courier: sends the outbox in order per recipient, paced, coalesced, retried with backoff.
 
 Each send is its own transaction, so a crash repeats at most the one send that WhatsApp
-accepted in the instant before atende could record it (DESIGN §7).
+accepted in the instant before atende could record it (docs/design.md §7).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class Courier:
         """Turn a coalescible run into one outbox row holding exactly what will be sent.
 
         The latest member carries it: a read receipt passed on for it then marks the customer's
-        earlier messages read too (REFERENCE §e). The others are marked merged; whatever later
+        earlier messages read too (docs/whatsapp.md §e). The others are marked merged; whatever later
         happens to the carrier (a retry, a hold for a closed window) happens to all of them.
         """
         *within, carrier = group

@@ -32,7 +32,7 @@ class Settings:
     timezone: str = "America/Sao_Paulo"
     """The business's own clock, for times shown to people."""
     agent_reopen_template: str = "atende_agente"
-    """Approved template that reopens an agent's 24 h window (DESIGN §2)."""
+    """Approved template that reopens an agent's 24 h window (docs/design.md §2)."""
     template_language: str = "pt_BR"
     reorder_window_seconds: float = 1.0
     """How long a webhook arrival waits for earlier ones from the same sender that Meta delivers late."""

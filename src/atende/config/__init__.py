@@ -3,7 +3,7 @@
 Both are validated before anything runs. A mistake is reported once, with the key path and the
 line it is on, instead of turning up later as odd behaviour in production. The result is the
 plain `atende.application.settings.Settings` that the use cases consume. Variable names and the
-documented toml keys are the external contract (DESIGN §2).
+documented toml keys are the external contract (docs/design.md §2).
 
 One module per concern:
 

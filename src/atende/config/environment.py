@@ -74,7 +74,7 @@ def _check_graph_url(url: str) -> str:
 
 
 class Environment(BaseSettings):
-    """The deployment's environment variables (DESIGN §2): where things are, and the secrets.
+    """The deployment's environment variables (docs/design.md §2): where things are, and the secrets.
 
     Secrets are `SecretStr`, and the database URL (which may hold a password) is left out of the
     repr and masked in dumps, so printing or logging this object never shows them;
@@ -120,7 +120,7 @@ class Environment(BaseSettings):
         return {name: _is_set(getattr(self, name)) for name in SERVE_VARIABLES}
 
     def missing_for_serve(self) -> list[str]:
-        """Names of the variables `atende serve` needs and does not have, in DESIGN order."""
+        """The variables `atende serve` needs and does not have, in the order of docs/design.md §2."""
         return [name for name, present in self.serve_status().items() if not present]
 
 

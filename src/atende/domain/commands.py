@@ -1,4 +1,4 @@
-"""What an agent can ask for in their chat, parsed from text (DESIGN §5)."""
+"""What an agent can ask for in their chat, parsed from text (docs/design.md §5)."""
 
 from __future__ import annotations
 

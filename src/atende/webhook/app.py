@@ -2,7 +2,7 @@
 
 The order of checks on `POST /webhook` is what keeps it safe and cheap: the size cap before
 reading, the signature before parsing, the parse before storage, and the 200 only after the
-arrivals are durably stored (DESIGN §3, §7). Bad input gets a 4xx or a logged 200 — never a
+arrivals are durably stored (docs/design.md §3, §7). Bad input gets a 4xx or a logged 200 — never a
 5xx, which would make Meta replay it for a week; only a storage failure answers 503, precisely
 so that Meta does replay it.
 """

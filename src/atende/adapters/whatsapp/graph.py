@@ -272,7 +272,7 @@ class GraphApiGateway(WhatsAppGateway):
             response = self._client.request(method, url, headers=headers, timeout=timeout, **kwargs)
         except httpx.TimeoutException as error:
             # Meta may have accepted a send whose answer timed out; the outbox retry is the
-            # documented, narrow window for a duplicate (DESIGN §7).
+            # documented, narrow window for a duplicate (docs/design.md §7).
             raise GraphApiError(f"Graph API timed out ({type(error).__name__})", failure=Failure.RETRYABLE) from error
         except httpx.TransportError as error:
             raise GraphApiError(

@@ -1,4 +1,4 @@
-"""Pydantic models of Cloud API webhook notifications (wa/REFERENCE.md §b–d).
+"""Pydantic models of Cloud API webhook notifications (docs/whatsapp.md §b–d).
 
 The models accept unknown fields, because Meta adds fields without notice, and insist only on
 what the relay cannot work without: ids, senders, timestamps, status values. Lists of

@@ -1,4 +1,4 @@
-"""`X-Hub-Signature-256`: proof that a webhook POST comes from Meta (wa/REFERENCE.md §a).
+"""`X-Hub-Signature-256`: proof that a webhook POST comes from Meta (docs/whatsapp.md §a).
 
 The HMAC covers the body exactly as received. Meta escapes non-ASCII as `\\uXXXX` (and may
 write `/` as `\\/`), so hashing re-serialised JSON breaks as soon as a customer writes "é".

@@ -1,7 +1,7 @@
 """The shape of a locale: every sentence atende says to a customer or an agent.
 
 A locale is one instance of `Texts`; mypy checks that each defines every sentence. Markers
-(🔔 💬 ⏳ 📋 ✅ ⚠️) are part of the agent-facing sentences on purpose: DESIGN §5 makes them
+(🔔 💬 ⏳ 📋 ✅ ⚠️) are part of the agent-facing sentences on purpose: docs/design.md §5 makes them
 the first thing an agent sees.
 """
 

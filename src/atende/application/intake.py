@@ -45,6 +45,12 @@ def handle(session: Session, arrival: Arrival) -> bool:
     return True
 
 
+def handle_stored(session: Session, arrival: Arrival) -> None:
+    """A stored arrival, marked handled in the same transaction that handles it: a crash undoes both."""
+    session.uow.intake.done(arrival.key)
+    handle(session, arrival)
+
+
 def set_aside(session: Session, arrival: Arrival, error: str) -> None:
     """An arrival whose handling failed for good: never handed out again, the reason kept."""
     session.uow.intake.done(arrival.key, error)

@@ -1,4 +1,9 @@
-"""The state of one use case run: the unit of work, the time, and how to say things."""
+"""One use case's session: its unit of work, the time it runs at, and how it says things.
+
+`Atende.run` opens one per transaction. Everything atende tells anyone goes through `send`,
+which writes the outbox in the same transaction as the change that causes it (ADR 0002) and
+holds what an agent whose 24 h window has closed cannot receive yet.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ def _uuid() -> str:
 
 @dataclass
 class Session:
+    """What a use case works with; `now` is fixed for the whole transaction."""
+
     uow: UnitOfWork
     now: datetime
     settings: Settings
@@ -106,6 +113,7 @@ class Session:
         return self.send(phone, Audience.AGENT, payload, conversation=code, **kwargs)
 
     def wait(self, seconds: float) -> str:
+        """A duration as the locale says it (`3 min`)."""
         return duration(self.texts, seconds)
 
     def department_name(self, key: str | None) -> str:

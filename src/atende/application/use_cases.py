@@ -58,7 +58,7 @@ class Atende:
 
     def receive(self, inbound: Inbound) -> bool:
         """Handle one inbound message exactly once; False when it was a re-delivery."""
-        return self.run(lambda session: self._handle(session, inbound))
+        return self.run(lambda session: intake.handle(session, inbound))
 
     def record_status(self, report: StatusReport) -> None:
         self.run(lambda session: record_status(session, report))
@@ -75,18 +75,11 @@ class Atende:
         ready = self.run(lambda session: intake.ready(session, limit))
         for arrival in ready:
             try:
-                self.run(partial(self._handle_once, arrival=arrival))
+                self.run(partial(intake.handle_stored, arrival=arrival))
             except Exception as error:  # one poisoned arrival must not block everyone after it
                 log.exception("could not handle %s; set aside", arrival.key)
                 self.run(partial(intake.set_aside, arrival=arrival, error=repr(error)))
         return len(ready)
-
-    def _handle_once(self, session: Session, arrival: Arrival) -> None:
-        session.uow.intake.done(arrival.key)
-        self._handle(session, arrival)
-
-    def _handle(self, session: Session, arrival: Arrival) -> bool:
-        return intake.handle(session, arrival)
 
     def courier(self, gateway: WhatsAppGateway, pacing: Pacing | None = None) -> Courier:
         return Courier(self.run, gateway, self.clock, pacing)

@@ -16,8 +16,10 @@ from datetime import datetime
 from atende.application.arrivals import Inbound
 from atende.application.courier import Pacing
 
-UNPACED = Pacing(burst=math.inf)
-"""Simulated time jumps: pacing recipients by it would only hold messages back."""
+
+def unpaced() -> Pacing:
+    """Simulated time jumps: pacing recipients by it would only hold messages back."""
+    return Pacing(burst=math.inf)
 
 
 class Driver(abc.ABC):

@@ -23,7 +23,7 @@ from .boot import Boot, throwaway_sqlite
 from .capturing_gateway import CapturingGateway
 from .chat import Chats
 from .direct_driver import DirectDriver
-from .driver import UNPACED, Driver
+from .driver import Driver, unpaced
 from .people import people_for
 from .player import Player
 from .scenario import ScenarioError
@@ -90,7 +90,7 @@ def _driver(
 ) -> Iterator[Driver]:
     if direct:
         gateway = CapturingGateway(chats, clock)
-        with boot(settings, clock=clock, rng=rng, gateway=gateway, pacing=UNPACED) as system:
+        with boot(settings, clock=clock, rng=rng, gateway=gateway, pacing=unpaced()) as system:
             yield DirectDriver(system, clock, tick_seconds)
         return
     with WebhookDriver.running(boot, settings, clock, chats, rng=rng, tick_seconds=tick_seconds, graph=graph) as driver:

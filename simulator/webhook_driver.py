@@ -57,7 +57,7 @@ from .cloud_api import (
     status_notification,
     tap_for,
 )
-from .driver import UNPACED, Driver
+from .driver import Driver, unpaced
 
 MAX_ROUNDS = 1000
 """Passes before a step is declared endless: atende keeps finding work, which is a bug."""
@@ -140,7 +140,7 @@ class WebhookDriver(Driver):
         with ExitStack() as stack:
             standin = graph if graph is not None else stack.enter_context(GraphStandIn())
             access = cls.access_to(standin)
-            system = stack.enter_context(boot(settings, clock=clock, rng=rng, whatsapp=access, pacing=UNPACED))
+            system = stack.enter_context(boot(settings, clock=clock, rng=rng, whatsapp=access, pacing=unpaced()))
             driver = cls(system, access, clock, chats, standin, tick_seconds=tick_seconds)
             stack.callback(driver.close)
             yield driver

@@ -11,6 +11,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from .runtime import environment
 
 err_console = Console(stderr=True)
 
@@ -24,6 +27,10 @@ def simulate(
         bool,
         typer.Option("--headless", help="Play the scenario without the TUI and print every window's transcript."),
     ] = False,
+    customers: Annotated[
+        int,
+        typer.Option("--customers", min=1, max=10, help="Customer windows to open (more can be added with F9)."),
+    ] = 3,
     direct: Annotated[
         bool,
         typer.Option(
@@ -36,22 +43,44 @@ def simulate(
         typer.Option("--width", min=60, help="Output width in columns (default: the terminal's)."),
     ] = None,
 ) -> None:
-    """Simulate customers and agents talking through atende.
+    """Simulate customers and agents talking through atende, with no WhatsApp account needed.
+
+    Without options: a window per agent of the config (or of a bundled demo business) and
+    [bold]--customers[/bold] customer windows side by side; what you type goes to the real webhook as
+    WhatsApp would post it, and what atende sends shows in the right window.
+    [bold]--script FILE[/bold] plays a scenario in those windows, then leaves them open for you.
 
     With [bold]--script FILE --headless[/bold]: play the scenario, print every window, then each expectation.
     Each step goes through the production path: a signed Cloud API notification posted to the webhook,
     and what atende sends is caught by a local Graph API stand-in. [bold]--direct[/bold] skips both.
-
     Exit code: 0 when all expectations hold, 1 when one fails, 2 when the scenario file is wrong.
     """
-    if not headless:
-        err_console.print(
-            "[red]✗[/red] The interactive simulator is not available yet: use [bold]--script FILE --headless[/bold]."
-        )
-        raise typer.Exit(2)
-    if script is None:
-        err_console.print("[red]✗[/red] --headless plays a scenario: give it with [bold]--script FILE[/bold].")
-        raise typer.Exit(2)
-    from atende.simulator.headless import run_script
+    if headless:
+        if script is None:
+            err_console.print("[red]✗[/red] --headless plays a scenario: give it with [bold]--script FILE[/bold].")
+            raise typer.Exit(2)
+        from atende.simulator.headless import run_script
 
-    raise typer.Exit(run_script(script, Console(width=width), direct=direct))
+        raise typer.Exit(run_script(script, Console(width=width), direct=direct))
+    raise typer.Exit(_interactive(script, customers))
+
+
+def _interactive(script: Path | None, customers: int) -> int:
+    from atende.config import ConfigError
+    from atende.simulator.app import SimulatorApp
+    from atende.simulator.boot import business, storage
+    from atende.simulator.live import LiveSession
+
+    env = environment()
+    if script is not None:
+        err_console.print("[red]✗[/red] Playing a scenario in the windows comes next; use [bold]--headless[/bold].")
+        return 2
+    try:
+        chosen = business(env)
+    except ConfigError as error:
+        err_console.print(f"[red]✗[/red] {escape(str(error))}")
+        err_console.print("Run [bold]atende config check[/bold] for every problem, with line numbers.")
+        return 1
+    session = LiveSession(chosen.settings, customers=customers, boot=storage(env), config_path=chosen.path)
+    SimulatorApp(session, source=chosen.source).run()
+    return 0

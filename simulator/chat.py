@@ -126,15 +126,28 @@ class Chats:
 
     def __init__(self) -> None:
         self.step = 0
+        self.version = 0
+        """Goes up with every change, so a screen knows when to look again."""
         self._chats: dict[str, list[Bubble]] = {}
         self._read: set[str] = set()
+        self._delivered: set[str] = set()
 
     def add(self, phone: str, bubble: Bubble) -> None:
         self._chats.setdefault(phone, []).append(bubble)
+        self.version += 1
+
+    def mark_delivered(self, message_id: str) -> None:
+        """The business received this message (its webhook answered 200): two grey ticks."""
+        self._delivered.add(message_id)
+        self.version += 1
+
+    def is_delivered(self, message_id: str) -> bool:
+        return message_id in self._delivered
 
     def mark_read(self, message_id: str) -> None:
         """The business read this message: the writer's phone shows blue ticks."""
         self._read.add(message_id)
+        self.version += 1
 
     def is_read(self, message_id: str) -> bool:
         return message_id in self._read

@@ -27,7 +27,7 @@ from typing import Any
 
 from atende.adapters.whatsapp import StatusValue
 from atende.application.arrivals import Inbound
-from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
+from atende.domain.content import Choice, Contacts, Content, Location, Media, MediaKind, Reaction, SharedContact, Text
 
 from .chat import Bubble, Kind, Option, media_label, place
 
@@ -95,7 +95,7 @@ def message_item(inbound: Inbound, number: BusinessNumber, *, tap: Tap = Tap.LIS
     return item
 
 
-def _content(content: Content, tap: Tap, sha256: str) -> tuple[str, JSON]:
+def _content(content: Content, tap: Tap, sha256: str) -> tuple[str, JSON | list[JSON]]:
     match content:
         case Text(body=body):
             return "text", {"body": body}
@@ -110,10 +110,22 @@ def _content(content: Content, tap: Tap, sha256: str) -> tuple[str, JSON]:
             if address:
                 obj["address"] = address
             return "location", obj
+        case Contacts(contacts=shared):
+            return "contacts", [_contact_card(card) for card in shared]  # a list, as Meta sends it
         case Reaction(message_id=target, emoji=emoji):
             # Taking a reaction away omits the emoji (wa/samples/msg_reaction_removed_no_emoji.json).
             return "reaction", {"message_id": target, "emoji": emoji} if emoji else {"message_id": target}
     raise ValueError(f"a phone in the simulator does not send {type(content).__name__} messages")
+
+
+def _contact_card(card: SharedContact) -> JSON:
+    """A vCard as WhatsApp forwards it: a formatted name, and phones with their WhatsApp ids."""
+    first, _, last = card.name.partition(" ")
+    name: JSON = {"formatted_name": card.name, "first_name": first}
+    if last:
+        name["last_name"] = last
+    phones = [{"phone": p, "wa_id": "".join(c for c in p if c.isdigit()), "type": "CELL"} for p in card.phones]
+    return {"name": name, "phones": phones}
 
 
 def _media(media: Media, sha256: str) -> JSON:

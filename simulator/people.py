@@ -43,8 +43,33 @@ class People:
     def __iter__(self) -> Iterator[Person]:
         return iter(self._by_name.values())
 
+    def get(self, name: str) -> Person | None:
+        return self._by_name.get(name)
+
     def by_phone(self, phone: str) -> Person | None:
         return self._by_phone.get(phone)
+
+    def add(self, person: Person) -> None:
+        """Someone new joins (a customer window opened in the simulator)."""
+        if person.name in self._by_name or person.phone in self._by_phone:
+            raise ValueError(f"{person.name} ({person.phone}) is already here")
+        self._by_name[person.name] = person
+        self._by_phone[person.phone] = person
+
+    def remove(self, name: str) -> Person:
+        person = self._by_name.pop(name)
+        del self._by_phone[person.phone]
+        return person
+
+    def new_customer(self, name: str, profile_name: str | None = None) -> Person:
+        """A customer with the next free invented number."""
+        taken = set(self._by_phone)
+        candidate = FIRST_CUSTOMER_PHONE
+        while str(candidate) in taken:
+            candidate += 1
+        person = Person(name, str(candidate), Role.CUSTOMER, profile_name or name)
+        self.add(person)
+        return person
 
     def of_role(self, role: Role) -> list[Person]:
         return [p for p in self if p.role is role]

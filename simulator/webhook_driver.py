@@ -108,6 +108,10 @@ class WebhookDriver(Driver):
         self._taps: dict[str, Tap] = {}
         """Menu wamid → how a tap on it comes back."""
         self._leases_renewed = -math.inf
+        self.posted: dict[str, dict[str, Any]] = {}
+        """What a person wrote (by its wamid) → the notification posted for it, as Meta would."""
+        self.captured: dict[str, RecordedRequest] = {}
+        """What the business sent (by its wamid) → the Graph API request that carried it."""
 
     @staticmethod
     def access_to(graph: GraphStandIn) -> WhatsAppAccess:
@@ -167,14 +171,25 @@ class WebhookDriver(Driver):
         self._read_everything(inbound.sender, self.now())  # writing means the chat is open
         self._post_statuses()
         tap = self._taps.get(inbound.context_id or "", Tap.LIST)
-        self.post(message_notification(inbound, self.number, tap=tap, sha256=sha256))
+        notification = message_notification(inbound, self.number, tap=tap, sha256=sha256)
+        self.posted[inbound.message_id] = notification
+        self.post(notification)
+        self.chats.mark_delivered(inbound.message_id)
         self.clock.advance(max(0, math.ceil(self.atende.settings.reorder_window_seconds)))
         self._settle()
 
-    def wait(self, seconds: float) -> None:
+    def read(self, phone: str) -> None:
+        """The person opens their chat: what they had received is reported read, as phones do."""
+        self._read_everything(phone, self.now())
+        self._post_statuses()
+        self._settle()
+
+    def wait(self, seconds: float, *, tick_seconds: float | None = None) -> None:
+        """Time passes; the timers run every `tick_seconds` of it (the scenario's, by default)."""
+        tick = tick_seconds or self.tick_seconds
         remaining = seconds
         while remaining > 0:
-            jump = min(self.tick_seconds, remaining)
+            jump = min(tick, remaining)
             self._post_statuses()
             self.clock.advance(jump)
             remaining -= jump
@@ -271,6 +286,7 @@ class WebhookDriver(Driver):
             return
         wamid = request.wamid or ""
         phone = recipient_of(payload)
+        self.captured[wamid] = request
         bubble = received_bubble(payload, wamid, at, self.chats.step)
         self.chats.add(phone, bubble)
         self._pending.append(Status(wamid, StatusValue.SENT, at, phone))

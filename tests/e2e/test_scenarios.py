@@ -226,7 +226,7 @@ MALFORMED = {
     ),
     "two-actions": (
         f'config = "{CONFIG.as_posix()}"\n[[step]]\ncustomer = "Maria"\nsays = "Oi"\nchooses = "1"\n',
-        ["exactly one of says, chooses, sends, location, reacts (found says, chooses)"],
+        ["exactly one of says, chooses, sends, location, contact, reacts"],
     ),
     "no-config": ('[[step]]\ncustomer = "Maria"\nsays = "Oi"\n', ["config is missing"]),
     "no-steps": (f'config = "{CONFIG.as_posix()}"\n', ["no steps"]),

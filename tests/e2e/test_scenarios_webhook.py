@@ -39,7 +39,7 @@ from atende.application.outbound import (
     TextBody,
 )
 from atende.cli.simulate import simulate
-from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
+from atende.domain.content import Choice, Contacts, Content, Location, Media, MediaKind, Reaction, SharedContact, Text
 from atende.simulator import capturing_gateway
 from atende.simulator.boot import Boot, throwaway_sqlite
 from atende.simulator.chat import Chats, Kind
@@ -217,6 +217,7 @@ KINDS: dict[str, tuple[Inbound, Tap]] = {
     "current-location": (inbound(Location(-23.5, -46.6)), Tap.LIST),
     "reaction": (inbound(Reaction("wamid.OUT3", "❤️")), Tap.LIST),
     "reaction-removed": (inbound(Reaction("wamid.OUT3", "")), Tap.LIST),
+    "contact": (inbound(Contacts((SharedContact("Ana Souza", ("5511912345678",)),))), Tap.LIST),
 }
 
 

@@ -7,13 +7,16 @@ help text comes from this docstring and the option annotations.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from .runtime import environment
+
+if TYPE_CHECKING:
+    from atende.simulator.boot import Boot
 
 err_console = Console(stderr=True)
 
@@ -73,8 +76,7 @@ def _interactive(script: Path | None, customers: int) -> int:
 
     env = environment()
     if script is not None:
-        err_console.print("[red]✗[/red] Playing a scenario in the windows comes next; use [bold]--headless[/bold].")
-        return 2
+        return _play_in_windows(script, storage(env))
     try:
         chosen = business(env)
     except ConfigError as error:
@@ -83,4 +85,29 @@ def _interactive(script: Path | None, customers: int) -> int:
         return 1
     session = LiveSession(chosen.settings, customers=customers, boot=storage(env), config_path=chosen.path)
     SimulatorApp(session, source=chosen.source).run()
+    return 0
+
+
+def _play_in_windows(path: Path, boot: Boot) -> int:
+    """The scenario's people in windows, its steps played one by one; the windows stay open."""
+    from atende.simulator.app import SimulatorApp
+    from atende.simulator.live import LiveSession
+    from atende.simulator.people import people_for
+    from atende.simulator.scenario import ScenarioError
+    from atende.simulator.scenario_config import scenario_settings
+    from atende.simulator.scenario_file import load_scenario
+    from atende.simulator.transcript import render_error
+
+    try:
+        scenario = load_scenario(path)
+        settings = scenario_settings(scenario)
+        people = people_for(scenario, settings)
+    except ScenarioError as error:
+        render_error(err_console, error)
+        return 2
+    config = scenario.config if isinstance(scenario.config, Path) else None
+    session = LiveSession(
+        settings, people=people, boot=boot, start=scenario.start, seed=scenario.seed, config_path=config
+    )
+    SimulatorApp(session, source=str(path), script=scenario).run()
     return 0

@@ -28,10 +28,14 @@ from .live import LiveSession
 from .panels import Inspector, OpsPanel
 from .people import Person
 from .pickers import AttachmentSheet, MenuSheet, ReactionSheet
+from .player import Verdict
 from .recorder import RecordSheet, save_recording
-from .scenario import Action, Choose, React, Role, Say
+from .scenario import Action, Choose, React, Role, Say, Scenario
 
 T = TypeVar("T")
+
+SCRIPT_PACE_SECONDS = 1.5
+"""How long each step of a scenario stays on screen before the next is played."""
 
 WEEKDAYS = ("seg", "ter", "qua", "qui", "sex", "sáb", "dom")
 
@@ -61,12 +65,28 @@ class SimulatorApp(App[None]):
         Binding("f9", "add_customer", "+Cliente"),
         Binding("f10", "remove_customer", "−Cliente"),
         Binding("ctrl+s", "record", "Gravar"),
+        Binding("ctrl+p", "script_pause", "Pausar/seguir", show=False),
+        Binding("ctrl+n", "script_step", "Próximo passo", show=False),
         Binding("ctrl+q", "quit", "Sair", priority=True),
     ]
 
-    def __init__(self, session: LiveSession, *, source: str, flowing: bool = True) -> None:
+    def __init__(
+        self,
+        session: LiveSession,
+        *,
+        source: str,
+        flowing: bool = True,
+        script: Scenario | None = None,
+        pace: float = SCRIPT_PACE_SECONDS,
+    ) -> None:
         super().__init__()
         self.session = session
+        self.script = script
+        """A scenario played in the windows, a step every `pace` seconds; then the session goes on."""
+        self.pace = pace
+        self.script_at = 0
+        self.script_running = script is not None
+        self.verdicts: list[Verdict] = []
         self.source = source
         self.flowing = flowing
         """Simulated time follows the wall clock (off in tests, which move it by hand)."""
@@ -97,6 +117,9 @@ class SimulatorApp(App[None]):
         self.enter(self.windows()[0])
         self.set_interval(0.1, self._catch_up)
         self.set_interval(1.0, self._tick)
+        if self.script is not None:
+            self.flowing = False  # the scenario says when time passes
+            self.set_interval(self.pace, self._script_tick)
         self._show_status()
 
     async def on_unmount(self) -> None:
@@ -172,6 +195,51 @@ class SimulatorApp(App[None]):
         if self.query_one(OpsPanel).display:
             self.run_worker(self._refresh_ops(), exclusive=True, group="ops", exit_on_error=False)
 
+    # -- a scenario played in the windows ---------------------------------------------------------
+
+    @property
+    def script_left(self) -> int:
+        return len(self.script.steps) - self.script_at if self.script is not None else 0
+
+    def _script_tick(self) -> None:
+        if self.script_running and self._busy == 0:
+            self.run_worker(self._play_next(), exclusive=True, group="script", exit_on_error=False)
+
+    async def _play_next(self) -> None:
+        script = self.script
+        if script is None or self.script_left == 0:
+            return
+        step = script.steps[self.script_at]
+        self.script_at += 1
+        try:
+            verdicts = await self.wait_for(self.session.play(step))
+        except Exception as error:
+            self.script_running = False
+            self.notify(f"{step.where}: {type(error).__name__}: {error}", severity="error", timeout=15)
+            return
+        if self.script_left == 0:
+            final = await self.wait_for(self.session.judge_end(script))
+            verdicts = [*verdicts, *final]
+            self.script_running = False
+            self.flowing = True  # the scenario is over: the session goes on, live
+        self.verdicts += verdicts
+        for verdict in verdicts:
+            if not verdict.passed:
+                expected = verdict.expectation
+                what = f"“{expected.contains}”" if expected.contains else "nada"
+                self.notify(f"✗ {verdict.where}: {expected.window} — {what}", severity="warning", timeout=10)
+        self._show_status()
+
+    def action_script_pause(self) -> None:
+        if self.script is not None and self.script_left:
+            self.script_running = not self.script_running
+            self._show_status()
+
+    async def action_script_step(self) -> None:
+        if self.script is not None and self.script_left:
+            self.script_running = False
+            await self._play_next()
+
     def _show_status(self) -> None:
         now = self.session.now().astimezone(self.zone)
         day = WEEKDAYS[now.weekday()]
@@ -183,6 +251,14 @@ class SimulatorApp(App[None]):
             (f"{day} {now:%d/%m %H:%M:%S}", "bold"),
             f" {clock}  ·  Tab: janela · ↑: escolher mensagem · Enter: enviar",
         )
+        if self.script is not None:
+            failed = sum(not v.passed for v in self.verdicts)
+            state = "▶" if self.script_running else ("⏸" if self.script_left else "fim")
+            line.append(
+                f"  ·  cenário {state} passo {self.script_at}/{len(self.script.steps)}"
+                f" ✓{len(self.verdicts) - failed} ✗{failed} (Ctrl+P pausa · Ctrl+N passo)",
+                style="bold yellow" if failed == 0 else "bold red",
+            )
         self.query_one("#status", Static).update(line)
 
     async def _refresh_ops(self) -> None:

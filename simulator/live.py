@@ -31,8 +31,8 @@ from atende.standin import GraphStandIn
 from .boot import Boot, throwaway_sqlite
 from .chat import Bubble, Chats
 from .people import People, Person
-from .player import Player
-from .scenario import Action, Role, Step, Wait, Write
+from .player import Player, Verdict
+from .scenario import Action, Role, Scenario, Step, Wait, Write
 from .webhook_driver import WebhookDriver
 
 T = TypeVar("T")
@@ -145,6 +145,23 @@ class LiveSession:
         tick = max(FLOW_TICK_SECONDS, seconds / FAST_FORWARD_TICKS)
         return self._submit(lambda: self._perform(Wait(seconds), tick_seconds=tick))
 
+    def play(self, step: Step) -> Future[list[Verdict]]:
+        """A scenario's step, with its own number, judged on what it caused (recorded too)."""
+
+        def perform() -> list[Verdict]:
+            self._close_flow()
+            player = self._player_now()
+            player.perform(step)
+            self.recorded.append(step)
+            self._steps = itertools.count(step.number + 1)
+            return [player.judge(expectation, step) for expectation in step.expect]
+
+        return self._submit(perform)
+
+    def judge_end(self, scenario: Scenario) -> Future[list[Verdict]]:
+        """A scenario's final expectations, on the whole chats."""
+        return self._submit(lambda: [self._player_now().judge(e, None) for e in scenario.final])
+
     def add_customer(self) -> Person:
         """A new customer window, with a made-up name and number."""
         return self._make_customer(self.people)
@@ -220,6 +237,10 @@ class LiveSession:
         else:
             player.perform(step)
         self.recorded.append(step)
+
+    def _player_now(self) -> Player:
+        assert self._player is not None, "the session is not open"
+        return self._player
 
     def _driver_now(self) -> WebhookDriver:
         assert self._driver is not None, "the session is not open"

@@ -175,13 +175,18 @@ class WebhookDriver(Driver):
         self.posted[inbound.message_id] = notification
         self.post(notification)
         self.chats.mark_delivered(inbound.message_id)
-        self.clock.advance(max(0, math.ceil(self.atende.settings.reorder_window_seconds)))
-        self._settle()
+        self._past_reorder_window()
 
     def read(self, phone: str) -> None:
         """The person opens their chat: what they had received is reported read, as phones do."""
         self._read_everything(phone, self.now())
-        self._post_statuses()
+        if self._pending:
+            self._post_statuses()
+            self._past_reorder_window()
+
+    def _past_reorder_window(self) -> None:
+        """Let the stored arrivals age past the reorder window (which makes them ready), and settle."""
+        self.clock.advance(max(0, math.ceil(self.atende.settings.reorder_window_seconds)))
         self._settle()
 
     def wait(self, seconds: float, *, tick_seconds: float | None = None) -> None:

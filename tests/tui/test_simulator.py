@@ -313,3 +313,46 @@ async def test_a_recorded_session_plays_back_headless_with_its_expectations(tmp_
     code = await asyncio.to_thread(run_script, path, Console(file=out, width=120))  # it runs its own event loop
     assert code == 0, out.getvalue()
     assert "all 2 expectations hold" in out.getvalue()
+
+
+@pytest.mark.asyncio
+async def test_a_message_turns_read_only_when_the_recipient_looks_at_the_chat() -> None:
+    async with simulator() as (app, pilot):
+        await carla_serving(app, pilot, "Maria")
+        await type_in(app, pilot, "Maria", "está aí?")
+        maria = window(app, "Maria")
+        [asked] = [b for b in maria.bubbles if b.mine and b.text == "está aí?"]
+        assert not app.session.chats.is_read(asked.id)  # Carla has not opened her chat
+
+        await type_in(app, pilot, "Carla", "")  # her window gets the focus: she reads it
+        assert app.session.chats.is_read(asked.id)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
+
+
+@pytest.mark.asyncio
+async def test_a_scenario_plays_in_the_windows_step_by_step_and_the_windows_stay_open() -> None:
+    from atende.simulator.people import people_for
+    from atende.simulator.scenario_config import scenario_settings
+    from atende.simulator.scenario_file import load_scenario
+
+    scenario = load_scenario(EXAMPLES / "basic.toml")
+    settings = scenario_settings(scenario)
+    session = LiveSession(settings, people=people_for(scenario, settings), start=scenario.start, seed=scenario.seed)
+    app = SimulatorApp(session, source="basic.toml", flowing=False, script=scenario, pace=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(app, pilot)
+        assert [w.person.name for w in app.windows()] == ["Maria", "Ana", "Bruno", "Carla"]
+        await pilot.press("ctrl+n")  # one step, by hand
+        await settled(app, pilot)
+        assert app.script_at == 1 and not app.script_running
+        assert [b.text for b in window(app, "Maria").bubbles if b.mine] == ["Oi, bom dia!"]
+
+        while app.script_left:
+            await app.action_script_step()
+            await settled(app, pilot)
+
+        assert app.verdicts and all(v.passed for v in app.verdicts), [v for v in app.verdicts if not v.passed]
+        await type_in(app, pilot, "Maria", "mais uma coisa")  # still open: the person goes on
+        assert "mais uma coisa" in [b.text for b in window(app, "Maria").bubbles if b.mine]

@@ -394,12 +394,14 @@ def test_the_simulate_command_plays_a_scenario_and_returns_its_exit_code(tmp_pat
 
     passed = runner.invoke(app, ["--script", str(ROOT / "examples" / "scenarios" / "basic.toml"), "--headless"])
     malformed = runner.invoke(app, ["--script", str(tmp_path / "missing.toml"), "--headless"])
-    no_tui = runner.invoke(app, ["--script", str(ROOT / "examples" / "scenarios" / "basic.toml")])
+    no_script = runner.invoke(app, ["--headless"])
+    malformed_in_windows = runner.invoke(app, ["--script", str(tmp_path / "missing.toml")])  # refused before opening
 
     assert passed.exit_code == 0, passed.output
     assert "✓ all" in passed.output
     assert malformed.exit_code == 2
-    assert no_tui.exit_code == 2
+    assert no_script.exit_code == 2 and "--script FILE" in no_script.output
+    assert malformed_in_windows.exit_code == 2
 
 
 def test_media_and_locations_are_labelled_and_brackets_are_shown_as_typed(tmp_path: Path) -> None:

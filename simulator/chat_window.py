@@ -192,7 +192,7 @@ class ChatWindow(Vertical):
         yield Static("", classes="older")
         yield VerticalScroll(classes="bubbles")
         yield Static("", classes="replying")
-        yield Input(placeholder="Mensagem (Enter envia · ↑ escolhe uma mensagem)", classes="say")
+        yield Input(placeholder="Mensagem", classes="say")
 
     @property
     def input(self) -> Input:

@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -80,7 +80,9 @@ class LiveSession:
         seed: int | None = None,
         config_path: Path | None = None,
     ) -> None:
-        self.settings = settings
+        # Phones here post in order, at once: no wait for late deliveries, so simulated time
+        # moves only when it flows or is moved, never because someone typed.
+        self.settings = replace(settings, reorder_window_seconds=0)
         self.config_path = config_path
         """The config file the business came from; None for the bundled demo."""
         self.chats = Chats()

@@ -71,6 +71,10 @@ class OpsPanel(VerticalScroll):
     def show(self, queues: list[DepartmentQueue], now: datetime, zone: ZoneInfo, texts: Texts) -> None:
         parts: list[RenderableType] = []
         for queue in queues:
+            if not queue.waiting:
+                parts.append(Text(f"{queue.name} · ninguém aguardando", style="italic"))
+                parts.append(_agents(queue))
+                continue
             table = Table(title=f"{queue.name} · {len(queue.waiting)} aguardando", title_justify="left", expand=True)
             table.add_column("#", justify="right", width=2)
             table.add_column("cliente")
@@ -92,6 +96,14 @@ class OpsPanel(VerticalScroll):
 
 
 _STATUS = {"available": "green", "busy": "yellow", "paused": "magenta", "offline": "dim"}
+
+
+def _agents(queue: DepartmentQueue) -> Text:
+    agents = Text()
+    for agent in queue.agents:
+        state = f"{agent.name}: {agent.status} ({agent.load}/{agent.capacity})  "
+        agents.append(state, style=_STATUS.get(agent.status, ""))
+    return agents
 
 
 def _plain(part: RenderableType) -> str:

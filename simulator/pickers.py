@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -39,7 +40,7 @@ class _Sheet(ModalScreen[object]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Fechar")]
 
-    def __init__(self, title: str, rows: list[str]) -> None:
+    def __init__(self, title: str, rows: list[str | Text]) -> None:
         super().__init__(classes="sheet")
         self.sheet_title = title
         self.rows = rows
@@ -67,7 +68,10 @@ class MenuSheet(_Sheet):
     """A list message's rows (or a buttons message's buttons): the pick goes back as a tap."""
 
     def __init__(self, menu: Bubble) -> None:
-        rows = [f"{o.title}\n  {o.description}" if o.description else o.title for o in menu.options]
+        rows: list[str | Text] = [
+            Text.assemble((o.title, "bold"), (f"\n{o.description}", "dim") if o.description else "")
+            for o in menu.options
+        ]
         super().__init__(menu.button or "Escolha uma opção", rows)
         self.options = menu.options
 
@@ -77,7 +81,7 @@ class MenuSheet(_Sheet):
 
 class ReactionSheet(_Sheet):
     def __init__(self, about: str) -> None:
-        super().__init__(f"Reagir a “{about}”", list(REACTIONS))
+        super().__init__(f"Reagir a “{about}”", [*REACTIONS])
 
     def picked(self, index: int) -> str:
         return REACTIONS[index]
@@ -89,3 +93,8 @@ class AttachmentSheet(_Sheet):
 
     def picked(self, index: int) -> Action:
         return ATTACHMENTS[index][1]
+
+
+def _row(option: Option) -> Text:
+    """A list row as the phone shows it: the title, and its description below, dimmer."""
+    return Text.assemble((option.title, "bold"), (f"\n{option.description}", "dim") if option.description else "")

@@ -60,6 +60,8 @@ async def type_in(app: SimulatorApp, pilot: Pilot[None], name: str, text: str) -
         await pilot.press("tab")
         await pilot.pause()
     assert app.current is target, f"Tab never reached {name}'s window"
+    await settled(app, pilot)  # the chat opened (and was read) before anything is typed
+    assert app.focused is target.input
     target.input.value = text
     await pilot.press("enter")
     await settled(app, pilot)

@@ -130,6 +130,18 @@ def _summary(console: Console, config: Config, label: str) -> None:
         f"Service: rating {'on' if service.rating else 'off'} · history {service.history_lines} lines · "
         f"agent reopen template {whatsapp.agent_reopen_template} ({whatsapp.template_language})"
     )
+    customer = whatsapp.customer_reopen_template
+    console.print(
+        f"Customer reopen template {customer} ({whatsapp.template_language}): an agent answering a customer "
+        "silent for over 24 h sends it first ({{1}} business, {{2}} agent); the words follow the answer"
+        if customer
+        else Text(
+            "Customer reopen template: none — a customer silent for over 24 h cannot be reached until they "
+            "write; agents are warned (in the 🔔 and /ativos) before they write. Set "
+            "[whatsapp] customer_reopen_template to an approved template.",
+            style="yellow",
+        )
+    )
 
 
 def _environment(console: Console, environment: Environment) -> None:

@@ -155,6 +155,11 @@ class FakeOutbox(Outbox):
     def held_for(self, wa_id: str) -> Sequence[Outgoing]:
         return [copy.deepcopy(m) for m in self.store.outbox if m.delivery is Delivery.HELD and m.to == wa_id]
 
+    def released_unsent(self, wa_id: str) -> int:
+        return sum(
+            1 for m in self.store.outbox if m.to == wa_id and m.held_at is not None and m.delivery is Delivery.PENDING
+        )
+
     def save(self, message: Outgoing) -> None:
         self.saved.append(message)
 

@@ -407,6 +407,7 @@ def every_field(number: int, to: str = AGENT) -> Outgoing:
         error_code=131047,
         not_before=at(number + 0.25),
         coalesce_key="💬 *Maria* #K7Q2",
+        held_at=at(number + 0.5),
     )
 
 

@@ -51,7 +51,7 @@ def table_names(url: str) -> set[str]:
 
 def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert pending(url) == ["0001", "0002"]
+    assert pending(url) == ["0001", "0002", "0003"]
     assert not (tmp_path / "fresh.db").exists(), "looking does not create the file"
     upgrade(url)
     assert table_names(url) == set(tables.metadata.tables) | {"alembic_version"}
@@ -63,7 +63,7 @@ def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None
 def test_an_empty_database_file_is_outdated(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     path.touch()
-    assert pending(f"sqlite:///{path}") == ["0001", "0002"]
+    assert pending(f"sqlite:///{path}") == ["0001", "0002", "0003"]
 
 
 def test_the_migrated_schema_matches_the_code(database_url: str, tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 2 migration(s): 0001, 0002" in said(first.output)
+    assert "applied 3 migration(s): 0001, 0002, 0003" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -110,12 +110,13 @@ def test_atende_db_upgrade_explains_an_unreachable_database(monkeypatch: pytest.
 # -- 0001 → 0002 --------------------------------------------------------------------------------
 
 ADDED_TO_OUTBOX = {"error_code", "not_before", "coalesce_key"}
+ADDED_BY_0003 = {"held_at"}
 NEW_TABLES = {"contacts", "intake", "leases"}
 
 
 def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
     """An outbox row as 0001's code wrote it: the same mapping, without the columns 0002 adds."""
-    return {k: v for k, v in outgoing_to_row(message).items() if k not in ADDED_TO_OUTBOX}
+    return {k: v for k, v in outgoing_to_row(message).items() if k not in ADDED_TO_OUTBOX | ADDED_BY_0003}
 
 
 def fill_at_0001(connection: Connection) -> list[Outgoing]:
@@ -146,7 +147,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002"]
+    assert pending(url) == ["0002", "0003"]
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -216,7 +217,7 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002"]
+    assert pending(url) == ["0002", "0003"]
     assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES | {"alembic_version"}
     engine = connect(url)
     try:

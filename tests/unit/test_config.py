@@ -228,6 +228,20 @@ MISTAKES = [
         ["lowercase letters"],
     ),
     (
+        "bad customer template name",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[whatsapp]\ncustomer_reopen_template = "atende-retorno"  # here',
+        "whatsapp.customer_reopen_template",
+        ["lowercase letters", "template"],
+    ),
+    (
+        "customer template misspelt",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[whatsapp]\ncustomer_reopen_templat = "atende_retorno"  # here',
+        "whatsapp.customer_reopen_templat",
+        ['did you mean "customer_reopen_template"?'],
+    ),
+    (
         "unquoted text (syntax)",
         'name = "Loja Teste"',
         "name = Loja Teste  # here",
@@ -301,6 +315,7 @@ def test_the_example_is_valid_and_becomes_the_expected_settings() -> None:
     assert settings.history_lines == 10
     assert config.whatsapp.agent_reopen_template == "atende_agente"
     assert config.whatsapp.template_language == "pt_BR"
+    assert settings.customer_reopen_template == "atende_retorno"
 
 
 def test_the_example_hours_are_read_in_the_business_time_zone() -> None:
@@ -333,6 +348,7 @@ def test_a_small_file_gets_safe_defaults(tmp_path: Path) -> None:
     assert (settings.queue_reminder_seconds, settings.offer_timeout_seconds) == (300, 180)
     assert (settings.rating, settings.history_lines) == (True, 10)
     assert config.whatsapp.agent_reopen_template == "atende_agente"
+    assert settings.customer_reopen_template is None, "a template must be approved first: off by default"
     assert all(d.hours is None for d in settings.departments)
     assert [a.capacity for a in settings.agents] == [1, 1]
 

@@ -123,6 +123,8 @@ class Courier:
         """
         *within, carrier = group
         carrier.body = _merged(group)
+        # What waited for a closed window still has to reach its agent before she may relay again.
+        carrier.held_at = next((m.held_at for m in group if m.held_at), None)
 
         def record(session: Session) -> None:
             session.uow.outbox.save(carrier)

@@ -36,10 +36,10 @@ def handle(session: Session, arrival: Arrival) -> bool:
         return True
     if not session.uow.inbox.first_time(arrival.message_id):
         return False
-    someone_wrote(session, arrival.sender, arrival.at)
+    released = someone_wrote(session, arrival.sender, arrival.at)
     profile = session.settings.agent(arrival.sender)
     if profile is not None:
-        agent_writes(session, profile, arrival)
+        agent_writes(session, profile, arrival, released=released)
     else:
         customer_writes(session, arrival)
     return True

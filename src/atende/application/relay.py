@@ -16,7 +16,7 @@ from .arrivals import Inbound
 from .outbound import LocationBody, MediaBody, ReactionBody, TextBody
 from .session import Session
 from .texts.formatting import describe, phone, snippet
-from .windows import customer_window_open
+from .windows import customer_window_open, wait_for_customer, window_note
 
 MEDIA_ON_ASSIGNMENT = 5
 """At most this many pieces of media written while waiting are re-sent with the 🔔."""
@@ -35,6 +35,8 @@ def announce(session: Session, conversation: Conversation, agent: Agent) -> None
             wait=session.wait(conversation.waited(session.now)),
         )
     ]
+    if note := window_note(session, conversation):
+        lines.append(note)
     if conversation.transferred_from:
         lines.append(
             texts.assignment_transfer.format(
@@ -107,8 +109,9 @@ def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
         case _:
             session.tell_agent(agent, refused, conversation)
             return
-    if not customer_window_open(session, conversation.customer.wa_id):
-        # WhatsApp would refuse it: say so now rather than fail later.
+    window_open = customer_window_open(session, conversation.customer.wa_id)
+    if not window_open and session.settings.customer_reopen_template is None:
+        # WhatsApp would refuse it, and nothing can reach the customer: say so now, not later.
         closed = session.texts.customer_window_closed.format(code=conversation.code, name=name)
         session.tell_agent(agent, closed, conversation)
         return
@@ -116,7 +119,9 @@ def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
     session.uow.messages.add(
         Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at)
     )
-    session.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)
+    relayed = session.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)
+    if not window_open:
+        wait_for_customer(session, conversation, agent.phone, relayed)
 
 
 def relay_header(session: Session, conversation: Conversation) -> str:

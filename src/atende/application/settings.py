@@ -33,6 +33,9 @@ class Settings:
     """The business's own clock, for times shown to people."""
     agent_reopen_template: str = "atende_agente"
     """Approved template that reopens an agent's 24 h window (docs/design.md §2)."""
+    customer_reopen_template: str | None = None
+    """Approved template that reaches a customer whose 24 h window has closed ({{1}} the business,
+    {{2}} the agent); None: agents are warned instead, before they write (docs/design.md §2)."""
     template_language: str = "pt_BR"
     reorder_window_seconds: float = 1.0
     """How long a webhook arrival waits for earlier ones from the same sender that Meta delivers late."""

@@ -48,6 +48,8 @@ class TimersConfig(_Table):
 
 class WhatsAppConfig(_Table):
     agent_reopen_template: TemplateName = "atende_agente"
+    customer_reopen_template: TemplateName | None = None
+    """Reaches a customer whose 24 h window has closed; left out, agents are warned instead."""
     template_language: TemplateLanguage = "pt_BR"
 
 
@@ -91,6 +93,7 @@ class Config(_Table):
             locale=self.business.locale,
             timezone=zone,
             agent_reopen_template=self.whatsapp.agent_reopen_template,
+            customer_reopen_template=self.whatsapp.customer_reopen_template,
             template_language=self.whatsapp.template_language,
             queue_reminder_seconds=self.timers.queue_reminder_seconds,
             offer_timeout_seconds=self.timers.offer_timeout_seconds,

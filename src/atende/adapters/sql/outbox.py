@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from atende.application.outbound import Delivery, Outgoing
@@ -40,6 +40,15 @@ class SqlOutbox(Outbox):
             .order_by(columns.seq)
         )
         return [outgoing_from_row(row) for row in self._connection().execute(query)]
+
+    def released_unsent(self, wa_id: str) -> int:
+        columns = t.outbox.c
+        query = select(func.count()).where(
+            columns.delivery == Delivery.PENDING.value,
+            columns.recipient == wa_id,
+            columns.held_at.is_not(None),
+        )
+        return int(self._connection().scalar(query) or 0)
 
     def save(self, message: Outgoing) -> None:
         self.saved[message.id] = message

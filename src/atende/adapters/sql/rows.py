@@ -152,7 +152,6 @@ def outgoing_to_row(message: Outgoing) -> Values:
         "id": message.id,
         "recipient": message.to,
         "audience": message.audience.value,
-        "body": codec.body_to_dict(message.body),
         "created_at": message.created_at,
         "conversation": message.conversation,
         "origin_id": message.origin_id,
@@ -163,8 +162,14 @@ def outgoing_to_row(message: Outgoing) -> Values:
 
 
 def delivery_state(message: Outgoing) -> Values:
-    """The columns that sends, statuses and holds change; the rest of an outbox row never does."""
+    """The columns that sends, statuses, holds and folds change; the rest of an outbox row never does.
+
+    The body is among them: a coalesced run is folded into its last row, which must then hold
+    all of it, so that a retry or a hold for a closed window resends everything.
+    """
     return {
+        "body": codec.body_to_dict(message.body),
+        "held_at": message.held_at,
         "delivery": message.delivery.value,
         "provider_id": message.provider_id,
         "attempts": message.attempts,
@@ -191,6 +196,7 @@ def outgoing_from_row(row: Row[Any]) -> Outgoing:
         error_code=row.error_code,
         not_before=row.not_before,
         coalesce_key=row.coalesce_key,
+        held_at=row.held_at,
     )
 
 

@@ -169,6 +169,7 @@ class OutboxRow(SQLModel, table=True):
     error_code: int | None = None
     not_before: datetime | None = Field(default=None, sa_type=UtcDateTime)
     coalesce_key: str | None = None
+    held_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class InboxRow(SQLModel, table=True):

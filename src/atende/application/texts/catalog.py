@@ -57,6 +57,10 @@ class Texts:
     assignment: str
     assignment_transfer: str
     assignment_wrote: str
+    assignment_window_template: str
+    """A line of the 🔔: the customer's window has closed, the template will carry her first words."""
+    assignment_window_closed: str
+    """A line of the 🔔: the customer's window has closed and no template is configured."""
     assignment_active_hint: str
     assignment_background_hint: str
     relay_header: str
@@ -88,6 +92,9 @@ class Texts:
     active_header: str
     active_line: str
     active_none: str
+    active_window_template: str
+    active_window_held: str
+    active_window_closed: str
     switched: str
     not_yours: str
     history_header: str
@@ -100,6 +107,10 @@ class Texts:
     undelivered_to_customer: str
     undelivered_to_you: str
     customer_window_closed: str
+    customer_window_waiting: str
+    customer_template_failed: str
+    back_from_reopen: str
+    still_arriving: str
     failure_reasons: dict[Failure, str]
     """Why a message was not delivered, by kind; other kinds quote the provider's code."""
     failure_other: str

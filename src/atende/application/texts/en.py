@@ -54,6 +54,10 @@ EN = Texts(
     assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {who} · waited {wait}",
     assignment_transfer="↪️ Transferred from {department} by {agent}",
     assignment_wrote="Already wrote:",
+    assignment_window_template="⏳ The customer has not written for over 24 h: your first message goes with the "
+    "reopening template, and what you write follows as soon as they answer.",
+    assignment_window_closed="⚠️ The customer has not written for over 24 h: WhatsApp only delivers your answer "
+    "after they write again.",
     assignment_active_hint="Everything you write goes to *{first}*. /end closes · /help",
     assignment_background_hint="Swipe-reply to a message from *{first}* or use /switch #{code}.",
     relay_header="💬 *{first}* #{code}",
@@ -95,6 +99,9 @@ EN = Texts(
     active_header="📋 *Your conversations*",
     active_line="{marker} #{code} · {name} · {department} · for {since}",
     active_none="📋 You have no open conversations.",
+    active_window_template=" · ⏳ window closed: your next message goes with the reopening template",
+    active_window_held=" · ⏳ window closed: {count} message(s) waiting for the customer to answer",
+    active_window_closed=" · ⚠️ window closed: only after the customer writes",
     switched="✅ Now with *{first}* #{code}: everything you write goes to them.",
     not_yours="⚠️ #{code} is not an open conversation of yours. /list shows yours.",
     history_header="📋 *History* #{code} · {name}",
@@ -109,6 +116,15 @@ EN = Texts(
     undelivered_to_you="⚠️ #{code} · {name}: a message from the customer did not reach you ({reason}). See /history.",
     customer_window_closed="⚠️ #{code} · {name}: the customer has not written for over 24 h, and WhatsApp only "
     "delivers your message after they write again. It was not sent.",
+    customer_window_waiting="⏳ #{code} · {name}: the customer has not written for over 24 h, and WhatsApp only "
+    "delivers after they answer. We sent them the reopening template; your message and the next ones follow, "
+    "in order, as soon as they answer.",
+    customer_template_failed="⚠️ #{code} · {name}: WhatsApp refused the reopening template ({reason}). "
+    "Your messages wait until the customer writes again.",
+    back_from_reopen="✅ Welcome back! Above are the messages that waited for you. "
+    "What you just wrote was not sent to any customer: read them, then answer whoever you like.",
+    still_arriving="⚠️ Messages that waited for you are still arriving: what you wrote was not sent "
+    "to any customer. Read them and write again.",
     failure_reasons={
         Failure.WINDOW_CLOSED: "the 24 h window has closed",
         Failure.UNREACHABLE: "the number cannot receive WhatsApp messages",

@@ -113,10 +113,11 @@ def _summary(console: Console, config: Config, label: str) -> None:
         departments.add_row(department.key, department.name, describe_hours(department.hours), agents)
     console.print(departments)
 
-    agents_table = Table("name", "phone", "departments", "capacity", title="Agents", title_justify="left", box=None)
+    agents_table = Table("name", "whatsapp", "departments", "capacity", title="Agents", title_justify="left", box=None)
     agents_table.columns[3].justify = "right"
     for agent in config.agents:
-        agents_table.add_row(agent.name, phone(agent.phone), ", ".join(agent.departments), str(agent.capacity))
+        named = " · ".join(n for n in (phone(agent.phone) if agent.phone else "", agent.user_id or "") if n)
+        agents_table.add_row(agent.name, named, ", ".join(agent.departments), str(agent.capacity))
     console.print(agents_table)
 
     timers, service, whatsapp = config.timers, config.service, config.whatsapp

@@ -26,6 +26,8 @@ from atende.adapters.sql.schema import UnknownRevision, alembic_config, pending,
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.outbound import Audience, Delivery, Outgoing
 from atende.cli.db import app
+from atende.domain.contact import Contact
+from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Author, Message
 
 from . import samples
@@ -228,5 +230,47 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
         engine.dispose()
     assert not columns & ADDED_TO_OUTBOX
     assert kept == ["pending", "pending", "sent", "sent", "sent", "failed"]
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0002 → 0003 --------------------------------------------------------------------------------
+
+
+def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0002")
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            for wa_id in ("5511900000001", "BR.13491208655302741918"):
+                connection.execute(text("INSERT INTO contacts (wa_id, version) VALUES (:w, 1)"), {"w": wa_id})
+            connection.execute(
+                insert(tables.outbox).values(**as_0001_wrote(samples.outgoing(1, samples.BODIES[0], conversation=None)))
+            )
+    finally:
+        engine.dispose()
+    assert pending(url) == ["0003"]
+
+    upgrade(url)
+
+    assert diffs(url) == []
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            agent, username = uow.contacts.get("5511900000001"), uow.contacts.get("BR.13491208655302741918")
+            assert agent is not None and (agent.phone, agent.user_id, agent.version) == ("5511900000001", None, 1)
+            assert username is not None and (username.phone, username.user_id) == (None, "BR.13491208655302741918")
+            [waiting] = uow.outbox.pending(10)
+            assert waiting.held_at is None
+            uow.contacts.add(Contact("5511900000009", phone="5511900000001"))
+            with pytest.raises(ConcurrencyConflict):
+                uow.commit()  # the constraint holds on the upgraded table
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0002")
+    assert pending(url) == ["0003"]
+    assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
     upgrade(url)
     assert diffs(url) == []

@@ -56,6 +56,11 @@ class Outbox(abc.ABC):
         """Record what became of a message: its delivery, a hold, a retry, a fold into one send."""
 
     @abc.abstractmethod
+    def copy_of(self, origin_id: str, to: str | None = None) -> Outgoing | None:
+        """The latest copy of message `origin_id` sent to `to` (to anyone, when None) that WhatsApp
+        took (it has a WhatsApp id): what an edit or a deletion of the original names."""
+
+    @abc.abstractmethod
     def by_provider_id(self, provider_id: str) -> Outgoing | None:
         """The message WhatsApp knows by this id: how a swipe-reply or reaction finds its subject."""
 

@@ -13,9 +13,13 @@ class AgentProfile:
     """An agent as the config file declares them; presence and load live in the database."""
 
     phone: str
+    """The agent's WhatsApp id, her key everywhere: her number, or her BSUID when the config
+    names her only by it (a user with a username whose number Meta does not send)."""
     name: str
     departments: tuple[str, ...]
     capacity: int = 1
+    user_id: str = ""
+    """Her business-scoped user id, when the config gives it: messages carrying it are hers."""
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,14 @@ class Settings:
     _roster: dict[str, AgentProfile] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_roster", {a.phone: a for a in self.agents})
+        roster = {a.user_id: a for a in self.agents if a.user_id}
+        roster.update({a.phone: a for a in self.agents})
+        object.__setattr__(self, "_roster", roster)
 
     def agent(self, wa_id: str) -> AgentProfile | None:
-        """The registered agent with this WhatsApp id: every message is checked, so a lookup, not a scan."""
-        return self._roster.get(wa_id)
+        """The registered agent with this WhatsApp id (number or BSUID): every message is checked,
+        so a lookup, not a scan."""
+        return self._roster.get(wa_id) if wa_id else None
 
     def is_agent(self, wa_id: str) -> bool:
         return wa_id in self._roster

@@ -53,6 +53,15 @@ class SqlOutbox(Outbox):
     def save(self, message: Outgoing) -> None:
         self.saved[message.id] = message
 
+    def copy_of(self, origin_id: str, to: str | None = None) -> Outgoing | None:
+        columns = t.outbox.c
+        query = select(t.outbox).where(columns.origin_id == origin_id, columns.provider_id.is_not(None))
+        if to is not None:
+            query = query.where(columns.recipient == to)
+        query = query.order_by(columns.seq.desc()).limit(1)
+        row = self._connection().execute(query).first()
+        return outgoing_from_row(row) if row else None
+
     def by_provider_id(self, provider_id: str) -> Outgoing | None:
         query = select(t.outbox).where(t.outbox.c.provider_id == provider_id)
         row = self._connection().execute(query).first()

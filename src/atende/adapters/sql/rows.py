@@ -99,6 +99,8 @@ def agent_from_row(row: Row[Any]) -> Agent:
 def contact_to_row(contact: Contact) -> Values:
     return {
         "wa_id": contact.wa_id,
+        "phone": contact.phone,
+        "user_id": contact.user_id,
         "last_inbound_at": contact.last_inbound_at,
         "reopen_requested_at": contact.reopen_requested_at,
     }
@@ -110,6 +112,8 @@ def contact_from_row(row: Row[Any]) -> Contact:
         last_inbound_at=row.last_inbound_at,
         reopen_requested_at=row.reopen_requested_at,
         version=row.version,
+        phone=row.phone,
+        user_id=row.user_id,
     )
 
 

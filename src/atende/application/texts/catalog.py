@@ -25,6 +25,10 @@ class Texts:
     unsupported_label: str
     edited_label: str
     revoked_label: str
+    edited_quoting: str
+    """An edit relayed to the agent, quoting what it changes."""
+    revoked_quoting: str
+    """A deletion relayed to the agent, quoting what was deleted."""
     reaction_label: str
     system_label: str
     you: str
@@ -52,6 +56,11 @@ class Texts:
     rating_thanks: str
     unsupported_customer: str
     agent_unreachable: str
+    agent_edited: str
+    """The agent edited a message the customer already has (WhatsApp cannot edit it for us)."""
+    agent_revoked: str
+    became_agent: str
+    """To a customer whose number the config now lists as an agent's."""
 
     # agent side: relays and notices
     assignment: str
@@ -107,6 +116,9 @@ class Texts:
     undelivered_to_customer: str
     undelivered_to_you: str
     customer_window_closed: str
+    number_changed_customer: str
+    number_changed_agent: str
+    became_agent_done: str
     customer_window_waiting: str
     customer_template_failed: str
     back_from_reopen: str

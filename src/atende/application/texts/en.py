@@ -22,6 +22,8 @@ EN = Texts(
     unsupported_label="❔ a message WhatsApp does not pass on ({type})",
     edited_label="✏️ edited a message: {body}",
     revoked_label="🗑️ deleted a message",
+    edited_quoting="✏️ edited “{original}”: {body}",
+    revoked_quoting="🗑️ deleted “{original}”",
     reaction_label="reacted {emoji}",
     system_label="ℹ️ {body}",
     you="You",
@@ -51,6 +53,9 @@ EN = Texts(
     unsupported_customer="Sorry, we cannot receive this kind of message. "
     "Could you send it as text, a photo, audio or a document?",
     agent_unreachable="Your last message did not reach the person helping you. Could you send it again, another way (as text, say)?",
+    agent_edited="✏️ Correction: {body}",
+    agent_revoked="🗑️ {agent} deleted this message: please disregard it.",
+    became_agent="This number now belongs to an agent of *{business}*: your conversation as a customer was closed.",
     assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {who} · waited {wait}",
     assignment_transfer="↪️ Transferred from {department} by {agent}",
     assignment_wrote="Already wrote:",
@@ -125,6 +130,11 @@ EN = Texts(
     "What you just wrote was not sent to any customer: read them, then answer whoever you like.",
     still_arriving="⚠️ Messages that waited for you are still arriving: what you wrote was not sent "
     "to any customer. Read them and write again.",
+    number_changed_customer="🔔 #{code} · {name} changed their WhatsApp number: now {phone}. "
+    "The conversation goes on as before.",
+    number_changed_agent="✅ Your WhatsApp number changed to {phone}, and atende already knows you by it. "
+    "Ask whoever runs atende to update atende.toml.",
+    became_agent_done="🔔 #{code} · {name}: closed — this number now belongs to an agent of the team.",
     failure_reasons={
         Failure.WINDOW_CLOSED: "the 24 h window has closed",
         Failure.UNREACHABLE: "the number cannot receive WhatsApp messages",

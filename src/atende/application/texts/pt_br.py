@@ -22,6 +22,8 @@ PT_BR = Texts(
     unsupported_label="❔ mensagem que o WhatsApp não repassa ({type})",
     edited_label="✏️ editou uma mensagem: {body}",
     revoked_label="🗑️ apagou uma mensagem",
+    edited_quoting="✏️ editou “{original}”: {body}",
+    revoked_quoting="🗑️ apagou “{original}”",
     reaction_label="reagiu {emoji}",
     system_label="ℹ️ {body}",
     you="Você",
@@ -50,6 +52,9 @@ PT_BR = Texts(
     unsupported_customer="Desculpe, não conseguimos receber esse tipo de mensagem. "
     "Pode mandar em texto, foto, áudio ou documento?",
     agent_unreachable="Sua última mensagem não chegou a quem te atende. Pode enviar de novo, de outro jeito (em texto, por exemplo)?",
+    agent_edited="✏️ Correção: {body}",
+    agent_revoked="🗑️ {agent} apagou esta mensagem: desconsidere-a.",
+    became_agent="Este número agora é de um atendente da *{business}*: seu atendimento como cliente foi encerrado.",
     assignment="🔔 *Novo atendimento* · *{first}* #{code} · {department}\n👤 {who} · esperou {wait}",
     assignment_transfer="↪️ Transferido de {department} por {agent}",
     assignment_wrote="Já escreveu:",
@@ -124,6 +129,11 @@ PT_BR = Texts(
     "O que você acabou de escrever não foi enviado a nenhum cliente: leia e responda a quem quiser.",
     still_arriving="⚠️ Ainda estão chegando mensagens que esperavam por você: o que você escreveu não foi enviado "
     "a nenhum cliente. Leia-as e escreva de novo.",
+    number_changed_customer="🔔 #{code} · {name} mudou de número no WhatsApp: agora {phone}. "
+    "A conversa continua normalmente.",
+    number_changed_agent="✅ Seu número no WhatsApp mudou para {phone}, e o atende já te reconhece por ele. "
+    "Peça a quem administra o atende para atualizar o atende.toml.",
+    became_agent_done="🔔 #{code} · {name}: encerrado — este número agora é de um atendente da equipe.",
     failure_reasons={
         Failure.WINDOW_CLOSED: "a janela de 24 h fechou",
         Failure.UNREACHABLE: "o número não pode receber mensagens no WhatsApp",

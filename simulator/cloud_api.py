@@ -5,8 +5,9 @@ parser, the signature check, the Graph client and the renderer exactly as produc
 This module is the translation on the phone's side, and nothing more:
 
 - a person's `Inbound` (as the player builds it) → the notification Meta would post, shaped as
-  in wa/samples: envelope, `metadata.phone_number_id`, `contacts[{profile.name, wa_id}]`, the
-  message with its `context` when it quotes or taps a menu;
+  in wa/samples: envelope, `metadata.phone_number_id`, `contacts[{profile.name, wa_id, user_id}]`,
+  the message with its `context` when it quotes or taps a menu (a user with a username and no
+  number comes with `from: ""` and `from_user_id`, as Meta sends them);
 - messages the business sent → `statuses` notifications (sent, delivered, read), so the
   read-receipt path runs as it does when a real phone opens the chat;
 - a Graph API request body (as the stand-in recorded it) → the bubble its recipient sees, or
@@ -78,14 +79,24 @@ def message_notification(
     the media file's hash, which Meta always includes and a careful receiver may check.
     """
     value = _value(number)
-    value["contacts"] = [{"profile": {"name": inbound.sender_name}, "wa_id": inbound.sender}]
+    contact: JSON = {"profile": {"name": inbound.sender_name}, "wa_id": _number(inbound.sender)}
+    if inbound.sender_user_id:
+        contact["user_id"] = inbound.sender_user_id
+    value["contacts"] = [contact]
     value["messages"] = [message_item(inbound, number, tap=tap, sha256=sha256)]
     return _envelope(number, value)
 
 
+def _number(wa_id: str) -> str:
+    """`from` and `wa_id` carry a phone number, or "" for a user Meta names only by BSUID."""
+    return wa_id if wa_id.isascii() and wa_id.isdigit() else ""
+
+
 def message_item(inbound: Inbound, number: BusinessNumber, *, tap: Tap = Tap.LIST, sha256: str = "") -> JSON:
     """One `value.messages[]` item: common fields, optional `context`, the object named after `type`."""
-    item: JSON = {"from": inbound.sender, "id": inbound.message_id, "timestamp": unix(inbound.at)}
+    item: JSON = {"from": _number(inbound.sender), "id": inbound.message_id, "timestamp": unix(inbound.at)}
+    if inbound.sender_user_id:  # a user with a username (wa/samples/msg_text_username_bsuid.json)
+        item["from_user_id"] = inbound.sender_user_id
     # A reaction names its message inside; WhatsApp sends no quote with it.
     if inbound.context_id and not isinstance(inbound.content, Reaction):
         item["context"] = {"from": number.display_phone_number, "id": inbound.context_id}
@@ -154,8 +165,10 @@ def status_item(status: Status) -> JSON:
         "id": status.message_id,
         "status": status.status.value,
         "timestamp": unix(status.at),
-        "recipient_id": status.recipient,
+        "recipient_id": _number(status.recipient),
     }
+    if not item["recipient_id"]:  # sent to a BSUID (wa/samples/status_delivered_bsuid.json)
+        item["recipient_user_id"] = status.recipient
     if status.status is StatusValue.SENT:  # v24.0: pricing on `sent`, no conversation object
         item["pricing"] = {"billable": False, "pricing_model": "PMP", "type": "free_customer_service"}
     return item

@@ -135,7 +135,8 @@ class Player:
         message_id = f"wamid.SIMIN{next(self._inbound_ids):06d}"
         at = self.driver.now()
         self.chats.add(person.phone, written_bubble(message_id, content, at, self.chats.step, context_id))
-        self.driver.write(Inbound(message_id, person.phone, person.profile_name, at, content, context_id))
+        inbound = Inbound(message_id, person.phone, person.profile_name, at, content, context_id, person.user_id)
+        self.driver.write(inbound)
 
     def _content(
         self, person: Person, action: Action, reply_to: str | None, target_id: str | None = None

@@ -87,6 +87,8 @@ class Write:
     reply_to: str | None = None
     phone: str | None = None
     profile_name: str | None = None
+    user_id: str | None = None
+    """A business-scoped user id (BSUID): with no phone, Meta names this customer only by it."""
     target_id: str | None = None
     """The exact message replied to, tapped or reacted to (picked on screen); files use text instead."""
 

@@ -17,6 +17,7 @@ Reference (see also examples/scenarios/):
     customer = "Maria"                # a friendly name; a phone is assigned on first use
     name = "Maria Silva"              # optional WhatsApp profile name (default: the friendly name)
     phone = "5511987654321"           # optional
+    user_id = "BR.1349120865530274"   # optional BSUID; without a phone, Meta names her only by it
     says = "Oi"                       # or chooses / sends (+ caption, filename) / location / contact / reacts (+ on)
     reply_to = "boleto"               # optional swipe-reply to the latest message received containing it
     expect = [{ window = "Ana", contains = "🔔" }]
@@ -85,7 +86,7 @@ def parse_scenario(raw: str, source: Path) -> Scenario:
 _TOP_KEYS = ("title", "description", "config", "start", "seed", "tick_seconds", "step", "expect", "expect_not")
 _ACTIONS = ("says", "chooses", "sends", "location", "contact", "reacts")
 _WRITE_KEYS = (*_ACTIONS, "caption", "filename", "on", "reply_to", "note", "expect", "expect_not")
-_CUSTOMER_KEYS = ("customer", "name", "phone", *_WRITE_KEYS)
+_CUSTOMER_KEYS = ("customer", "name", "phone", "user_id", *_WRITE_KEYS)
 _AGENT_KEYS = ("agent", *_WRITE_KEYS)
 _WAIT_KEYS = ("wait", "note", "expect", "expect_not")
 _EXPECT_KEYS = ("window", "contains", "count")
@@ -235,13 +236,18 @@ class _Parser:
         phone = self._optional_text(table, "phone", where)
         if phone is not None and not (phone.isdigit() and 8 <= len(phone) <= 15):
             self.problems.append(f"{where}: phone must be 8 to 15 digits, country code first (got {phone!r})")
+        user_id = self._optional_text(table, "user_id", where)
+        if user_id is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]{0,255}", user_id):
+            self.problems.append(
+                f'{where}: user_id is a business-scoped user id, like "BR.13491208655302741918" (got {user_id!r})'
+            )
         action = self._action(table, where)
         reply_to = self._optional_text(table, "reply_to", where)
         if reply_to is not None and not reply_to:
             self.problems.append(f"{where}: reply_to must not be empty")
         if action is None or not who:
             return None
-        return Write(role, who, action, reply_to, phone, self._optional_text(table, "name", where))
+        return Write(role, who, action, reply_to, phone, self._optional_text(table, "name", where), user_id)
 
     def _action(self, table: dict[str, Any], where: str) -> Action | None:
         given = [k for k in _ACTIONS if k in table]

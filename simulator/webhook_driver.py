@@ -12,6 +12,9 @@ step. The driver runs those very passes itself, in a fixed order, on simulated t
 post it moves the manual clock past the reorder window (which is what makes stored arrivals
 ready) and repeats intake, timers and courier until none of them has anything left to do.
 
+The stand-in enforces WhatsApp's 24-hour windows on the simulated clock (the driver tells it who
+wrote when), so a scenario that moves time by days meets them as production does.
+
 Statuses close the loop as phones do: every accepted send is reported `sent` (and `delivered`,
 reactions apart) with the next notification, and when someone writes, everything they had
 received is reported `read` first, which is what sends blue ticks to the other side.
@@ -99,6 +102,7 @@ class WebhookDriver(Driver):
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.webhook.app), base_url="http://atende.simulator"
         )
+        graph.enforce_windows(clock.now)  # Meta's 24 h windows, counted on simulated time
         self._shown = len(graph.requests)
         """Stand-in requests already turned into bubbles (a shared stand-in may hold older ones)."""
         self._pending: list[Status] = []
@@ -169,6 +173,7 @@ class WebhookDriver(Driver):
     def write(self, message: Inbound) -> None:
         inbound, sha256 = self._with_uploaded_media(message)
         self._read_everything(inbound.sender, self.now())  # writing means the chat is open
+        self.graph.wrote(inbound.sender, self.now())  # what opens their 24 h window at Meta
         self._post_statuses()
         tap = self._taps.get(inbound.context_id or "", Tap.LIST)
         notification = message_notification(inbound, self.number, tap=tap, sha256=sha256)

@@ -59,6 +59,7 @@ def scenario_file(tmp_path: Path, body: str, *, config: str | None = None) -> Pa
 def test_the_three_documented_examples_are_shipped() -> None:
     names = {p.stem for p in EXAMPLES}
     assert {"basic", "queue_and_reminders", "capacity_swipe_reply"} <= names
+    assert {"weekend_customer_monday_template", "reopen_no_cross_talk", "username_customer"} <= names
 
 
 @pytest.mark.parametrize("backend", BOOTS)
@@ -336,6 +337,18 @@ contains = "fila"
     assert second.event == Wait(90.0)
     assert second.expect == (Expectation("Ana", None, negated=True, line=14),)
     assert scenario.final == (Expectation("Maria", "fila", line=18),)
+
+
+def test_a_customer_may_be_known_only_by_a_bsuid() -> None:
+    source = Path("/scenarios/s.toml")
+    head = 'config = "../atende.toml"\n[[step]]\ncustomer = "Rita"\n'
+
+    good = parse_scenario(head + 'user_id = "BR.4f1c"\nsays = "Oi"\n', source)
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(head + 'user_id = "@rita"\nsays = "Oi"\n', source)
+
+    assert good.steps[0].event == Write(Role.CUSTOMER, "Rita", Say("Oi"), user_id="BR.4f1c")
+    assert "user_id is a business-scoped user id" in caught.value.problems[0]
 
 
 def test_an_inline_config_is_validated_like_a_file(tmp_path: Path) -> None:

@@ -474,6 +474,19 @@ def test_a_weekend_customer_is_answered_on_monday_through_the_template(
     assert maria.reads() == ["Ótimo!"], "sent once: never again"
 
 
+def test_automatic_notices_are_not_sent_into_a_closed_window(world: World, ana: Agent, maria: Customer) -> None:
+    """ "Ana vai te atender agora", on Monday, to the Friday-night customer: WhatsApp would refuse it."""
+    weekend(world, maria)
+    maria.reads()
+
+    ana.says("/entrar")
+
+    assert maria.reads() == []
+    (skipped,) = [m for m in world.store.outbox if m.to == MARIA and m.created_at == world.clock.now()]
+    assert skipped.delivery is Delivery.FAILED and skipped.error is not None and "24 h" in skipped.error
+    assert [n[:1] for n in ana.reads()] == ["✅", "🔔"], "no ⚠️ about a notice: only her own words are reported"
+
+
 @pytest.mark.config(customer_reopen_template="atende_retorno")
 def test_the_agent_sees_in_ativos_that_her_words_wait_for_the_customer(
     world: World, ana: Agent, maria: Customer

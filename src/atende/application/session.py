@@ -64,6 +64,8 @@ class Session:
         )
         if audience is Audience.AGENT:
             self._hold_until_reopened(message)
+        elif origin_id is None:
+            self._skip_into_a_closed_window(message)
         self.uow.outbox.add(message)
         return message
 
@@ -78,6 +80,18 @@ class Session:
             return
         self.hold(message)
         self.ask_to_reopen(contact, message.to)
+
+    def _skip_into_a_closed_window(self, message: Outgoing) -> None:
+        """atende's own notices to a customer whose window has closed ("Ana vai te atender", on
+        Monday, to the Friday-night customer) are not sent: WhatsApp would refuse them, and they
+        would be stale by the time the customer writes again. Kept as failed, for the record.
+        (An agent's words wait instead: `windows.wait_for_customer`.)"""
+        if isinstance(message.body, (TemplateBody, ReadReceipt)):
+            return
+        contact = self.uow.contacts.get(message.to)
+        if contact is not None and not contact.window_open(self.now):
+            message.delivery = Delivery.FAILED
+            message.error = "not sent: the recipient's 24 h window is closed"
 
     def hold(self, message: Outgoing) -> None:
         """Keep a message until its recipient writes again: WhatsApp would refuse it now."""

@@ -228,3 +228,22 @@ async def test_a_customer_added_to_the_roster_is_closed_politely_at_startup(
     assert closed.startswith("Este número agora é de um atendente")
     assert ana_told.startswith("🔔") and "Pedro Lima" in ana_told and "encerrado" in ana_told
     assert pedro_in.startswith("✅ Você entrou")
+
+
+@pytest.mark.asyncio
+async def test_an_agent_who_changes_number_is_still_herself_at_the_new_one(
+    client: httpx.AsyncClient, graph: GraphStandIn
+) -> None:
+    ana_new = "5511933332222"
+    phones = Phones(graph)
+    await served(client, phones, MARIA, "Maria Silva")
+
+    await post(client, system_from(ANA, ana_new))
+    told = (await phones.next(ana_new))[0].text or ""
+    await post(client, text_from(MARIA, "Alô?", name="Maria Silva"))
+    relayed = (await phones.next(ana_new))[0].text or ""
+    await post(client, text_from(ana_new, "Estou aqui, Maria", name="Ana"))
+
+    assert told.startswith("✅") and "+55 11 93333-2222" in told
+    assert relayed.endswith("Alô?")
+    await eventually(lambda: graph.texts_to(MARIA)[-1:] == ["Estou aqui, Maria"], what="her answer, as Ana")

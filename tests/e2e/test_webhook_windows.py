@@ -165,3 +165,126 @@ def _code(world: Harness, wa_id: str) -> str:
     query = text("SELECT code FROM conversations WHERE customer_wa_id = :wa_id ORDER BY opened_at DESC")
     with world.engine.connect() as connection:
         return str(connection.execute(query, {"wa_id": wa_id}).scalars().first())
+
+
+async def weekend(meta: Meta, phones: Phones, clock: ManualClock) -> None:
+    """Maria writes on Friday evening and waits in Financeiro; Monday 09:00, Ana checks in."""
+    await meta.text(MARIA, "Preciso da segunda via do boleto", name="Maria Silva")
+    [menu] = await phones.next(MARIA)
+    await meta.chooses(MARIA, "financeiro", menu.wamid)
+    await phones.next(MARIA)
+    clock.current = MONDAY_NINE
+    await meta.text(ANA, "/entrar", name="Ana")
+    await phones.next(ANA, 2)
+
+
+@pytest.mark.asyncio
+async def test_without_the_customer_template_the_agent_is_warned_before_and_when_she_writes(
+    database_url: str, graph: GraphStandIn, http: httpx.Client, clock: ManualClock
+) -> None:
+    graph.enforce_windows(clock.now)
+    world = harness(settings(reorder_window_seconds=0), database_url, graph, http=http, clock=clock)
+    try:
+        async with asgi_client(world.app) as client:
+            meta, phones = Meta(client, graph, clock), Phones(graph)
+            await meta.text(MARIA, "Preciso da segunda via do boleto", name="Maria Silva")
+            [menu] = await phones.next(MARIA)
+            await meta.chooses(MARIA, "financeiro", menu.wamid)
+            await phones.next(MARIA)
+            clock.current = MONDAY_NINE
+            await meta.text(ANA, "/entrar", name="Ana")
+            _, assignment = [r.text or "" for r in await phones.next(ANA, 2)]
+            await meta.text(ANA, "/ativos", name="Ana")
+            listing = await phones.text(ANA)
+            await meta.text(ANA, "Bom dia, Maria!", name="Ana")
+            refusal = await phones.text(ANA)
+            await eventually(world.settled, what="everything to be handled")
+    finally:
+        world.close()
+
+    assert "⚠️ O cliente não escreve há mais de 24 h" in assignment
+    assert listing.startswith("📋") and "⚠️ janela fechada: só depois que o cliente escrever" in listing
+    assert refusal.startswith("⚠️ #") and "não foi enviada" in refusal
+    assert [r.type for r in graph.requests_to(MARIA)][2:] == [], "no template, and nothing sent into the window"
+
+
+@pytest.mark.asyncio
+async def test_a_refused_customer_template_is_reported_and_the_words_wait_for_the_customer(
+    meta: Meta, graph: GraphStandIn, clock: ManualClock
+) -> None:
+    phones = Phones(graph)
+    await weekend(meta, phones, clock)
+    graph.fail_next(code=132001, to=MARIA, details="template name does not exist in the translation")
+
+    await meta.text(ANA, "Bom dia, Maria!", name="Ana")
+
+    waiting, reported = [r.text or "" for r in await phones.next(ANA, 2)]
+    assert waiting.startswith("⏳ #")
+    assert reported.startswith("⚠️ #") and "recusou o modelo de retomada" in reported
+    clock.current += timedelta(hours=5)
+    await meta.text(MARIA, "Oi, alguém aí?", name="Maria Silva")
+    await eventually(lambda: graph.texts_to(MARIA)[-1:] == ["Bom dia, Maria!"], what="the words after her message")
+
+
+@pytest.mark.asyncio
+async def test_a_131047_on_the_agents_words_holds_them_behind_the_template(
+    meta: Meta, graph: GraphStandIn, clock: ManualClock, world: Harness
+) -> None:
+    """atende thinks Maria's window is open; Meta disagrees (the stand-in never saw her last message)."""
+    phones = Phones(graph)
+    clock.current = MONDAY_NINE
+    await meta.text(ANA, "/entrar", name="Ana")
+    await phones.next(ANA)
+    await meta.text(MARIA, "Oi", name="Maria Silva")
+    [menu] = await phones.next(MARIA)
+    await meta.chooses(MARIA, "financeiro", menu.wamid)
+    await phones.next(ANA)
+    await meta.text(ANA, "Olá, Maria!", name="Ana")  # she takes the offer
+    await eventually(lambda: graph.texts_to(MARIA)[-1:] == ["Olá, Maria!"], what="Ana's greeting")
+    clock.current += timedelta(hours=23)
+    answer = text_from(MARIA, "Ainda preciso", name="Maria Silva", at=int(clock.now().timestamp()))
+    assert (await post(meta.client, answer)).status_code == 200  # Meta's view of her window is not told
+    await phones.next(ANA)
+    clock.current += timedelta(hours=2)  # 25 h after the last message the stand-in knows of
+
+    await meta.text(ANA, "Segue o boleto", name="Ana")
+
+    assert (await phones.text(ANA)).startswith("⏳ #")
+    await eventually(lambda: graph.requests_to(MARIA)[-1].type == "template", what="the template after the 131047")
+    assert refused(graph, MARIA) == ["text"]
+    await meta.text(MARIA, "Oi", name="Maria Silva")
+    await eventually(lambda: graph.texts_to(MARIA)[-1:] == ["Segue o boleto"], what="the held words")
+    assert graph.texts_to(MARIA).count("Segue o boleto") == 1
+
+
+@pytest.mark.asyncio
+async def test_nothing_is_relayed_while_what_waited_is_still_on_its_way_to_the_agent(
+    meta: Meta, graph: GraphStandIn, clock: ManualClock, world: Harness
+) -> None:
+    phones = Phones(graph)
+    clock.current = MONDAY_NINE
+    await meta.text(ANA, "/entrar", name="Ana")
+    await phones.next(ANA)
+    await meta.text(MARIA, "Oi", name="Maria Silva")
+    [menu] = await phones.next(MARIA)
+    await meta.chooses(MARIA, "financeiro", menu.wamid)
+    await phones.next(ANA)
+    await meta.text(ANA, "Olá, Maria!", name="Ana")
+    await eventually(lambda: graph.texts_to(MARIA)[-1:] == ["Olá, Maria!"], what="Ana's greeting")
+    clock.current += timedelta(hours=25)
+    await meta.text(MARIA, "Alguém aí?", name="Maria Silva")
+    [template] = await phones.next(ANA)
+    assert template.type == "template"
+    graph.fail_next(code=131056, to=ANA)  # the pair limit: what is released waits its turn
+
+    await meta.text(ANA, "voltei", name="Ana")
+    await meta.text(ANA, "Maria, já vejo isso", name="Ana")
+    await eventually(lambda: all(done for _, _, done in world.intake()), what="both messages handled")
+    await eventually(lambda: refused(graph, ANA) == ["text"], what="the released relay to meet the pair limit")
+    clock.current += timedelta(minutes=1)  # the backoff has passed
+
+    arrived = [r.text or "" for r in await phones.next(ANA, 3, timeout=10)]
+    assert arrived[0].endswith("Alguém aí?")
+    assert arrived[1].startswith("✅") and arrived[2].startswith("⚠️ Ainda estão chegando")
+    await eventually(world.settled, what="everything to be handled")
+    assert "Maria, já vejo isso" not in graph.texts_to(MARIA)

@@ -22,7 +22,10 @@ def someone_wrote(session: Session, wa_id: str, at: datetime) -> int:
     before she could see them, and is not relayed to a customer (docs/design.md §6).
     """
     contact = session.uow.contacts.get_or_add(wa_id)
+    was_open = contact.window_open(session.now)
     contact.wrote(at)
+    if was_open:
+        return 0  # nothing waits for an open window: only a closed one (or a 131047, which closes it) holds
     held = session.uow.outbox.held_for(wa_id)
     for message in held:
         message.delivery = Delivery.PENDING

@@ -18,6 +18,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
+from textual.message import Message
 from textual.widgets import Footer, Static
 
 from atende.application.texts import texts_for
@@ -93,6 +94,7 @@ class SimulatorApp(App[None]):
         self.zone = ZoneInfo(session.settings.timezone)
         self.texts = texts_for(session.settings.locale)
         self._version = -1
+        self._redraw_pending = False
         self._busy = 0
         self._opened = False
         self._current: ChatWindow | None = None
@@ -111,6 +113,7 @@ class SimulatorApp(App[None]):
     async def on_mount(self) -> None:
         self.query_one(OpsPanel).display = False
         self.query_one(Inspector).display = False
+        self.session.chats.listeners.append(self._soon)
         await self.wait_for(self.session.open())
         self._opened = True
         await self._mount_windows(self.session.windows())
@@ -176,8 +179,21 @@ class SimulatorApp(App[None]):
         if error is not None:
             self.call_from_thread(self.notify, f"{type(error).__name__}: {error}", severity="error", timeout=10)
 
+    class ChatsChanged(Message):
+        """Something arrived or changed in a chat (posted from the session's thread)."""
+
+    def _soon(self) -> None:
+        """A chat changed, on the session's thread: redraw as soon as the screen can, once."""
+        if not self._redraw_pending and self.is_running:
+            self._redraw_pending = True
+            self.post_message(self.ChatsChanged())  # thread-safe
+
+    def on_simulator_app_chats_changed(self, _: ChatsChanged) -> None:
+        self._catch_up()
+
     def _catch_up(self) -> None:
         """Redraw the windows when the chats changed; an open chat reads what arrives in it."""
+        self._redraw_pending = False
         version = self.session.chats.version
         if version == self._version:
             return

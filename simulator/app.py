@@ -19,7 +19,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from atende.application.texts import texts_for
 
@@ -42,6 +43,42 @@ WEEKDAYS = ("seg", "ter", "qua", "qui", "sex", "sáb", "dom")
 
 COLUMNS_IN_ONE_ROW = 6
 """Up to this many windows sit in one row; more wrap into a second."""
+
+
+KEYS = (
+    ("Tab", "janela"),
+    ("↑↓", "escolher msg"),
+    ("Enter", "enviar"),
+    ("F2", "JSON"),
+    ("F3", "operação"),
+    ("F4", "anexar"),
+    ("F5", "reagir"),
+    ("F6/F7/F8", "+1 min/+10 min/+1 dia"),
+    ("F9/F10", "+/− cliente"),
+    ("^S", "gravar"),
+    ("^Q", "sair"),
+)
+
+
+class KeyBar(Widget):
+    """The keys at the bottom, always the same: drawn once, never laid out again."""
+
+    def render(self) -> Text:
+        bar = Text()
+        for key, what in KEYS:
+            bar.append(f" {key} ", style="bold reverse")
+            bar.append(f" {what}  ")
+        return bar
+
+
+class StatusLine(Widget):
+    """The top line: the business, the simulated time, the keys. Redrawn every second without a
+    new layout (a `Static` would lay the whole screen out again on each update)."""
+
+    line: reactive[Text] = reactive(Text(), layout=False)
+
+    def render(self) -> Text:
+        return self.line
 
 
 class SimulatorApp(App[None]):
@@ -103,12 +140,12 @@ class SimulatorApp(App[None]):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="status")
+        yield StatusLine(id="status")
         with Horizontal(id="body"):
             yield Grid(id="windows")
             yield OpsPanel()
         yield Inspector()
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         self.query_one(OpsPanel).display = False
@@ -205,6 +242,8 @@ class SimulatorApp(App[None]):
         self._inspect()
 
     def _tick(self) -> None:
+        if not self.query(StatusLine):
+            return  # the app is closing: its screen is gone, the timer not yet
         if self.flowing and self._busy == 0:
             self.run_worker(self.wait_for(self.session.flow(1.0)), exit_on_error=False)
         self._show_status()
@@ -265,7 +304,7 @@ class SimulatorApp(App[None]):
             ("atende simulate", "bold"),
             f" · {business} ({self.source}) · ",
             (f"{day} {now:%d/%m %H:%M:%S}", "bold"),
-            f" {clock}  ·  Tab: janela · ↑: escolher mensagem · Enter: enviar",
+            f" {clock}",
         )
         if self.script is not None:
             failed = sum(not v.passed for v in self.verdicts)
@@ -275,7 +314,7 @@ class SimulatorApp(App[None]):
                 f" ✓{len(self.verdicts) - failed} ✗{failed} (Ctrl+P pausa · Ctrl+N passo)",
                 style="bold yellow" if failed == 0 else "bold red",
             )
-        self.query_one("#status", Static).update(line)
+        self.query_one(StatusLine).line = line
 
     async def _refresh_ops(self) -> None:
         queues = await self.wait_for(self.session.queues())

@@ -15,12 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rich.align import Align
+from rich.console import Group, RenderableType
+from rich.constrain import Constrain
+from rich.padding import Padding
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from atende.application.texts.formatting import phone
@@ -30,8 +35,11 @@ from .people import Person
 from .scenario import Role
 from .transcript import whatsapp
 
-SHOWN = 200
+SHOWN = 60
 """Bubbles kept on screen per window; older ones are counted, not drawn."""
+
+CARD_SHARE = 0.9
+"""How much of the window's width a bubble may take, as on a phone."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,12 @@ class Look:
     reaction: str
 
 
-class BubbleView(Vertical):
-    """One message, as the phone shows it."""
+class BubbleView(Widget):
+    """One message, as the phone shows it: a card on the left or the right, drawn as one widget.
+
+    One widget a bubble keeps a long chat cheap to lay out; menus (`MenuView`) are the exception,
+    with their options as buttons to click.
+    """
 
     class Picked(Message):
         """An option of a menu bubble was clicked."""
@@ -70,43 +82,26 @@ class BubbleView(Vertical):
         self.look = Look(False, False, "")
         self.quoted: Bubble | None = None
 
-    def compose(self) -> ComposeResult:
-        bubble = self.bubble
-        with Vertical(classes="card"):
-            yield Static(self._body(), classes="body")
-            if bubble.kind is Kind.MENU and not bubble.mine:
-                if bubble.button:
-                    yield Button(f"☰ {bubble.button}", classes="list-button", compact=True)
-                else:
-                    for option in bubble.options:
-                        yield Button(option.title, name=option.id, classes="option", compact=True)
-            yield Static(self._footer(), classes="meta")
-
-    def on_mount(self) -> None:
-        for button in self.query(Button):
-            button.can_focus = False  # Tab moves between windows; the mouse (or Enter on a pick) taps
-
     def show(self, look: Look, quoted: Bubble | None) -> None:
         """Redraw what changed: ticks, a reaction, the quote once its bubble is known."""
         if look == self.look and quoted is self.quoted:
             return
+        taller = quoted is not self.quoted  # a quote's snippet may take another line; ticks never do
         self.look = look
         self.quoted = quoted
-        if self.is_mounted:
-            self.query_one(".body", Static).update(self._body())
-            self.query_one(".meta", Static).update(self._footer())
+        self.refresh(layout=taller)
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if "list-button" in event.button.classes:
-            self.post_message(self.OpenList(self.bubble))
-            return
-        option = next((o for o in self.bubble.options if o.id == event.button.name), None)
-        if option is not None:
-            self.post_message(self.Picked(self.bubble, option))
+    def render(self) -> RenderableType:
+        card = Padding(Group(self.body(), self.footer()), (0, 1), style=self._card_style(), expand=False)
+        width = max(12, int(self.size.width * CARD_SHARE)) if self.size.width else None
+        return Align(Constrain(card, width), align="right" if self.bubble.mine else "left")
 
-    def _body(self) -> Text:
+    def _card_style(self) -> str:
+        if self.has_class("selected"):
+            return "on #5c4a00"
+        return "on #0b3d2e" if self.bubble.mine else "on #283040"
+
+    def body(self) -> Text:
         bubble = self.bubble
         text = Text()
         if not bubble.mine:
@@ -119,7 +114,7 @@ class BubbleView(Vertical):
         text.append_text(words(bubble))
         return text
 
-    def _footer(self) -> Text:
+    def footer(self) -> Text:
         bubble = self.bubble
         meta = Text(justify="right")
         if self.look.reaction:
@@ -133,6 +128,60 @@ class BubbleView(Vertical):
             else:
                 meta.append(" ✓", style="dim")
         return meta
+
+
+class MenuView(BubbleView):
+    """A menu the business sent: its text, then its options as buttons (or a list's button)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="card"):
+            yield Static(self.body(), classes="body")
+            if self.bubble.button:
+                yield Button(f"☰ {self.bubble.button}", classes="list-button", compact=True)
+            else:
+                for option in self.bubble.options:
+                    yield Button(option.title, name=option.id, classes="option", compact=True)
+            yield Static(self.footer(), classes="meta")
+
+    def on_mount(self) -> None:
+        for button in self.query(Button):
+            button.can_focus = False  # Tab moves between windows; the mouse (or Enter on a pick) taps
+
+    def render(self) -> RenderableType:
+        return ""
+
+    def show(self, look: Look, quoted: Bubble | None) -> None:
+        if look == self.look and quoted is self.quoted:
+            return
+        self.look = look
+        self.quoted = quoted
+        if self.is_mounted:
+            self.query_one(".body", Static).update(self.body())
+            self.query_one(".meta", Static).update(self.footer())
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if "list-button" in event.button.classes:
+            self.post_message(self.OpenList(self.bubble))
+            return
+        option = next((o for o in self.bubble.options if o.id == event.button.name), None)
+        if option is not None:
+            self.post_message(self.Picked(self.bubble, option))
+
+
+def view_of(bubble: Bubble, owner: str, business: str, zone: ZoneInfo) -> BubbleView:
+    menu = bubble.kind is Kind.MENU and not bubble.mine and bubble.options
+    return (MenuView if menu else BubbleView)(bubble, owner, business, zone)
+
+
+class Older(Widget):
+    """How many older messages are not drawn; one line, redrawn without a new layout."""
+
+    count: reactive[int] = reactive(0, layout=False)
+
+    def render(self) -> str:
+        return f"… {self.count} mensagens anteriores" if self.count else ""
 
 
 class ChatWindow(Vertical):
@@ -189,7 +238,7 @@ class ChatWindow(Vertical):
         self._seen = 0
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="older")
+        yield Older(classes="older")
         yield VerticalScroll(classes="bubbles")
         yield Static("", classes="replying")
         yield Input(placeholder="Mensagem", classes="say")
@@ -212,7 +261,10 @@ class ChatWindow(Vertical):
         scroll = self.query_one(".bubbles", VerticalScroll)
         at_bottom = scroll.scroll_offset.y >= scroll.max_scroll_y - 1
         if new:
-            views = [BubbleView(b, self.person.name, self.business, self.zone) for b in new]
+            skipped = max(0, len(new) - SHOWN)  # older than what will stay on screen: counted, never drawn
+            self.hidden += skipped
+            new = new[skipped:]
+            views = [view_of(b, self.person.name, self.business, self.zone) for b in new]
             self.bubbles.extend(new)
             self._views.update((view.bubble.id, view) for view in views)
             scroll.mount_all(views)
@@ -227,15 +279,15 @@ class ChatWindow(Vertical):
 
     def _prune(self) -> None:
         extra = len(self.bubbles) - SHOWN
-        if extra <= 0:
-            return
-        gone, self.bubbles = self.bubbles[:extra], self.bubbles[extra:]
-        for bubble in gone:
-            self._views.pop(bubble.id).remove()
-        self.hidden += extra
-        if self.selected is not None:
-            self.selected = max(0, self.selected - extra)
-        self.query_one(".older", Static).update(f"… {self.hidden} mensagens anteriores")
+        if extra > 0:
+            gone, self.bubbles = self.bubbles[:extra], self.bubbles[extra:]
+            for bubble in gone:
+                self._views.pop(bubble.id).remove()
+            self.hidden += extra
+            if self.selected is not None:
+                self.selected = max(0, self.selected - extra)
+        if self.hidden:
+            self.query_one(Older).count = self.hidden
 
     # -- picking a bubble --------------------------------------------------------------------
 
@@ -254,7 +306,9 @@ class ChatWindow(Vertical):
 
     def watch_selected(self, old: int | None, new: int | None) -> None:
         for view in self.query(BubbleView):
-            view.remove_class("selected")
+            if view.has_class("selected"):
+                view.remove_class("selected")
+                view.refresh()
         banner = self.query_one(".replying", Static)
         if new is None or new >= len(self.bubbles):
             banner.update("")
@@ -263,6 +317,7 @@ class ChatWindow(Vertical):
         bubble = self.bubbles[new]
         view = self._views[bubble.id]
         view.add_class("selected")
+        view.refresh()
         view.scroll_visible(animate=False)
         banner.update(Text(f"↩ {snippet(bubble)}   (Esc cancela)", style="italic"))
         banner.display = True

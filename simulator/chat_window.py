@@ -237,6 +237,9 @@ class ChatWindow(Vertical):
         self._views: dict[str, BubbleView] = {}
         self._seen = 0
 
+    def on_mount(self) -> None:
+        self.query_one(".bubbles", VerticalScroll).anchor()  # a chat shows its latest, as it grows
+
     def compose(self) -> ComposeResult:
         yield Older(classes="older")
         yield VerticalScroll(classes="bubbles")
@@ -259,7 +262,6 @@ class ChatWindow(Vertical):
         reactions = {b.target: b.text for b in everything if b.kind is Kind.REACTION and b.target}
         new = [b for b in fresh if b.kind is not Kind.REACTION]
         scroll = self.query_one(".bubbles", VerticalScroll)
-        at_bottom = scroll.scroll_offset.y >= scroll.max_scroll_y - 1
         if new:
             skipped = max(0, len(new) - SHOWN)  # older than what will stay on screen: counted, never drawn
             self.hidden += skipped
@@ -273,8 +275,8 @@ class ChatWindow(Vertical):
         for bubble in self.bubbles:
             look = Look(chats.is_delivered(bubble.id), chats.is_read(bubble.id), reactions.get(bubble.id, ""))
             self._views[bubble.id].show(look, by_id.get(bubble.quote or ""))
-        if new and at_bottom and self.selected is None:
-            scroll.scroll_end(animate=False)
+        if new and self.selected is None:  # the latest in view, unless a message is being picked
+            scroll.anchor()
         return len(new)
 
     def _prune(self) -> None:
@@ -303,6 +305,7 @@ class ChatWindow(Vertical):
 
     def unpick(self) -> None:
         self.selected = None
+        self.query_one(".bubbles", VerticalScroll).anchor()  # back to the latest, and stay there
 
     def watch_selected(self, old: int | None, new: int | None) -> None:
         for view in self.query(BubbleView):
@@ -310,6 +313,8 @@ class ChatWindow(Vertical):
                 view.remove_class("selected")
                 view.refresh()
         banner = self.query_one(".replying", Static)
+        if new is not None:
+            self.query_one(".bubbles", VerticalScroll).anchor(False)  # picking: the view follows the pick
         if new is None or new >= len(self.bubbles):
             banner.update("")
             banner.display = False

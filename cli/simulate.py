@@ -1,4 +1,4 @@
-"""`atende simulate`: the headless scenario player (the interactive TUI mounts here later).
+"""`atende simulate`: the Textual simulator, or the headless scenario player with `--headless`.
 
 A plain typed function, so the root app mounts it with `app.command()(simulate)` and the
 help text comes from this docstring and the option annotations.
@@ -48,16 +48,14 @@ def simulate(
 ) -> None:
     """Simulate customers and agents talking through atende, with no WhatsApp account needed.
 
-    Without options: a window per agent of the config (or of a bundled demo business) and
-    [bold]--customers[/bold] customer windows side by side; what you type goes to the real webhook as
-    WhatsApp would post it, and what atende sends shows in the right window.
+    Without options: a window per agent of the config (or of a bundled demo business) and [bold]--customers[/bold] customer windows side by side; what you type goes to the real webhook as WhatsApp would post it, and what atende sends shows in the right window.
+
     [bold]--script FILE[/bold] plays a scenario in those windows, then leaves them open for you.
 
-    With [bold]--script FILE --headless[/bold]: play the scenario, print every window, then each expectation.
-    Each step goes through the production path: a signed Cloud API notification posted to the webhook,
-    and what atende sends is caught by a local Graph API stand-in. [bold]--direct[/bold] skips both.
+    With [bold]--script FILE --headless[/bold]: play the scenario, print every window, then each expectation. Each step goes through the production path: a signed Cloud API notification posted to the webhook, and what atende sends is caught by a local Graph API stand-in. [bold]--direct[/bold] skips both.
+
     Exit code: 0 when all expectations hold, 1 when one fails, 2 when the scenario file is wrong.
-    """
+    """  # noqa: E501 - typer keeps a docstring's line breaks, so each paragraph is one line
     if headless:
         if script is None:
             err_console.print("[red]✗[/red] --headless plays a scenario: give it with [bold]--script FILE[/bold].")

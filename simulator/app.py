@@ -39,24 +39,23 @@ T = TypeVar("T")
 SCRIPT_PACE_SECONDS = 1.5
 """How long each step of a scenario stays on screen before the next is played."""
 
-WEEKDAYS = ("seg", "ter", "qua", "qui", "sex", "sáb", "dom")
 
 COLUMNS_IN_ONE_ROW = 6
 """Up to this many windows sit in one row; more wrap into a second."""
 
 
 KEYS = (
-    ("Tab", "janela"),
-    ("↑↓", "escolher msg"),
-    ("Enter", "enviar"),
+    ("Tab", "window"),
+    ("↑↓", "pick msg"),
+    ("Enter", "send"),
     ("F2", "JSON"),
-    ("F3", "operação"),
-    ("F4", "anexar"),
-    ("F5", "reagir"),
-    ("F6/F7/F8", "+1 min/+10 min/+1 dia"),
-    ("F9/F10", "+/− cliente"),
-    ("^S", "gravar"),
-    ("^Q", "sair"),
+    ("F3", "queues"),
+    ("F4", "attach"),
+    ("F5", "react"),
+    ("F6/F7/F8", "+1 min/+10 min/+1 day"),
+    ("F9/F10", "+/− customer"),
+    ("^S", "record"),
+    ("^Q", "quit"),
 )
 
 
@@ -88,24 +87,24 @@ class SimulatorApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "next_window", "Janela", priority=True),
+        Binding("tab", "next_window", "Window", priority=True),
         Binding("shift+tab", "previous_window", show=False, priority=True),
-        Binding("up", "pick_previous", "Escolher msg", show=False),
+        Binding("up", "pick_previous", "Pick a message", show=False),
         Binding("down", "pick_next", show=False),
         Binding("escape", "unpick", show=False),
         Binding("f2", "toggle_inspector", "JSON"),
-        Binding("f3", "toggle_ops", "Operação"),
-        Binding("f4", "attach", "Anexar"),
-        Binding("f5", "react", "Reagir"),
+        Binding("f3", "toggle_ops", "Queues"),
+        Binding("f4", "attach", "Attach"),
+        Binding("f5", "react", "React"),
         Binding("f6", "forward(60)", "+1 min"),
         Binding("f7", "forward(600)", "+10 min"),
-        Binding("f8", "forward(86400)", "+1 dia"),
-        Binding("f9", "add_customer", "+Cliente"),
-        Binding("f10", "remove_customer", "−Cliente"),
-        Binding("ctrl+s", "record", "Gravar"),
-        Binding("ctrl+p", "script_pause", "Pausar/seguir", show=False),
-        Binding("ctrl+n", "script_step", "Próximo passo", show=False),
-        Binding("ctrl+q", "quit", "Sair", priority=True),
+        Binding("f8", "forward(86400)", "+1 day"),
+        Binding("f9", "add_customer", "+Customer"),
+        Binding("f10", "remove_customer", "−Customer"),
+        Binding("ctrl+s", "record", "Record"),
+        Binding("ctrl+p", "script_pause", "Pause/resume", show=False),
+        Binding("ctrl+n", "script_step", "Next step", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
     def __init__(
@@ -297,13 +296,12 @@ class SimulatorApp(App[None]):
 
     def _show_status(self) -> None:
         now = self.session.now().astimezone(self.zone)
-        day = WEEKDAYS[now.weekday()]
         business = self.session.settings.business_name
         clock = "▶" if self.flowing else "⏸"
         line = Text.assemble(
             ("atende simulate", "bold"),
             f" · {business} ({self.source}) · ",
-            (f"{day} {now:%d/%m %H:%M:%S}", "bold"),
+            (f"{now:%a %d %b %H:%M:%S}", "bold"),
             f" {clock}",
         )
         if self.script is not None:
@@ -399,7 +397,7 @@ class SimulatorApp(App[None]):
     def action_react(self) -> None:
         window = self.current
         if window is None or window.target is None:
-            self.notify("Escolha uma mensagem com ↑ antes de reagir.", timeout=3)
+            self.notify("Pick a message with ↑ first, then react.", timeout=3)
             return
         target = window.target
 
@@ -423,7 +421,7 @@ class SimulatorApp(App[None]):
     async def action_remove_customer(self) -> None:
         window = self.current
         if window is None or window.person.role is not Role.CUSTOMER:
-            self.notify("Só janelas de clientes podem ser fechadas.", timeout=3)
+            self.notify("Only customer windows can be closed.", timeout=3)
             return
         self.session.remove_customer(window.person)
         self._move(1)
@@ -446,7 +444,7 @@ class SimulatorApp(App[None]):
             if expectations is None:
                 return
             path = save_recording(self.session, expectations, Path.cwd())  # type: ignore[arg-type]
-            self.notify(f"Cenário gravado em {path}", timeout=8)
+            self.notify(f"Scenario saved to {path}", timeout=8)
 
         self.push_screen(RecordSheet(self.session), save)
 

@@ -67,7 +67,7 @@ def business(env: Environment) -> Business:
     if "ATENDE_CONFIG" in env.model_fields_set or env.ATENDE_CONFIG.is_file():
         path = env.ATENDE_CONFIG
         return Business(load_config(path).to_settings(), str(path), path)
-    return Business(load_config(DEMO_CONFIG).to_settings(), "demo embutida", None)
+    return Business(load_config(DEMO_CONFIG).to_settings(), "built-in demo", None)
 
 
 def storage(env: Environment) -> Boot:

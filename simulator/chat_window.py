@@ -324,7 +324,7 @@ class ChatWindow(Vertical):
         view.add_class("selected")
         view.refresh()
         view.scroll_visible(animate=False)
-        banner.update(Text(f"↩ {snippet(bubble)}   (Esc cancela)", style="italic"))
+        banner.update(Text(f"↩ {snippet(bubble)}   (Esc cancels)", style="italic"))
         banner.display = True
 
     @on(Input.Submitted)

@@ -36,22 +36,22 @@ class Inspector(VerticalScroll):
         """What is shown, as plain text."""
 
     def on_mount(self) -> None:
-        self.mount(Static(Text("Escolha uma mensagem com ↑ numa janela.", style="dim"), classes="json"))
+        self.mount(Static(Text("Pick a message with ↑ in a window.", style="dim"), classes="json"))
 
     def inspect(self, what: str, inspection: Inspection) -> None:
         parts: list[RenderableType] = [Text(what, style="bold")]
         if inspection.notification is not None:
             parts += [
-                Text("POST /webhook — a notificação, como a Meta envia", style="cyan"),
+                Text("POST /webhook — the notification, as Meta sends it", style="cyan"),
                 _json(inspection.notification),
             ]
         if inspection.request is not None:
             parts += [
-                Text("POST /{phone_number_id}/messages — o pedido à Graph API", style="cyan"),
+                Text("POST /{phone_number_id}/messages — the request to the Graph API", style="cyan"),
                 _json(inspection.request),
             ]
         if len(parts) == 1:
-            parts.append(Text("Nada passou pelo webhook ou pela Graph API para esta mensagem ainda.", style="dim"))
+            parts.append(Text("Nothing went through the webhook or the Graph API for this message yet.", style="dim"))
         self.text = "\n".join(part.plain if isinstance(part, Text) else part.code for part in parts)  # type: ignore[union-attr]
         self.query_one(".json", Static).update(Group(*parts))
 
@@ -61,7 +61,7 @@ class OpsPanel(VerticalScroll):
 
     def __init__(self) -> None:
         super().__init__(id="ops", classes="panel")
-        self.border_title = "Operação (F3)"
+        self.border_title = "Queues (F3)"
         self.text = ""
         """What is shown, as plain text."""
 
@@ -72,25 +72,19 @@ class OpsPanel(VerticalScroll):
         parts: list[RenderableType] = []
         for queue in queues:
             if not queue.waiting:
-                parts.append(Text(f"{queue.name} · ninguém aguardando", style="italic"))
+                parts.append(Text(f"{queue.name} · nobody waiting", style="italic"))
                 parts.append(_agents(queue))
                 continue
-            table = Table(title=f"{queue.name} · {len(queue.waiting)} aguardando", title_justify="left", expand=True)
+            table = Table(title=f"{queue.name} · {len(queue.waiting)} waiting", title_justify="left", expand=True)
             table.add_column("#", justify="right", width=2)
-            table.add_column("cliente")
-            table.add_column("espera", justify="right")
+            table.add_column("customer")
+            table.add_column("waited", justify="right")
             for row in queue.waiting:
                 table.add_row(
                     str(row.position), f"{row.name or row.wa_id} #{row.code}", duration(texts, row.waited_seconds)
                 )
-            agents = Text()
-            for agent in queue.agents:
-                agents.append(
-                    f"{agent.name}: {agent.status} ({agent.load}/{agent.capacity})  ",
-                    style=_STATUS.get(agent.status, ""),
-                )
-            parts += [table, agents]
-        parts.append(Text(f"às {now.astimezone(zone):%H:%M:%S}", style="dim"))
+            parts += [table, _agents(queue)]
+        parts.append(Text(f"at {now.astimezone(zone):%H:%M:%S}", style="dim"))
         self.text = "\n".join(_plain(part) for part in parts)
         self.query_one(".queues", Static).update(Group(*parts))
 

@@ -74,7 +74,7 @@ class RecordSheet(ModalScreen[list[Expected] | None]):
                 self.candidates.append(expected)
         with Vertical(classes="sheet-box wide"):
             yield Static(
-                "Gravar como cenário — marque (espaço) o que deve chegar de novo; Enter grava, Esc cancela",
+                "Save as a scenario — mark (space) what must arrive again; Enter saves, Esc cancels",
                 classes="sheet-title",
             )
             yield SelectionList[int](*selections)

@@ -166,6 +166,39 @@ async def carla_serving(app: SimulatorApp, pilot: Pilot[None], *customers: str) 
 
 
 @pytest.mark.asyncio
+async def test_the_agent_lists_the_line_ends_one_customer_and_transfers_another_from_the_window() -> None:
+    async with simulator() as (app, pilot):
+        await carla_serving(app, pilot, "Maria", "João")
+        await type_in(app, pilot, "Pedro", "oi")
+        await type_in(app, pilot, "Pedro", "Vendas")  # Carla has room for a third: she gets him too
+
+        await type_in(app, pilot, "Carla", "/fila")
+        assert received(app, "Carla")[-1].startswith("📋")
+
+        await type_in(app, pilot, "Carla", "/fim")  # her active conversation: the first she took
+        assert received(app, "Carla")[-1].startswith("✅") and "Maria" in received(app, "Carla")[-1]
+        assert any("Atendimento encerrado" in text for text in received(app, "Maria"))
+
+        await type_in(app, pilot, "Carla", "/ir #" + _code_of(app, "João"))
+        await type_in(app, pilot, "Carla", "/transferir financeiro")
+        assert "transferido para Financeiro" in received(app, "Carla")[-1]
+        assert any("transferido para Financeiro" in text for text in received(app, "João"))
+        assert "Financeiro · 1 waiting" in await _ops_text(app, pilot)  # Ana is offline: João waits
+
+
+def _code_of(app: SimulatorApp, customer: str) -> str:
+    """The conversation code the agent's 🔔 gave for `customer`."""
+    bell = next(t for t in received(app, "Carla") if t.startswith("🔔") and customer in t)
+    return bell.split("#", 1)[1].split()[0]
+
+
+async def _ops_text(app: SimulatorApp, pilot: Pilot[None]) -> str:
+    await pilot.press("f3")
+    await settled(app, pilot)
+    return app.query_one(OpsPanel).text
+
+
+@pytest.mark.asyncio
 async def test_an_agent_with_two_customers_answers_the_right_one_by_picking_their_message() -> None:
     async with simulator() as (app, pilot):
         await carla_serving(app, pilot, "Maria", "João")
@@ -252,7 +285,7 @@ async def test_the_ops_panel_shows_who_waits_and_the_agents_states() -> None:
         await settled(app, pilot)
         await app._refresh_ops()
         text = app.query_one(OpsPanel).text
-        assert "Financeiro · 1 aguardando" in text
+        assert "Financeiro · 1 waiting" in text
         assert "Maria Silva" in text and "Ana: offline" in text
 
 

@@ -26,7 +26,7 @@ from .test_simulator import SIZE, settled, type_in
 
 def demo(settings: Settings | None = None) -> SimulatorApp:
     session = LiveSession(settings or load_config(DEMO_CONFIG).to_settings(), start=MONDAY_MORNING, seed=7)
-    return SimulatorApp(session, source="demo embutida", flowing=False)
+    return SimulatorApp(session, source="built-in demo", flowing=False)
 
 
 async def steady(pilot: Pilot[None]) -> None:

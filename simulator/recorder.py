@@ -8,9 +8,11 @@ regression test.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -98,8 +100,12 @@ def contains_of(bubble: Bubble) -> str:
 
 def save_recording(session: LiveSession, expectations: list[Expected], folder: Path) -> Path:
     """Write the session as a scenario file in `folder`; returns its path."""
-    stamp = session.clock_start.strftime("%Y%m%d-%H%M%S")
-    path = folder / f"gravado-{stamp}.toml"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = folder / f"recording-{stamp}.toml"
+    for n in itertools.count(2):  # two saves in one second keep both
+        if not path.exists():
+            break
+        path = folder / f"recording-{stamp}-{n}.toml"
     path.write_text(scenario_text(session, expectations, config_for(session, path)), encoding="utf-8")
     return path
 
@@ -116,7 +122,7 @@ def config_for(session: LiveSession, scenario: Path) -> str:
 
 def scenario_text(session: LiveSession, expectations: list[Expected], config: str) -> str:
     lines = [
-        f"title = {_string('Gravado no atende simulate em ' + session.clock_start.strftime('%d/%m/%Y %H:%M'))}",
+        f"title = {_string('Recorded in atende simulate, starting ' + session.clock_start.strftime('%Y-%m-%d %H:%M'))}",
         f"config = {_string(config)}",
         f"start = {session.clock_start.isoformat()}",
         f"seed = {session.seed}",

@@ -350,6 +350,21 @@ async def test_a_recorded_session_plays_back_headless_with_its_expectations(tmp_
 
 
 @pytest.mark.asyncio
+async def test_recording_twice_keeps_both_files(tmp_path: Path) -> None:
+    from atende.simulator.recorder import save_recording
+
+    async with simulator() as (app, pilot):
+        await type_in(app, pilot, "Maria", "oi")
+        first = save_recording(app.session, [], tmp_path)
+        await type_in(app, pilot, "Maria", "1")
+        second = save_recording(app.session, [], tmp_path)
+
+    assert first != second
+    assert first.read_text(encoding="utf-8").count("[[step]]") == 1
+    assert second.read_text(encoding="utf-8").count("[[step]]") == 2
+
+
+@pytest.mark.asyncio
 async def test_a_message_turns_read_only_when_the_recipient_looks_at_the_chat() -> None:
     async with simulator() as (app, pilot):
         await carla_serving(app, pilot, "Maria")

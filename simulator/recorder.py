@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -106,26 +106,36 @@ def save_recording(session: LiveSession, expectations: list[Expected], folder: P
         if not path.exists():
             break
         path = folder / f"recording-{stamp}-{n}.toml"
-    path.write_text(scenario_text(session, expectations, config_for(session, path)), encoding="utf-8")
+    path.write_text(scenario_text(session, expectations, config_for(session)), encoding="utf-8")
     return path
 
 
-def config_for(session: LiveSession, scenario: Path) -> str:
-    """Where the played-back scenario finds its business: the session's config file, or a copy
-    of the bundled demo beside the scenario."""
+def config_for(session: LiveSession) -> str:
+    """How the played-back scenario finds its business: the session's config file by its path,
+    or the bundled demo written inline, so that a recording on the demo is one file that plays
+    anywhere."""
     if session.config_path is not None:
-        return str(session.config_path.resolve())
-    copy = scenario.with_suffix(".atende.toml")
-    shutil.copyfile(DEMO_CONFIG, copy)
-    return copy.name
+        return f"config = {_string(str(session.config_path.resolve()))}"
+    demo = DEMO_CONFIG.read_text(encoding="utf-8")
+    body = demo[demo.index("\n[") :]  # without the file's own opening comment
+    return "# The business: atende's bundled demo, as the session ran on it.\n" + inline_config(body)
+
+
+def inline_config(config: str) -> str:
+    """A config file as the scenario's `[config]` table: each table header moved under `config.`."""
+    return _TABLE_HEADER.sub(lambda m: f"{m['open']}config.", config).strip() + "\n"
+
+
+_TABLE_HEADER = re.compile(r"^(?P<open>\[\[?)(?=[A-Za-z_])", re.MULTILINE)
 
 
 def scenario_text(session: LiveSession, expectations: list[Expected], config: str) -> str:
+    inline = not config.startswith("config =")
     lines = [
         f"title = {_string('Recorded in atende simulate, starting ' + session.clock_start.strftime('%Y-%m-%d %H:%M'))}",
-        f"config = {_string(config)}",
         f"start = {session.clock_start.isoformat()}",
         f"seed = {session.seed}",
+        *([] if inline else [config]),
         "",
     ]
     by_step: dict[int, list[Expected]] = {}
@@ -140,6 +150,8 @@ def scenario_text(session: LiveSession, expectations: list[Expected], config: st
             tables = ", ".join(f"{{ window = {_string(e.window)}, contains = {_string(e.contains)} }}" for e in expect)
             lines.append(f"expect = [{tables}]")
         lines.append("")
+    if inline:  # tables last: a key after a table header would belong to that table
+        lines.append(config)
     return "\n".join(lines)
 
 

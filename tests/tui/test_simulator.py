@@ -343,6 +343,7 @@ async def test_a_recorded_session_plays_back_headless_with_its_expectations(tmp_
 
     from atende.simulator.headless import run_script
 
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # the demo travels inline: one file
     out = StringIO()
     code = await asyncio.to_thread(run_script, path, Console(file=out, width=120))  # it runs its own event loop
     assert code == 0, out.getvalue()

@@ -208,4 +208,7 @@ EVENTS: list[ev.Event] = [
     ev.Transferred("K7Q2", at(6), "financeiro", "suporte", "Ana"),
     ev.Closed("K7Q2", at(7), "ended"),
     ev.Rated("K7Q2", at(8), 3),
+    ev.PresenceChanged("", at(9), "5511900000001", "paused"),
 ]
+STEPS = [e for e in EVENTS if not isinstance(e, ev.PresenceChanged)]
+"""The events of conversation K7Q2 (a presence change belongs to an agent)."""

@@ -53,7 +53,7 @@ def table_names(url: str) -> set[str]:
 
 def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert pending(url) == ["0001", "0002", "0003"]
+    assert pending(url) == ["0001", "0002", "0003", "0006"]
     assert not (tmp_path / "fresh.db").exists(), "looking does not create the file"
     upgrade(url)
     assert table_names(url) == set(tables.metadata.tables) | {"alembic_version"}
@@ -65,7 +65,7 @@ def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None
 def test_an_empty_database_file_is_outdated(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     path.touch()
-    assert pending(f"sqlite:///{path}") == ["0001", "0002", "0003"]
+    assert pending(f"sqlite:///{path}") == ["0001", "0002", "0003", "0006"]
 
 
 def test_the_migrated_schema_matches_the_code(database_url: str, tmp_path: Path) -> None:
@@ -94,7 +94,7 @@ def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 3 migration(s): 0001, 0002, 0003" in said(first.output)
+    assert "applied 4 migration(s): 0001, 0002, 0003, 0006" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -114,6 +114,7 @@ def test_atende_db_upgrade_explains_an_unreachable_database(monkeypatch: pytest.
 ADDED_TO_OUTBOX = {"error_code", "not_before", "coalesce_key"}
 ADDED_BY_0003 = {"held_at"}
 NEW_TABLES = {"contacts", "intake", "leases"}
+ADDED_BY_0006 = {"presence"}
 
 
 def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
@@ -149,7 +150,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002", "0003"]
+    assert pending(url) == ["0002", "0003", "0006"]
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -219,8 +220,8 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002", "0003"]
-    assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES | {"alembic_version"}
+    assert pending(url) == ["0002", "0003", "0006"]
+    assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES - ADDED_BY_0006 | {"alembic_version"}
     engine = connect(url)
     try:
         columns = {column["name"] for column in inspect(engine).get_columns("outbox")}
@@ -250,7 +251,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
             )
     finally:
         engine.dispose()
-    assert pending(url) == ["0003"]
+    assert pending(url) == ["0003", "0006"]
 
     upgrade(url)
 
@@ -270,7 +271,47 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
         engine.dispose()
 
     downgrade(url, "0002")
-    assert pending(url) == ["0003"]
+    assert pending(url) == ["0003", "0006"]
     assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0003 → 0006 --------------------------------------------------------------------------------
+
+
+def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0003")
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(tables.agents).values(**agent_to_row(samples.agent()), version=1))
+            conversation = conversation_to_row(samples.conversation())
+            connection.execute(insert(tables.conversations).values(**conversation, version=1))
+            connection.execute(insert(tables.events).values(**event_to_row(samples.EVENTS[0])))
+    finally:
+        engine.dispose()
+    assert pending(url) == ["0006"]
+
+    upgrade(url)
+
+    assert diffs(url) == [], "the upgraded schema is exactly the one the code describes"
+    assert row_counts(url, {"events", "agents", "presence"}) == {"events": 1, "agents": 1, "presence": 0}
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            agent = uow.agents.get("5511900000001")
+            assert agent is not None
+            agent.resume(samples.at(5))
+            uow.commit()
+    finally:
+        engine.dispose()
+    assert row_counts(url, {"presence"}) == {"presence": 1}
+
+    downgrade(url, "0003")
+    assert pending(url) == ["0006"]
+    assert "presence" not in table_names(url)
+    assert row_counts(url, {"events", "agents"}) == {"events": 1, "agents": 1}
     upgrade(url)
     assert diffs(url) == []

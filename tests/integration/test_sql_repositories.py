@@ -184,11 +184,11 @@ def test_every_event_kind_through_the_log(uow_factory: UowFactory) -> None:
             uow.events.add(event)
         uow.events.add(Assigned("OTHR", samples.at(20), "financeiro", "5511900000001", 30.0))
         uow.events.add(Assigned("OTHR", samples.at(21), "suporte", "5511900000001", 99.0))
-        assert uow.events.for_conversation("K7Q2") == samples.EVENTS  # before the commit too
+        assert uow.events.for_conversation("K7Q2") == samples.STEPS  # before the commit too
         uow.commit()
     with uow_factory() as uow:
         loaded = uow.events.for_conversation("K7Q2")
-        assert loaded == samples.EVENTS
+        assert loaded == samples.STEPS
         assert all(e.at.tzinfo is UTC for e in loaded)
         assert uow.events.recent_waits("financeiro", 10) == [30.0, 60.5]  # newest first
         assert uow.events.recent_waits("financeiro", 1) == [30.0]

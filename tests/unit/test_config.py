@@ -337,6 +337,7 @@ def test_the_example_is_valid_and_becomes_the_expected_settings() -> None:
         AgentProfile("5511999990001", "Ana", ("financeiro",), 1),
         AgentProfile("5511999990002", "Bruno", ("financeiro", "suporte"), 1),
         AgentProfile("5511999990003", "Carla", ("suporte", "vendas"), 3),
+        AgentProfile("5511999990009", "Sofia", (), 1, supervisor=True),
     )
     assert (settings.queue_reminder_seconds, settings.offer_timeout_seconds) == (300, 180)
     assert settings.position_update_seconds == 120
@@ -381,6 +382,22 @@ def test_an_agent_may_be_named_by_phone_by_user_id_or_both(tmp_path: Path) -> No
     assert settings.agent("BR.99") is settings.agent("5511999990003") is settings.agents[2]
     assert settings.agent_name("BR.13491208655302741918") == "Bruno"
     assert settings.agent("") is None
+
+
+def test_a_supervisor_may_serve_no_department_and_an_agent_may_not(tmp_path: Path) -> None:
+    supervisor = '\n[[agents]]\nname = "Sofia"\nphone = "5511999990009"\ndepartments = []\nsupervisor = true\n'
+    settings = load_config(write(tmp_path, BASE + supervisor)).to_settings()
+    assert settings.agents[2] == AgentProfile("5511999990009", "Sofia", (), supervisor=True)
+    assert settings.is_supervisor("5511999990009") and not settings.is_supervisor("5511999990001")
+
+    ordinary = supervisor.replace("supervisor = true", "supervisor = false  # here")
+    text = BASE + ordinary
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    [problem] = caught.value.problems
+    assert problem.path == "agents[2].departments"
+    assert problem.line == line_of(text, "departments = []")
+    assert "must not be empty" in problem.message and "supervisor = true" in problem.message
 
 
 def test_a_small_file_gets_safe_defaults(tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from atende.domain.agent import Agent, PauseReason, Presence, Status
+from atende.domain.agent import Agent, PauseReason, Presence, Status, status_of
+from atende.domain.events import PresenceChanged
 from atende.domain.exceptions import InvalidTransition
 
 T0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
@@ -21,7 +22,7 @@ def carla(presence: Presence = Presence.OFFLINE) -> Agent:
     if presence is not Presence.OFFLINE:
         agent.check_in(at(0))
     if presence is Presence.PAUSED:
-        agent.pause()
+        agent.pause(at(1))
     return agent
 
 
@@ -49,7 +50,7 @@ def test_checking_in_again_does_not_reset_the_idle_time() -> None:
 
 def test_check_in_while_paused_resumes_and_forgets_why() -> None:
     agent = carla(Presence.AVAILABLE)
-    agent.pause(PauseReason.MISSED_OFFER)
+    agent.pause(at(1), PauseReason.MISSED_OFFER)
     agent.check_in(at(7))
     assert agent.presence is Presence.AVAILABLE
     assert agent.pause_reason is None and agent.idle_since == at(7)
@@ -59,7 +60,7 @@ def test_check_in_while_paused_resumes_and_forgets_why() -> None:
 def test_check_out_without_customers_goes_offline_and_drops_the_active_one(presence: Presence) -> None:
     agent = carla(presence)
     agent.active = "K7Q2"
-    agent.check_out(0)
+    agent.check_out(0, at(2))
     assert agent.presence is Presence.OFFLINE
     assert agent.active is None and agent.pause_reason is None
 
@@ -67,27 +68,27 @@ def test_check_out_without_customers_goes_offline_and_drops_the_active_one(prese
 def test_check_out_with_customers_is_refused() -> None:
     agent = carla(Presence.AVAILABLE)
     with pytest.raises(InvalidTransition):
-        agent.check_out(2)
+        agent.check_out(2, at(2))
     assert agent.presence is Presence.AVAILABLE
 
 
 def test_pause_stops_new_customers_and_says_why() -> None:
     agent = carla(Presence.AVAILABLE)
-    agent.pause()
+    agent.pause(at(1))
     assert agent.presence is Presence.PAUSED and agent.pause_reason is PauseReason.BY_AGENT
     assert not agent.can_take(0)
 
 
 def test_a_missed_offer_pauses_with_its_own_reason() -> None:
     agent = carla(Presence.AVAILABLE)
-    agent.pause(PauseReason.MISSED_OFFER)
+    agent.pause(at(1), PauseReason.MISSED_OFFER)
     assert agent.pause_reason is PauseReason.MISSED_OFFER
 
 
 def test_an_offline_agent_cannot_pause() -> None:
     agent = carla()
     with pytest.raises(InvalidTransition):
-        agent.pause()
+        agent.pause(at(1))
     assert agent.presence is Presence.OFFLINE
 
 
@@ -182,3 +183,33 @@ def test_switch_changes_the_active_conversation() -> None:
     agent.receive("BBBB", at(2))
     agent.switch_to("BBBB")
     assert agent.active == "BBBB"
+
+
+def test_every_change_of_presence_is_recorded_once_with_its_time() -> None:
+    agent = carla()
+    agent.check_in(at(0))
+    agent.check_in(at(1))  # already in: nothing changes, nothing recorded
+    agent.pause(at(2))
+    agent.resume(at(3))
+    agent.resume(at(4))
+    agent.check_out(0, at(5))
+    assert agent.events == [
+        PresenceChanged("", at(0), agent.phone, "available"),
+        PresenceChanged("", at(2), agent.phone, "paused"),
+        PresenceChanged("", at(3), agent.phone, "available"),
+        PresenceChanged("", at(5), agent.phone, "offline"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("presence", "load", "status"),
+    [
+        (Presence.AVAILABLE, 0, Status.AVAILABLE),
+        (Presence.AVAILABLE, 2, Status.AVAILABLE),
+        (Presence.AVAILABLE, 3, Status.BUSY),
+        (Presence.PAUSED, 1, Status.PAUSED),
+        (Presence.OFFLINE, 0, Status.OFFLINE),
+    ],
+)
+def test_status_is_presence_and_load_against_capacity(presence: Presence, load: int, status: Status) -> None:
+    assert status_of(presence, load, capacity=3) is status

@@ -33,6 +33,10 @@ BARE: list[tuple[str, cmd.AgentCommand]] = [
     ("/list", cmd.ListActive()),
     ("/historico", cmd.History()),
     ("/history", cmd.History()),
+    ("/painel", cmd.Dashboard()),
+    ("/dashboard", cmd.Dashboard()),
+    ("/relatorio", cmd.Report()),
+    ("/report", cmd.Report()),
 ]
 
 # Commands whose argument is required: the bare word is a usage hint, not a guess.
@@ -172,6 +176,35 @@ def test_end_may_name_a_conversation(text: str, command: cmd.AgentCommand) -> No
     ],
 )
 def test_transfer_names_the_department_folded(text: str, command: cmd.AgentCommand) -> None:
+    assert parse_command(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("/transferir #k7q2 Suporte", cmd.Transfer("suporte", "K7Q2")),
+        ("/transfer #K7Q2  Trocas e Devoluções", cmd.Transfer("trocas e devolucoes", "K7Q2")),
+        ("/transferir #K7Q2", cmd.Malformed("transfer")),
+        ("/transferir #10 suporte", cmd.Malformed("transfer")),
+        ("/transferir K7Q2 suporte", cmd.Transfer("k7q2 suporte")),  # without #, all of it names a department
+    ],
+)
+def test_transfer_may_name_a_conversation_by_its_code(text: str, command: cmd.AgentCommand) -> None:
+    assert parse_command(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("/relatorio 7", cmd.Report(7)),
+        ("/Relatório 30 dias", cmd.Report(30)),
+        ("/report 1", cmd.Report(1)),
+        ("/relatorio 0", cmd.Malformed("report")),
+        ("/relatorio ontem", cmd.Malformed("report")),
+        ("/relatorio 367", cmd.Malformed("report")),
+    ],
+)
+def test_report_takes_a_number_of_days(text: str, command: cmd.AgentCommand) -> None:
     assert parse_command(text) == command
 
 

@@ -131,6 +131,26 @@ def test_transfer_to_the_same_department_is_refused_and_changes_nothing() -> Non
     assert len(conversation.events) == before
 
 
+def test_a_supervisor_moves_a_waiting_customer_keeping_the_place_in_line() -> None:
+    conversation = in_stage("queued")
+    conversation.move("suporte", "Sofia", at(9))
+    assert conversation.stage is Stage.QUEUED and conversation.department == "suporte"
+    assert conversation.transferred_from == "financeiro" and conversation.transferred_by == "Sofia"
+    assert conversation.queued_at == at(1), "queue order is by first enqueue"
+    assert conversation.waiting_since == at(9)
+    assert conversation.events[-2:] == [
+        events.Transferred("K7Q2", at(9), "financeiro", "suporte", "Sofia"),
+        events.EnteredQueue("K7Q2", at(9), "suporte"),
+    ]
+
+
+def test_moving_to_the_same_department_is_refused() -> None:
+    conversation = in_stage("queued")
+    with pytest.raises(InvalidTransition):
+        conversation.move("financeiro", "Sofia", at(9))
+    assert conversation.department == "financeiro"
+
+
 @pytest.mark.parametrize("stage", ["choosing", "queued"])
 def test_the_customer_can_leave_from_the_menu_or_the_queue(stage: str) -> None:
     conversation = in_stage(stage)
@@ -198,6 +218,7 @@ ACTIONS: dict[str, Callable[[Conversation], object]] = {
     "accept": lambda c: c.accept(at(20)),
     "offer_timed_out": lambda c: c.offer_timed_out(at(20)),
     "transfer": lambda c: c.transfer("vendas", "Ana", at(20)),
+    "move": lambda c: c.move("vendas", "Sofia", at(20)),
     "leave": lambda c: c.leave(at(20)),
     "remove": lambda c: c.remove("Ana", "", at(20)),
     "end": lambda c: c.end(at(20), ask_rating=True),
@@ -210,6 +231,7 @@ LEGAL = {
     "accept": {"offer", "accepted"},
     "offer_timed_out": {"offer"},
     "transfer": {"offer", "accepted"},
+    "move": {"queued"},
     "leave": {"choosing", "queued"},
     "remove": {"queued"},
     "end": {"offer", "accepted"},
@@ -222,6 +244,7 @@ AFTER = {
     "accept": "accepted",
     "offer_timed_out": "queued",
     "transfer": "queued",
+    "move": "queued",
     "leave": "closed",
     "remove": "closed",
     "end": "rating",

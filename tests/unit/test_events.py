@@ -11,6 +11,7 @@ from atende.domain.events import (
     EnteredQueue,
     Event,
     OfferTimedOut,
+    PresenceChanged,
     Rated,
     Removed,
     Transferred,
@@ -112,8 +113,34 @@ def test_events_are_recorded_in_time_order(world: World, ana: Agent, maria: Cust
     moments = [e.at for e in world.store.events]
     assert moments == sorted(moments)
     assert [e.name for e in world.store.events] == [
-        "EnteredQueue", "Assigned", "EnteredQueue", "Closed", "Assigned", "Closed",
+        "PresenceChanged", "EnteredQueue", "Assigned", "EnteredQueue", "Closed", "Assigned", "Closed",
     ]  # fmt: skip
     waited = [e.waited_seconds for e in world.store.events if isinstance(e, Assigned)]
     assert waited == [0.0, 400.0]
-    assert at(world, moments[0]) == 440
+    assert at(world, moments[1]) == 440
+
+
+def test_presence_changes_are_recorded_for_staffing(world: World, ana: Agent, maria: Customer) -> None:
+    t0 = world.clock.now()
+    ana.says("/entrar")
+    world.wait(60)
+    ana.says("/pausa")
+    world.wait(60)
+    ana.says("/volto")
+    maria.queues_for("financeiro")
+    world.wait(180)  # Ana lets the offer lapse: paused by atende
+    ana.says("/volto")
+    ana.says("/fim")
+    ana.says("/sair")
+
+    presence = [e for e in world.store.events if isinstance(e, PresenceChanged)]
+    changes = [((e.at - t0).total_seconds(), e.presence) for e in presence]
+    assert changes == [
+        (0, "available"),
+        (60, "paused"),
+        (120, "available"),
+        (300, "paused"),
+        (300, "available"),
+        (300, "offline"),
+    ]
+    assert {e.agent for e in presence} == {ANA}

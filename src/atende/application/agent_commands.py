@@ -90,7 +90,7 @@ def check_out(session: Session, agent: Agent) -> None:
     if load:
         session.tell_agent(agent, session.texts.checkout_refused.format(count=load))
         return
-    agent.check_out(load)
+    agent.check_out(load, session.now)
     session.tell_agent(agent, session.texts.checked_out)
 
 
@@ -98,7 +98,7 @@ def pause(session: Session, agent: Agent) -> None:
     if agent.presence is Presence.OFFLINE:
         session.tell_agent(agent, session.texts.offline)
         return
-    agent.pause()
+    agent.pause(session.now)
     session.tell_agent(agent, session.texts.paused.format(count=session.uow.conversations.loads()[agent.phone]))
 
 

@@ -20,6 +20,9 @@ class AgentProfile:
     capacity: int = 1
     user_id: str = ""
     """Her business-scoped user id, when the config gives it: messages carrying it are hers."""
+    supervisor: bool = False
+    """Also gets the supervisor commands (`/painel`, `/relatorio`, moving anyone who waits);
+    a supervisor may serve no department at all."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ class Settings:
 
     def is_agent(self, wa_id: str) -> bool:
         return wa_id in self._roster
+
+    def is_supervisor(self, wa_id: str) -> bool:
+        profile = self.agent(wa_id)
+        return profile is not None and profile.supervisor
 
     def agent_name(self, phone: str | None) -> str:
         """The roster name for an agent's phone; the phone itself for someone no longer listed."""

@@ -30,7 +30,7 @@ def expire_offers(session: Session) -> None:
         agent = session.uow.agents.get(conversation.offer_timed_out(session.now))
         assert agent is not None
         if agent.presence is Presence.AVAILABLE:
-            agent.pause(PauseReason.MISSED_OFFER)
+            agent.pause(session.now, PauseReason.MISSED_OFFER)
         release(session, agent, conversation)
         missed = session.texts.offer_missed.format(
             code=conversation.code, name=conversation.customer.display_name, timeout=session.wait(timeout)

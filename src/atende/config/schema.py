@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from atende.application.settings import AgentProfile, Settings
 from atende.config.fields import Hours, Key, Locale, Name, Phone, TemplateLanguage, TemplateName, TimeZone, UserId
@@ -40,8 +40,19 @@ class AgentConfig(_Table):
     phone: Phone | None = None
     user_id: UserId | None = None
     """Her business-scoped user id (BSUID): for an agent with a username, whose number Meta may not send."""
-    departments: list[str] = Field(min_length=1)
+    supervisor: bool = False
+    """Also gets the supervisor commands; declared before `departments`, which it may leave empty."""
+    departments: list[str]
     capacity: int = Field(default=1, ge=1)
+
+    @field_validator("departments")
+    @classmethod
+    def _serves_something(cls, departments: list[str], info: ValidationInfo) -> list[str]:
+        if not departments and not info.data.get("supervisor"):
+            raise ValueError(
+                "must not be empty: an agent serves at least one department (only a supervisor = true may serve none)"
+            )
+        return departments
 
     @model_validator(mode="after")
     def _named(self) -> Self:
@@ -107,6 +118,7 @@ class Config(_Table):
                     tuple(agent.departments),
                     agent.capacity,
                     user_id=agent.user_id or "",
+                    supervisor=agent.supervisor,
                 )
                 for agent in self.agents
             ),

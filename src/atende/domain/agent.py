@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from .events import Event
+from .events import Event, PresenceChanged
 from .exceptions import InvalidTransition
 
 
@@ -28,6 +28,13 @@ class Status(StrEnum):
     AVAILABLE = "available"
     BUSY = "busy"
     PAUSED = "paused"
+
+
+def status_of(presence: Presence, load: int, capacity: int) -> Status:
+    """What ops see of an agent with this presence, carrying `load` of `capacity` conversations."""
+    if presence is Presence.AVAILABLE:
+        return Status.BUSY if load >= capacity else Status.AVAILABLE
+    return Status(presence.value)
 
 
 @dataclass(eq=False)
@@ -57,36 +64,40 @@ class Agent:
         return self.presence is Presence.AVAILABLE and load < self.capacity
 
     def status(self, load: int) -> Status:
-        if self.presence is Presence.AVAILABLE:
-            return Status.BUSY if load >= self.capacity else Status.AVAILABLE
-        return Status(self.presence.value)
+        return status_of(self.presence, load, self.capacity)
 
     def check_in(self, now: datetime) -> None:
         if self.presence is not Presence.AVAILABLE:
-            self.presence = Presence.AVAILABLE
+            self._enter(Presence.AVAILABLE, now)
             self.pause_reason = None
             self.idle_since = now
 
-    def check_out(self, load: int) -> None:
+    def check_out(self, load: int, now: datetime) -> None:
         if load:
             raise InvalidTransition("an agent with open conversations cannot check out")
-        self.presence = Presence.OFFLINE
+        self._enter(Presence.OFFLINE, now)
         self.pause_reason = None
         self.active = None
 
-    def pause(self, reason: PauseReason = PauseReason.BY_AGENT) -> None:
+    def pause(self, now: datetime, reason: PauseReason = PauseReason.BY_AGENT) -> None:
         if self.presence is Presence.OFFLINE:
             raise InvalidTransition("an offline agent cannot pause")
-        self.presence = Presence.PAUSED
+        self._enter(Presence.PAUSED, now)
         self.pause_reason = reason
 
     def resume(self, now: datetime) -> None:
         if self.presence is Presence.OFFLINE:
             raise InvalidTransition("an offline agent must check in, not resume")
         if self.presence is Presence.PAUSED:
-            self.presence = Presence.AVAILABLE
+            self._enter(Presence.AVAILABLE, now)
             self.pause_reason = None
             self.idle_since = now
+
+    def _enter(self, presence: Presence, now: datetime) -> None:
+        """Change presence, recording the change (staffing compares who was on duty with the need)."""
+        if presence is not self.presence:
+            self.events.append(PresenceChanged("", now, self.phone, presence.value))
+        self.presence = presence
 
     def receive(self, code: str, now: datetime) -> None:
         """A conversation was handed to this agent; it becomes active only if none is."""

@@ -82,6 +82,8 @@ class End(AgentCommand):
 @dataclass(frozen=True)
 class Transfer(AgentCommand):
     department: str
+    code: str | None = None
+    """`/transferir #COD SETOR`: a waiting customer (supervisors), or one of the agent's own."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,21 @@ class Switch(AgentCommand):
 @dataclass(frozen=True)
 class History(AgentCommand):
     pass
+
+
+@dataclass(frozen=True)
+class Dashboard(AgentCommand):
+    """Supervisors: every department's line and every agent's state, now."""
+
+
+@dataclass(frozen=True)
+class Report(AgentCommand):
+    """Supervisors: the service figures of today, or of the last `days` days."""
+
+    days: int = 1
+
+
+MAX_REPORT_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,8 @@ NAMES: dict[str, str] = {
     "ativos": "list", "list": "list",
     "ir": "switch", "switch": "switch",
     "historico": "history", "history": "history",
+    "painel": "dashboard", "dashboard": "dashboard",
+    "relatorio": "report", "report": "report",
 }  # fmt: skip
 """Every spelling an agent may type → the command's canonical name (pt-BR and English)."""
 
@@ -135,6 +154,15 @@ def _target(argument: str) -> Target | None:
         return Position(int(argument))
     code = normalize_code(argument)
     return CodeRef(code) if code else None
+
+
+def _transfer(rest: str) -> AgentCommand:
+    """`/transferir SETOR`, or `/transferir #COD SETOR` (the `#` is what tells a code from a name)."""
+    if rest.startswith("#"):
+        first, _, department = rest.partition(" ")
+        code = normalize_code(first)
+        return Transfer(fold(department.strip()), code) if code and department.strip() else Malformed("transfer")
+    return Transfer(fold(rest)) if rest else Malformed("transfer")
 
 
 def parse_command(text: str) -> AgentCommand | None:
@@ -172,7 +200,15 @@ def parse_command(text: str) -> AgentCommand | None:
             code = normalize_code(rest)
             return End(code) if code else Malformed("end")
         case "transfer":
-            return Transfer(fold(rest)) if rest else Malformed("transfer")
+            return _transfer(rest)
+        case "dashboard":
+            return Dashboard()
+        case "report":
+            if not rest:
+                return Report()
+            days = rest.split()[0]
+            valid = days.isdigit() and 1 <= int(days) <= MAX_REPORT_DAYS
+            return Report(int(days)) if valid else Malformed("report")
         case "switch":
             code = normalize_code(rest)
             return Switch(code) if code else Malformed("switch")

@@ -150,6 +150,23 @@ class Conversation:
         self.accepted_at = None
         self.waiting_since = now
 
+    def move(self, department: str, by: str, now: datetime) -> None:
+        """A supervisor moves a waiting customer to another department's queue.
+
+        Like a transfer: the first enqueue time (the place in line) is kept, the wait in the new
+        queue starts now, and the 🔔 will say where from and by whom.
+        """
+        self._require(Stage.QUEUED)
+        assert self.department is not None
+        if department == self.department:
+            raise InvalidTransition(f"conversation {self.code} is already in {department}")
+        self.events.append(events.Transferred(self.code, now, self.department, department, by))
+        self.events.append(events.EnteredQueue(self.code, now, department))
+        self.transferred_from = self.department
+        self.transferred_by = by
+        self.department = department
+        self.waiting_since = now
+
     def leave(self, now: datetime) -> None:
         """The customer gave up, from the menu or from the queue."""
         self._require(Stage.CHOOSING, Stage.QUEUED)

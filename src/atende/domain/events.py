@@ -64,3 +64,15 @@ class Closed(Event):
 @dataclass(frozen=True)
 class Rated(Event):
     score: int
+
+
+@dataclass(frozen=True)
+class PresenceChanged(Event):
+    """An agent checked in, paused, resumed or checked out: who was on duty when, for staffing.
+
+    It concerns no conversation, so `code` is empty; `presence` is the state entered
+    (`available`, `paused` or `offline`).
+    """
+
+    agent: str
+    presence: str

@@ -277,6 +277,8 @@ def event_to_dict(event: ev.Event) -> Json:
             return {"kind": "closed", **head, "reason": reason}
         case ev.Rated(score=score):
             return {"kind": "rated", **head, "score": score}
+        case ev.PresenceChanged(agent=agent, presence=presence):
+            return {"kind": "presence", **head, "agent": agent, "presence": presence}
     raise CodecError(f"no encoding for event {event!r}")
 
 
@@ -299,4 +301,6 @@ def event_from_dict(data: Json) -> ev.Event:
             return ev.Closed(code, at, data["reason"])
         case "rated":
             return ev.Rated(code, at, int(data["score"]))
+        case "presence":
+            return ev.PresenceChanged(code, at, data["agent"], data["presence"])
     raise CodecError(f"unknown event kind {data.get('kind')!r}")

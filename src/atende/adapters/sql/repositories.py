@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from atende.domain.agent import Agent
 from atende.domain.contact import Contact
 from atende.domain.conversation import Conversation, Stage
-from atende.domain.events import Event
+from atende.domain.events import Event, PresenceChanged
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Message
 from atende.domain.repositories import (
@@ -43,6 +43,7 @@ from .rows import (
     event_to_row,
     message_from_row,
     message_to_row,
+    presence_to_row,
 )
 from .statements import ConnectionSource
 
@@ -260,5 +261,10 @@ class SqlEventLog(EventLog):
         return [codec.event_from_dict(data) for data in self._connection().scalars(query)]
 
     def write(self, connection: Connection) -> None:
-        if self.added:
-            connection.execute(insert(t.events), [event_to_row(e) for e in self.added])
+        """Conversations' steps go to `events`; agents' presence changes to `presence`."""
+        changes = [e for e in self.added if isinstance(e, PresenceChanged)]
+        steps = [e for e in self.added if not isinstance(e, PresenceChanged)]
+        if steps:
+            connection.execute(insert(t.events), [event_to_row(e) for e in steps])
+        if changes:
+            connection.execute(insert(t.presence), [presence_to_row(c) for c in changes])

@@ -12,7 +12,7 @@ from atende.application.outbound import Audience, Delivery, Outgoing
 from atende.domain.agent import Agent, PauseReason, Presence
 from atende.domain.contact import Contact
 from atende.domain.conversation import CloseReason, Conversation, Customer, Stage
-from atende.domain.events import Event
+from atende.domain.events import Event, PresenceChanged
 from atende.domain.message import Author, Message
 
 from . import codec
@@ -137,6 +137,10 @@ def message_from_row(row: Row[Any]) -> Message:
         codec.content_from_dict(row.content),
         row.at,
     )
+
+
+def presence_to_row(change: PresenceChanged) -> Values:
+    return {"agent": change.agent, "presence": change.presence, "at": change.at}
 
 
 def event_to_row(event: Event) -> Values:

@@ -50,6 +50,8 @@ Sequence = BigInteger().with_variant(Integer(), "sqlite")
 OPEN = text("stage <> 'closed'")
 WAITING = text("done_at IS NULL")
 """Intake rows not handled yet; queries repeat it word for word so SQLite uses the partial index."""
+SET_ASIDE = text("error IS NOT NULL")
+"""Intake rows given up on; as small as the problems, however many handled rows pile up."""
 
 
 class ConversationRow(SQLModel, table=True):
@@ -212,6 +214,8 @@ class IntakeRow(SQLModel, table=True):
         # `ready`: WHERE done_at IS NULL AND received_at <= ? ORDER BY at, seq. Partial, so it
         # stays as small as the backlog however many handled rows pile up behind it.
         Index("ix_intake_ready", "at", "seq", "received_at", sqlite_where=WAITING, postgresql_where=WAITING),
+        # The set-aside count (`/metrics`) and listing: WHERE error IS NOT NULL.
+        Index("ix_intake_set_aside", "seq", sqlite_where=SET_ASIDE, postgresql_where=SET_ASIDE),
     )
 
     seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
@@ -223,6 +227,25 @@ class IntakeRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_type=JSON)
     done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     error: str | None = None
+
+
+class PresenceRow(SQLModel, table=True):
+    """Every change of an agent's presence (`PresenceChanged`): who was on duty when, for staffing.
+
+    Apart from `events`, whose rows each belong to a conversation; these belong to an agent.
+    """
+
+    __tablename__ = "presence"
+    __table_args__ = (
+        # An agent's spans: WHERE agent = ? ORDER BY seq; a period's: WHERE at < ?.
+        Index("ix_presence_agent", "agent", "seq"),
+        Index("ix_presence_at", "at"),
+    )
+
+    seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
+    agent: str = Field(foreign_key="agents.phone")
+    presence: str
+    at: datetime = Field(sa_type=UtcDateTime)
 
 
 class LeaseRow(SQLModel, table=True):
@@ -249,5 +272,6 @@ inbox = _table(InboxRow)
 contacts = _table(ContactRow)
 intake = _table(IntakeRow)
 leases = _table(LeaseRow)
+presence = _table(PresenceRow)
 
 metadata = SQLModel.metadata

@@ -4,17 +4,40 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections import defaultdict
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from atende.application.arrivals import Arrival
 from atende.application.failures import SendError
 from atende.application.outbound import Delivery, Outgoing
 from atende.application.ports import Inbox, Intake, Leases, Outbox, UnitOfWork, WhatsAppGateway
+from atende.application.reports import (
+    AgentLoad,
+    HourRow,
+    Live,
+    Period,
+    PresenceSpan,
+    Reports,
+    ServiceRow,
+    Tally,
+    WaitingLine,
+)
 from atende.domain.agent import Agent
 from atende.domain.contact import Contact
 from atende.domain.conversation import Conversation, Stage
-from atende.domain.events import Assigned, Event
+from atende.domain.events import (
+    Abandoned,
+    Assigned,
+    Closed,
+    EnteredQueue,
+    Event,
+    OfferTimedOut,
+    PresenceChanged,
+    Rated,
+    Removed,
+    Transferred,
+)
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Message
 from atende.domain.repositories import (
@@ -236,6 +259,122 @@ class FakeLeases(Leases):
         return True
 
 
+STEPS = (EnteredQueue, Assigned, OfferTimedOut, Abandoned, Removed, Transferred, Closed)
+
+
+class FakeReports(Reports):
+    """The figures computed in Python, one event at a time, straight from the definitions in
+    `atende.application.reports`: the reference the SQL aggregates are checked against."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _steps(self, start: datetime) -> dict[str, list[Event]]:
+        steps: dict[str, list[Event]] = defaultdict(list)
+        for event in self.store.events:
+            if isinstance(event, STEPS) and event.at >= start:
+                steps[event.code].append(event)
+        return steps
+
+    def service(self, period: Period, threshold_seconds: float) -> list[ServiceRow]:
+        tallies: dict[tuple[str, str | None], Tally] = defaultdict(Tally)
+        for steps in self._steps(period.start).values():
+            for index, step in enumerate(steps):
+                before = steps[index - 1] if index else None
+                after = steps[index + 1] if index + 1 < len(steps) else None
+                if step.at >= period.end:
+                    continue
+                match step:
+                    case EnteredQueue(department=department):
+                        tallies[department, None] += Tally(offered=1)
+                    case Assigned(department=department, agent=agent, waited_seconds=waited):
+                        if isinstance(after, OfferTimedOut):
+                            continue
+                        handled = after is not None
+                        tallies[department, agent] += Tally(
+                            answered=1,
+                            answered_within=int(waited <= threshold_seconds),
+                            wait_seconds=waited,
+                            handled=int(handled),
+                            handle_seconds=(after.at - step.at).total_seconds() if after else 0.0,
+                        )
+                    case Abandoned(department=str(department)):
+                        tallies[department, None] += Tally(left=1)
+                    case Removed(department=department):
+                        tallies[department, None] += Tally(removed=1)
+                    case Closed() if isinstance(before, EnteredQueue | OfferTimedOut):
+                        tallies[before.department, None] += Tally(closed_waiting=1)
+        for event in self.store.events:
+            if isinstance(event, Rated) and period.start <= event.at < period.end:
+                conversation = self.store.conversations[event.code]
+                if conversation.department is not None:
+                    key = (conversation.department, conversation.agent)
+                    tallies[key] += Tally(ratings=1, rating_points=event.score)
+        return [ServiceRow(department, agent, tally) for (department, agent), tally in tallies.items()]
+
+    def hourly(self, period: Period) -> list[HourRow]:
+        tallies: dict[tuple[str, datetime], Tally] = defaultdict(Tally)
+        for steps in self._steps(period.start).values():
+            for index, step in enumerate(steps):
+                after = steps[index + 1] if index + 1 < len(steps) else None
+                if step.at >= period.end:
+                    continue
+                hour = step.at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+                if isinstance(step, EnteredQueue):
+                    tallies[step.department, hour] += Tally(offered=1)
+                elif isinstance(step, Assigned) and not isinstance(after, OfferTimedOut):
+                    tallies[step.department, hour] += Tally(
+                        answered=1,
+                        wait_seconds=step.waited_seconds,
+                        handled=int(after is not None),
+                        handle_seconds=(after.at - step.at).total_seconds() if after else 0.0,
+                    )
+        return [
+            HourRow(department, hour, t.offered, t.answered, t.wait_seconds, t.handled, t.handle_seconds)
+            for (department, hour), t in sorted(tallies.items())
+        ]
+
+    def presence(self, period: Period) -> list[PresenceSpan]:
+        changes: dict[str, list[PresenceChanged]] = defaultdict(list)
+        for event in self.store.events:
+            if isinstance(event, PresenceChanged):
+                changes[event.agent].append(event)
+        spans = []
+        for agent in sorted(changes):
+            mine = changes[agent]
+            for change, following in zip(mine, [*mine[1:], None], strict=True):
+                end = following.at if following else None
+                if change.at < period.end and (end is None or end > period.start):
+                    spans.append(PresenceSpan(agent, change.presence, change.at, end))
+        return spans
+
+    def live(self) -> Live:
+        conversations = list(self.store.conversations.values())
+        lines: dict[str, list[datetime]] = defaultdict(list)
+        for c in conversations:
+            if c.stage is Stage.QUEUED and c.department is not None:
+                lines[c.department].append(c.waiting_since or c.opened_at)
+        loads: defaultdict[str, int] = defaultdict(int)
+        for c in conversations:
+            if c.stage is Stage.ASSIGNED and c.agent:
+                loads[c.agent] += 1
+        pending = [m for m in self.store.outbox if m.delivery is Delivery.PENDING]
+        waiting = [received for _, received, outcome in self.store.intake.values() if outcome is None]
+        return Live(
+            lines=tuple(WaitingLine(key, len(since), min(since)) for key, since in sorted(lines.items())),
+            agents=tuple(
+                AgentLoad(a.phone, a.presence.value, a.capacity, loads[a.phone])
+                for a in sorted(self.store.agents.values(), key=lambda a: a.phone)
+            ),
+            outbox_pending=len(pending),
+            outbox_oldest=min((m.created_at for m in pending), default=None),
+            outbox_held=sum(1 for m in self.store.outbox if m.delivery is Delivery.HELD),
+            intake_waiting=len(waiting),
+            intake_oldest=min(waiting, default=None),
+            intake_set_aside=sum(1 for _, _, outcome in self.store.intake.values() if outcome),
+        )
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Copies in on read, copies out on commit: a rollback really forgets, versions really conflict."""
 
@@ -251,6 +390,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.contacts = FakeContacts(store)
         self.intake = FakeIntake(store)
         self.leases = FakeLeases(store)
+        self.reports = FakeReports(store)
 
     def _commit(self) -> None:
         conversations: FakeConversations = self.conversations

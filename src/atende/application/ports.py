@@ -21,6 +21,7 @@ from atende.domain.repositories import (
 
 from .arrivals import Arrival
 from .outbound import Outgoing
+from .reports import Reports
 
 
 class Clock(abc.ABC):
@@ -108,6 +109,8 @@ class UnitOfWork(abc.ABC):
     inbox: Inbox
     intake: Intake
     leases: Leases
+    reports: Reports
+    """Figures read apart from this unit of work's transaction (never under its write lock)."""
 
     def __enter__(self) -> Self:
         return self

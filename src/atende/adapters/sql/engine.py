@@ -11,6 +11,10 @@ from sqlalchemy.exc import DBAPIError
 BUSY_TIMEOUT_SECONDS = 30
 """How long a writer waits for another process's transaction before giving up."""
 
+READ_ONLY = "atende_read_only"
+"""Execution option of a connection that only reads (reports): on SQLite it begins a deferred
+transaction, a snapshot that never takes the write lock (WAL lets it read beside the writer)."""
+
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 """Serialization failure and deadlock: the transaction lost a race and may simply run again."""
 
@@ -48,7 +52,9 @@ def _sqlite(url: URL) -> Engine:
     when a transaction starts rather than at its first write, so a transaction that read a
     waiting line can never lose a race to upgrade its lock: others wait (up to the busy
     timeout) instead of failing with "database is locked". pysqlite's own transaction
-    handling would issue a deferred BEGIN behind our back, so it is switched off.
+    handling would issue a deferred BEGIN behind our back, so it is switched off. Readers
+    (connections with the `READ_ONLY` option) begin deferred: they never wait for writers, nor
+    make them wait.
     """
     engine = create_engine(
         url,
@@ -68,10 +74,18 @@ def _sqlite(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def read_only(connection: Connection) -> Connection:
+    """Mark a fresh connection as a reader, before its transaction begins."""
+    if connection.dialect.name == "postgresql":
+        return connection.execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
+    return connection.execution_options(**{READ_ONLY: True})

@@ -14,6 +14,7 @@ from .engine import lost_a_race
 from .intake import SqlInbox, SqlIntake
 from .leases import SqlLeases
 from .outbox import SqlOutbox
+from .reports import SqlReports
 from .repositories import (
     SqlAgentRepository,
     SqlContactRepository,
@@ -40,10 +41,12 @@ class SqlUnitOfWork(UnitOfWork):
     inbox: SqlInbox
     intake: SqlIntake
     leases: SqlLeases
+    reports: SqlReports
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: Connection | None = None
+        self.reports = SqlReports(engine)
         self._fresh()
 
     def connection(self) -> Connection:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import config_cmd, db, ops, serve
+from . import config_cmd, db, ops, serve, stats
 from .simulate import simulate
 from .standin import standin
 
@@ -21,6 +21,7 @@ app.add_typer(ops.conversations_app, name="conversations")
 app.command()(simulate)
 app.command()(standin)
 app.command()(serve.serve)
+app.command()(stats.stats)
 
 
 @app.command()

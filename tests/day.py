@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 from atende.domain.content import Choice
-from tests.world import World
+from tests.world import ANA, JOAO, MARIA, PEDRO, World
 
 DEPARTMENTS = ("1", "2", "3", "4")
 COMMANDS = (
@@ -75,3 +75,40 @@ def _agent_reacts(world: World, rng: random.Random, who: str) -> None:
         world.write(who, "/volto")
     else:
         world.write(who, rng.choice(COMMANDS))
+
+
+def a_morning(world: World) -> None:
+    """10:00 Monday: Ana serves Maria at once and João after 4 min, 5 min each; Pedro gives up after
+    4 min. Financeiro: 3 offered, 2 answered (0 s and 240 s), 1 abandoned, ratings 3 and 1."""
+
+    def maria(said: str | Choice) -> None:
+        world.write(MARIA, said, name="Maria Silva")
+
+    def joao(said: str | Choice) -> None:
+        world.write(JOAO, said, name="João Souza")
+
+    def pedro(said: str | Choice) -> None:
+        world.write(PEDRO, said, name="Pedro Lima")
+
+    def ana(said: str) -> None:
+        world.write(ANA, said, name="Ana")
+
+    ana("/entrar")
+    maria("oi")
+    maria(Choice("dept:financeiro", "Financeiro"))
+    ana("Olá, Maria!")
+    world.wait(60)
+    joao("oi")
+    joao(Choice("dept:financeiro", "Financeiro"))
+    world.wait(60)
+    pedro("oi")
+    pedro(Choice("dept:financeiro", "Financeiro"))
+    world.wait(180)
+    ana("/fim")  # 300 s with Maria; João is next, after 240 s
+    maria(Choice("rate:3", "😀 Ótimo"))
+    ana("Olá, João!")
+    world.wait(60)
+    pedro("sair")
+    world.wait(240)
+    ana("/fim")  # 300 s with João
+    joao(Choice("rate:1", "😞 Ruim"))

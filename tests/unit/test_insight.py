@@ -10,6 +10,7 @@ import pytest
 from atende.application.insight import period_of, service_report
 from atende.application.reports import Period
 from atende.application.staffing import StaffingRow, Target, staffing_advice
+from tests.day import a_morning
 from tests.unit.people import Agent, Customer
 from tests.world import ANA, MONDAY_MORNING, World
 
@@ -17,28 +18,8 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 MONDAY = Period(datetime(2026, 3, 2, tzinfo=SAO_PAULO), datetime(2026, 3, 3, tzinfo=SAO_PAULO))
 
 
-def a_morning(world: World, ana: Agent, maria: Customer, joao: Customer, pedro: Customer) -> None:
-    """10:00 Monday: Ana serves Maria at once and João after 4 min; Pedro gives up after 4 min."""
-    ana.checks_in()
-    maria.queues_for("financeiro")
-    ana.says("Olá, Maria!")
-    world.wait(60)
-    joao.queues_for("financeiro")
-    world.wait(60)
-    pedro.queues_for("financeiro")
-    world.wait(180)
-    ana.says("/fim")  # 300 s with Maria; João is next, after 240 s
-    maria.says("😀 Ótimo")
-    ana.says("Olá, João!")
-    world.wait(60)
-    pedro.says("sair")
-    world.wait(240)
-    ana.says("/fim")  # 300 s with João
-    joao.says("😞 Ruim")
-
-
-def test_the_figures_of_a_morning(world: World, ana: Agent, maria: Customer, joao: Customer, pedro: Customer) -> None:
-    a_morning(world, ana, maria, joao, pedro)
+def test_the_figures_of_a_morning(world: World) -> None:
+    a_morning(world)
     with world.uow_factory() as uow:
         report = service_report(uow.reports, world.settings, period_of(world.clock.now(), world.settings.timezone))
 
@@ -59,10 +40,8 @@ def test_the_figures_of_a_morning(world: World, ana: Agent, maria: Customer, joa
     assert sum(h.offered for h in report.hours) == 3
 
 
-def test_one_department_and_a_stricter_threshold(
-    world: World, ana: Agent, maria: Customer, joao: Customer, pedro: Customer
-) -> None:
-    a_morning(world, ana, maria, joao, pedro)
+def test_one_department_and_a_stricter_threshold(world: World) -> None:
+    a_morning(world)
     with world.uow_factory() as uow:
         report = service_report(uow.reports, world.settings, MONDAY, threshold_seconds=300, department="financeiro")
     assert [d.key for d in report.departments] == ["financeiro"]
@@ -99,10 +78,8 @@ def test_days_are_the_business_calendar_days(days: int, last_day: date | None, s
     assert (period.start, period.end) == (start, end)
 
 
-def test_staffing_turns_the_measured_hour_into_agents(
-    world: World, ana: Agent, maria: Customer, joao: Customer, pedro: Customer
-) -> None:
-    a_morning(world, ana, maria, joao, pedro)
+def test_staffing_turns_the_measured_hour_into_agents(world: World) -> None:
+    a_morning(world)
     with world.uow_factory() as uow:
         advice = staffing_advice(uow.reports, world.settings, MONDAY, Target.parse("80/20"), now=MONDAY.end)
 
@@ -146,11 +123,9 @@ def test_a_wrong_target_says_what_it_should_look_like(text: str) -> None:
         Target.parse(text)
 
 
-def test_the_hour_in_progress_counts_in_part(
-    world: World, ana: Agent, maria: Customer, joao: Customer, pedro: Customer
-) -> None:
+def test_the_hour_in_progress_counts_in_part(world: World) -> None:
     """Asked at 10:30, the 10:00 hour has been seen for half an hour: 3 arrivals are 6 an hour."""
-    a_morning(world, ana, maria, joao, pedro)
+    a_morning(world)
     half_past = MONDAY_MORNING + timedelta(minutes=30)
     with world.uow_factory() as uow:
         advice = staffing_advice(uow.reports, world.settings, MONDAY, Target(0.8, 20), now=half_past)

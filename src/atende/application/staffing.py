@@ -1,7 +1,8 @@
 """Staffing advice: measured traffic turned into the agents each hour of the week needs (Erlang C).
 
 For every department and hour of the week (the business's clock): the arrival rate measured
-over the period (arrivals ÷ the hours of that kind the period held), the handle time measured
+over the period (arrivals ÷ the hours of that kind observed: from the first day anything was
+recorded until now), the handle time measured
 then (the department's average where that hour has none), the agents Erlang C asks for at the
 target — chat concurrency included, as slots shared out among agents — and, beside it, how many
 of the department's agents were checked in then, on average. The model and its limits:
@@ -14,7 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
@@ -62,13 +63,15 @@ class StaffingRow:
     """None where no conversation of the department has ended yet: nothing to base advice on."""
     agents_needed: int | None
     agents_checked_in: float
-    """The department's agents checked in (paused ones too: a break is part of a shift), on average."""
+    """The department's agents checked in (paused ones too: a break is part of a shift), on average
+    over the hours of that kind observed."""
 
 
 @dataclass(frozen=True)
 class StaffingAdvice:
     target: Target
     period: Period
+    """What was observed: the asked period, from its first day with anything recorded, until now."""
     rows: tuple[StaffingRow, ...]
 
 
@@ -81,11 +84,15 @@ def staffing_advice(
     now: datetime,
     department: str | None = None,
 ) -> StaffingAdvice:
-    """`now` ends what was observed: a period that runs until tonight has seen only the day so far."""
+    """What was observed runs from the first day anything was recorded (weeks before atende was
+    installed are not weeks without customers) until `now` (tonight has not been seen yet)."""
     zone = ZoneInfo(settings.timezone)
-    seen = _hours_observed(Period(period.start, min(period.end, now)), zone)
     hourly = [r for r in reports.hourly(period) if department in (None, r.department)]
     spans = reports.presence(period)
+    first = min([r.hour for r in hourly] + [s.start for s in spans], default=period.start)
+    first_day = datetime.combine(first.astimezone(zone).date(), time(), zone)
+    observed = Period(max(period.start, first_day), min(period.end, now))
+    seen = _hours_observed(observed, zone)
     keys = [d.key for d in settings.departments if department in (None, d.key)]
     keys += sorted({r.department for r in hourly} - set(keys))
     rows: list[StaffingRow] = []
@@ -93,9 +100,9 @@ def staffing_advice(
         mine = [r for r in hourly if r.department == key]
         serving = [a for a in settings.agents if key in a.departments]
         capacity = fmean(a.capacity for a in serving) if serving else 1.0
-        on_duty = _agent_hours(spans, {a.phone for a in serving}, Period(period.start, min(period.end, now)), zone)
+        on_duty = _agent_hours(spans, {a.phone for a in serving}, observed, zone)
         rows.extend(_department_rows(key, mine, on_duty, seen, zone=zone, target=target, capacity=capacity))
-    return StaffingAdvice(target, period, tuple(rows))
+    return StaffingAdvice(target, observed, tuple(rows))
 
 
 def _department_rows(

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from atende.domain import commands as cmd
 from atende.domain.agent import Agent, Presence
 from atende.domain.content import Text
-from atende.domain.conversation import Conversation
+from atende.domain.conversation import Conversation, Stage
 from atende.domain.exceptions import InvalidTransition
 from atende.domain.message import Author
 
@@ -18,6 +18,7 @@ from .relay import relay_from_agent
 from .roster import enroll
 from .session import Session
 from .settings import AgentProfile
+from .supervisor import dashboard, is_supervisor, refuse, report
 from .texts.formatting import describe, snippet
 from .waiting_line import waiting_summary
 from .windows import still_arriving, window_status
@@ -44,7 +45,7 @@ def run_command(session: Session, agent: Agent, command: cmd.AgentCommand) -> No
     texts = session.texts
     match command:
         case cmd.Help():
-            session.tell_agent(agent, texts.help)
+            session.tell_agent(agent, texts.help + (texts.help_supervisor if is_supervisor(session, agent) else ""))
         case cmd.CheckIn():
             check_in(session, agent)
         case cmd.CheckOut():
@@ -63,14 +64,18 @@ def run_command(session: Session, agent: Agent, command: cmd.AgentCommand) -> No
             remove(session, agent, target, reason)
         case cmd.End(code=code):
             end(session, agent, code)
-        case cmd.Transfer(department=department):
-            transfer(session, agent, department)
+        case cmd.Transfer(department=department, code=code):
+            transfer(session, agent, department, code)
         case cmd.ListActive():
             list_active(session, agent)
         case cmd.Switch(code=code):
             switch(session, agent, code)
         case cmd.History():
             history(session, agent)
+        case cmd.Dashboard():
+            dashboard(session, agent) if is_supervisor(session, agent) else refuse(session, agent, "/painel")
+        case cmd.Report(days=days):
+            report(session, agent, days) if is_supervisor(session, agent) else refuse(session, agent, "/relatorio")
         case cmd.Malformed(usage=usage):
             session.tell_agent(agent, texts.usage[usage].format(known=_department_keys(session)))
         case cmd.Unknown(word=word):
@@ -114,7 +119,7 @@ def resume(session: Session, agent: Agent) -> None:
 def show_queue(session: Session, agent: Agent, department: str | None) -> None:
     texts = session.texts
     if department is None:
-        keys = agent.departments
+        keys = _own_line_departments(session, agent)
     else:
         found = session.settings.find_department(department)
         if found is None:
@@ -130,7 +135,7 @@ def show_queue(session: Session, agent: Agent, department: str | None) -> None:
         return
     # Numbers are places in the agent's own line, the one `/puxar N` and `/remover N` count in,
     # even when one department is shown; customers of departments they do not serve get none.
-    mine = {c.code: n for n, c in enumerate(_waiting_for(session, agent.departments), 1)}
+    mine = {c.code: n for n, c in enumerate(_waiting_for(session, _own_line_departments(session, agent)), 1)}
     rows = [texts.queue_header.format(departments=names)]
     for conversation in line:
         rows.append(
@@ -174,7 +179,7 @@ def take(session: Session, agent: Agent, target: cmd.Target | None) -> None:
 
 def remove(session: Session, agent: Agent, target: cmd.Target, reason: str) -> None:
     texts = session.texts
-    conversation = _pick(_waiting_for(session, agent.departments), target)
+    conversation = _pick(_waiting_for(session, _own_line_departments(session, agent)), target)
     if conversation is None:
         session.tell_agent(agent, texts.target_missing.format(target=_target_text(target)))
         return
@@ -198,9 +203,19 @@ def end(session: Session, agent: Agent, code: str | None) -> None:
     dispatch(session)
 
 
-def transfer(session: Session, agent: Agent, department_text: str) -> None:
+def transfer(session: Session, agent: Agent, department_text: str, code: str | None = None) -> None:
+    """The agent's active conversation (or the one named by `code`) to another department; a
+    supervisor may also name any customer who waits."""
     texts = session.texts
-    conversation = _own(session, agent, None)
+    if code is not None:
+        named = session.uow.conversations.get(code)
+        if named is not None and named.stage is Stage.QUEUED:
+            if not is_supervisor(session, agent):
+                refuse(session, agent, "/transferir #CÓD")
+                return
+            move(session, agent, named, department_text)
+            return
+    conversation = _own(session, agent, code)
     if conversation is None:
         return
     department = session.settings.find_department(department_text)
@@ -219,6 +234,28 @@ def transfer(session: Session, agent: Agent, department_text: str) -> None:
         return
     answer = texts.transferred_done.format(code=conversation.code, name=_name(conversation), department=department.name)
     session.tell_agent(agent, answer + _release(session, agent, conversation), conversation)
+    session.tell_customer(conversation, texts.transferred.format(department=department.name))
+    take_place_in_line(session, conversation, department)
+
+
+def move(session: Session, supervisor: Agent, conversation: Conversation, department_text: str) -> None:
+    """A supervisor moves a waiting customer to another department's queue, keeping their place."""
+    texts = session.texts
+    department = session.settings.find_department(department_text)
+    if department is None:
+        known = _department_keys(session)
+        session.tell_agent(supervisor, texts.unknown_department.format(given=department_text, known=known))
+        return
+    try:
+        conversation.move(department.key, supervisor.phone, session.now)
+    except InvalidTransition:
+        same = texts.same_department.format(
+            code=conversation.code, name=_name(conversation), department=department.name
+        )
+        session.tell_agent(supervisor, same, conversation)
+        return
+    done = texts.moved_done.format(code=conversation.code, name=_name(conversation), department=department.name)
+    session.tell_agent(supervisor, done, conversation)
     session.tell_customer(conversation, texts.transferred.format(department=department.name))
     take_place_in_line(session, conversation, department)
 
@@ -303,6 +340,14 @@ def _release(session: Session, agent: Agent, conversation: Conversation) -> str:
     active = session.uow.conversations.get(agent.active)
     assert active is not None
     return session.texts.now_active.format(first=active.customer.first_name, code=active.code)
+
+
+def _own_line_departments(session: Session, agent: Agent) -> tuple[str, ...]:
+    """The line an agent's `/fila` numbers and `/remover N` counts in: their departments, or every
+    department for a supervisor (who watches them all, and may serve none)."""
+    if is_supervisor(session, agent):
+        return tuple(d.key for d in session.settings.departments)
+    return agent.departments
 
 
 def _waiting_for(session: Session, departments: tuple[str, ...]) -> list[Conversation]:

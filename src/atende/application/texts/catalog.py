@@ -127,3 +127,29 @@ class Texts:
     """Why a message was not delivered, by kind; other kinds quote the provider's code."""
     failure_other: str
     usage: dict[str, str]
+
+    # supervisors: /painel, /relatorio, moving anyone who waits (docs/design.md §5)
+    supervisors_only: str
+    help_supervisor: str
+    """Appended to `help` for a supervisor."""
+    status_labels: dict[str, str]
+    """An agent's status (available, busy, paused, offline) as the panel shows it."""
+    decimal_point: str
+    dashboard_header: str
+    dashboard_line: str
+    dashboard_line_empty: str
+    dashboard_agents: str
+    dashboard_agent: str
+    dashboard_no_agents: str
+    more_lines: str
+    """The last line of a listing cut to fit one WhatsApp message."""
+    report_header: str
+    report_today: str
+    report_days: str
+    report_department: str
+    report_figures: str
+    report_total: str
+    report_agents: str
+    report_agent: str
+    report_nothing: str
+    moved_done: str

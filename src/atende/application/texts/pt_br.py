@@ -147,5 +147,36 @@ PT_BR = Texts(
         "transfer": "⚠️ Use /transferir SETOR. Setores: {known}",
         "switch": "⚠️ Use /ir #CÓD. /ativos lista os seus atendimentos.",
         "end": "⚠️ Use /fim, ou /fim #CÓD para encerrar outro atendimento seu.",
+        "report": "⚠️ Use /relatorio (hoje) ou /relatorio N (os últimos N dias, até 366).",
     },
+    supervisors_only="⚠️ {command} é um comando de supervisão. Peça a quem administra o atende para "
+    "marcar você com supervisor = true.",
+    help_supervisor="\n📋 *Supervisão*\n"
+    "/painel — filas e atendentes agora\n"
+    "/relatorio [dias] — números de hoje (ou dos últimos N dias)\n"
+    "/fila — todas as filas · /remover #CÓD · /transferir #CÓD SETOR — qualquer cliente que aguarda",
+    status_labels={
+        "available": "🟢 disponível",
+        "busy": "🔴 ocupado(a)",
+        "paused": "⏸️ em pausa",
+        "offline": "⚫ fora",
+    },
+    decimal_point=",",
+    dashboard_header="📋 *Painel* · {time}",
+    dashboard_line="*{department}*: {count} aguardando · mais antigo {oldest}",
+    dashboard_line_empty="*{department}*: ninguém aguardando",
+    dashboard_agents="👥 *Atendentes*",
+    dashboard_agent="{name}: {status} · {load}/{capacity}",
+    dashboard_no_agents="Nenhum atendente no atende.toml.",
+    more_lines="… e mais {count}",
+    report_header="📋 *Relatório* · {period}",
+    report_today="hoje até {time}",
+    report_days="últimos {days} dias, desde {start}",
+    report_department="*{department}*: {offered} recebidos · {answered} atendidos · {abandoned} desistências",
+    report_figures="   TME {asa} · TMA {aht} · NS {level} em {threshold} · nota {rating}",
+    report_total="Total",
+    report_agents="👥 *Por atendente*",
+    report_agent="{name}: {count} atendimentos · TMA {aht} · nota {rating}",
+    report_nothing="Nenhum cliente nesse período.",
+    moved_done="✅ #{code} · {name} passou para a fila de {department}. O cliente foi avisado.",
 )

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from atende.bootstrap import StartupRefused, preflight
+from atende.bootstrap import StartupRefused, preflight, shared_between_workers
 from atende.webhook.logs import logging_config
 
 FACTORY = "atende.bootstrap:production_app"
@@ -29,7 +29,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (SQLite or PostgreSQL both work).")] = 1,
 ) -> None:
-    """Run the WhatsApp webhook (GET/POST /webhook, GET /healthz) and the loops that answer, send and remind."""
+    """Run the WhatsApp webhook (GET/POST /webhook, GET /healthz, GET /metrics) and its loops: answer, send, remind."""
     try:
         preflight()
     except StartupRefused as error:
@@ -38,15 +38,17 @@ def serve(
 
     import uvicorn  # only now: the checks above must stay quick
 
-    uvicorn.run(
-        FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        lifespan="on",  # a failed startup (database, roster) stops the server instead of being skipped
-        ws="none",  # nothing here speaks WebSocket
-        log_config=logging_config(),
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        server_header=False,
-    )
+    # Each worker counts for /metrics in files the scrape adds up; set up before they start.
+    with shared_between_workers(workers):
+        uvicorn.run(
+            FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            lifespan="on",  # a failed startup (database, roster) stops the server instead of being skipped
+            ws="none",  # nothing here speaks WebSocket
+            log_config=logging_config(),
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            server_header=False,
+        )

@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from atende.adapters.clock import SystemClock
+from atende.adapters.metrics import PrometheusMetrics, shared_between_workers
 from atende.adapters.sql.engine import connect
 from atende.adapters.sql.schema import SchemaError, pending, upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -48,6 +49,7 @@ __all__ = [
     "load_settings",
     "preflight",
     "production_app",
+    "shared_between_workers",
     "store_threads_for",
 ]
 
@@ -196,7 +198,9 @@ def bootstrap(
 
         uow_factory = sql_unit_of_work
     assert uow_factory is not None
-    atende = Atende(settings, uow_factory, clock or SystemClock(), rng)
+    # The webhook's process counts what it does, for /metrics; nothing else needs to.
+    metrics = PrometheusMetrics() if whatsapp is not None else None
+    atende = Atende(settings, uow_factory, clock or SystemClock(), rng, telemetry=metrics)
     if ping is None:
         ping = _database_ping(engine) if database_url is not None else _use_case_ping(atende)
     if gateway is None and whatsapp is not None:
@@ -212,11 +216,18 @@ def bootstrap(
     disconnect = engine.dispose if database_url is not None else None
     system = System(atende, ping=ping, gateway=gateway, pacing=pacing, closers=closers, disconnect=disconnect)
     if whatsapp is not None:
-        assert gateway is not None
+        assert gateway is not None and metrics is not None
         threads = store_threads if store_threads is not None else store_threads_for(database_url)
         only = None if other_numbers else whatsapp.phone_number_id
         system.webhook = _webhook(
-            system, gateway, whatsapp, intervals=intervals, store_threads=threads, body_limit=body_limit, number=only
+            system,
+            gateway,
+            whatsapp,
+            intervals=intervals,
+            store_threads=threads,
+            body_limit=body_limit,
+            number=only,
+            metrics=metrics,
         )
     return system
 
@@ -230,6 +241,7 @@ def _webhook(
     store_threads: int,
     body_limit: int,
     number: str | None,
+    metrics: PrometheusMetrics,
 ) -> Webhook:
     """The webhook app with its loops.
 
@@ -256,12 +268,17 @@ def _webhook(
         finally:
             await asyncio.to_thread(system.close)
 
+    def scrape() -> tuple[bytes, str]:
+        return metrics.scrape(atende.live(), atende.settings, atende.clock.now())
+
     app = create_app(
         store,
         app_secret=whatsapp.app_secret,
         verify_token=whatsapp.verify_token,
         body_limit=body_limit,
         lifespan=lifespan,
+        observer=metrics,
+        scrape=scrape,
     )
     return Webhook(app, store, background)
 

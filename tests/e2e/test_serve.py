@@ -15,10 +15,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner, Result
 
 from atende.cli.main import app
@@ -205,3 +207,50 @@ def test_two_workers_relay_each_message_once(served: Served, graph: GraphStandIn
     assert len(wamids) == len(set(wamids)) == expected
     for customer in customers:
         assert len(graph.requests_to(customer)) == 3
+
+
+def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """One scrape over a new connection: it may be answered by either worker."""
+    text = httpx.get(f"{url}/metrics", headers={"connection": "close"}).text
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def per_worker(samples: dict[tuple[str, frozenset[tuple[str, str]]], float]) -> dict[str, float]:
+    return {dict(labels)["pid"]: value for (name, labels), value in samples.items() if name == "atende_worker_requests"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("served", [2], indirect=True)
+def test_two_workers_add_up_their_counters_in_every_scrape(served: Served, graph: GraphStandIn) -> None:
+    posted = 0
+
+    def post_many(count: int) -> None:
+        """Concurrent posts on fresh connections, so both workers take some."""
+        nonlocal posted
+        bodies = [body_of(text_from(f"55119876510{posted + n:02d}", "Oi", name="Cliente")) for n in range(count)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            codes = list(pool.map(lambda b: httpx.post(f"{served.url}/webhook", content=b, headers=signed(b)), bodies))
+        assert all(r.status_code == 200 for r in codes)
+        posted += count
+
+    for _ in range(6):
+        post_many(16)
+        workers = per_worker(scrape(served.url))
+        if len(workers) == 2 and all(workers.values()):
+            break
+    assert len(workers) == 2 and all(workers.values()), f"both workers answered requests: {workers}"
+    assert graph.wait_for(lambda requests: len(requests) >= posted, timeout=15), "every customer got the menu"
+
+    for _ in range(6):  # each scrape may land on either worker: every one must add up both
+        samples = scrape(served.url)
+        webhook = frozenset({"route": "/webhook", "method": "POST", "status": "200"}.items())
+        assert samples["atende_http_request_duration_seconds_count", webhook] == posted
+        assert samples["atende_arrivals_handled_total", frozenset({"kind": "customer"}.items())] == posted
+        assert samples["atende_messages_sent_total", frozenset({"audience": "customer"}.items())] == posted
+        assert sum(per_worker(samples).values()) >= posted
+    code, output = served.stop()
+    assert code in (0, -signal.SIGTERM), output

@@ -17,6 +17,7 @@ from .outbound import Audience, Delivery, Outgoing, TextBody
 from .ports import Clock, WhatsAppGateway
 from .session import Session
 from .statuses import fail
+from .telemetry import NoTelemetry, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,19 @@ def backoff(attempts: int, error: SendError) -> timedelta:
 class Courier:
     """Sends what is ready; pacing state is per process, which is why one worker holds the lease."""
 
-    def __init__(self, step: Step, gateway: WhatsAppGateway, clock: Clock, pacing: Pacing | None = None) -> None:
+    def __init__(
+        self,
+        step: Step,
+        gateway: WhatsAppGateway,
+        clock: Clock,
+        pacing: Pacing | None = None,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         self.step = step
         self.gateway = gateway
         self.clock = clock
         self.pacing = pacing or Pacing()
+        self.telemetry = telemetry or NoTelemetry()
         self._backing_off: dict[str, datetime] = {}
         """Recipient → when the message at the head of their line may be tried again."""
         self._addresses: dict[str, str] = {}
@@ -107,7 +116,7 @@ class Courier:
             messages = [m for m in messages if all(m is not g for g in group)]
             self.pacing.spend(head.to, now)
             message = self._fold(group) if len(group) > 1 else head
-            if not self._send(message):
+            if not self._send(message, carried=len(group)):
                 break
             done += len(group)
         return done
@@ -138,7 +147,7 @@ class Courier:
         self.step(record)
         return carrier
 
-    def _send(self, message: Outgoing) -> bool:
+    def _send(self, message: Outgoing, carried: int = 1) -> bool:
         # Counted once, outside the step: a step rerun after a concurrency conflict must not count twice.
         attempts = message.attempts + 1
         address = self._addresses.get(message.to)
@@ -147,6 +156,7 @@ class Courier:
         except SendError as error:
             failure = error
             self.step(lambda session: _failed(session, message, failure, attempts))
+            self.telemetry.send_failed(error.failure)
             return False
 
         def record(session: Session) -> None:
@@ -156,6 +166,7 @@ class Courier:
             session.uow.outbox.save(message)
 
         self.step(record)
+        self.telemetry.sent(message, carried)
         return True
 
 

@@ -22,10 +22,12 @@ from .arrivals import Arrival, Inbound, StatusReport
 from .courier import Courier, Pacing
 from .leases import release_lease, take_lease
 from .ports import Clock, UnitOfWork, WhatsAppGateway
+from .reports import Live
 from .roster import sync_roster
 from .session import Session
 from .settings import Settings
 from .statuses import record_status
+from .telemetry import NoTelemetry, Telemetry
 from .texts import texts_for
 from .timers import tick
 
@@ -49,16 +51,21 @@ class Atende:
         uow_factory: Callable[[], UnitOfWork],
         clock: Clock,
         rng: random.Random | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.settings = settings
         self.uow_factory = uow_factory
         self.clock = clock
         self.rng = rng or random.Random()
         self.texts = texts_for(settings.locale)
+        self.telemetry = telemetry or NoTelemetry()
 
     def receive(self, inbound: Inbound) -> bool:
         """Handle one inbound message exactly once; False when it was a re-delivery."""
-        return self.run(lambda session: intake.handle(session, inbound))
+        handled = self.run(lambda session: intake.handle(session, inbound))
+        if handled:
+            self.telemetry.handled(self._kind(inbound))
+        return handled
 
     def record_status(self, report: StatusReport) -> None:
         self.run(lambda session: record_status(session, report))
@@ -79,10 +86,22 @@ class Atende:
             except Exception as error:  # one poisoned arrival must not block everyone after it
                 log.exception("could not handle %s; set aside", arrival.key)
                 self.run(partial(intake.set_aside, arrival=arrival, error=repr(error)))
+            else:
+                self.telemetry.handled(self._kind(arrival))
         return len(ready)
 
+    def _kind(self, arrival: Arrival) -> str:
+        if isinstance(arrival, StatusReport):
+            return "status"
+        return "agent" if self.settings.is_agent(arrival.sender) else "customer"
+
+    def live(self) -> Live:
+        """Queues, agents and backlogs as storage holds them now (read apart, never under a lock)."""
+        with self.uow_factory() as uow:
+            return uow.reports.live()
+
     def courier(self, gateway: WhatsAppGateway, pacing: Pacing | None = None) -> Courier:
-        return Courier(self.run, gateway, self.clock, pacing)
+        return Courier(self.run, gateway, self.clock, pacing, self.telemetry)
 
     def tick(self) -> None:
         """Timers and the dispatch sweep; call it every few seconds."""

@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import parse_qs
 
 from atende.adapters.whatsapp import InvalidJson, MalformedNotification, parse_notification, verify_signature
 
-from .asgi import ASGIApp, BodyTooLarge, ClientGone, Receive, Scope, Send, header, read_body, respond
+from .asgi import ASGIApp, BodyTooLarge, ClientGone, Message, Receive, Scope, Send, header, read_body, respond
 from .lifespan import Lifespan, run_lifespan
 from .logs import describe
 from .store import ArrivalStore
@@ -32,7 +35,18 @@ PARSE_INLINE_BYTES = 64 * 1024
 
 WEBHOOK = "/webhook"
 HEALTHZ = "/healthz"
-_ALLOWED = {WEBHOOK: ("GET", "POST"), HEALTHZ: ("GET",)}
+METRICS = "/metrics"
+_ALLOWED = {WEBHOOK: ("GET", "POST"), HEALTHZ: ("GET",), METRICS: ("GET",)}
+
+
+class Observer(Protocol):
+    """Told of every answered request (for the latency histogram)."""
+
+    def answered(self, route: str, method: str, status: int, seconds: float) -> None: ...
+
+
+Scrape = Callable[[], tuple[bytes, str]]
+"""The metrics exposition and its content type; it reads the database, so it runs in a thread."""
 
 
 def create_app(
@@ -42,11 +56,22 @@ def create_app(
     verify_token: str,
     body_limit: int = MAX_BODY_BYTES,
     lifespan: Lifespan | None = None,
+    observer: Observer | None = None,
+    scrape: Scrape | None = None,
 ) -> ASGIApp:
-    """The ASGI callable. `lifespan` starts and stops whatever runs beside it (the loops)."""
+    """The ASGI callable. `lifespan` starts and stops whatever runs beside it (the loops);
+    `observer` hears of every answered request, `scrape` answers `GET /metrics` (404 without it)."""
     if not app_secret or not verify_token:
         raise ValueError("the webhook needs the app secret and the verify token")
-    return WebhookApp(store, app_secret=app_secret, verify_token=verify_token, body_limit=body_limit, lifespan=lifespan)
+    return WebhookApp(
+        store,
+        app_secret=app_secret,
+        verify_token=verify_token,
+        body_limit=body_limit,
+        lifespan=lifespan,
+        observer=observer,
+        scrape=scrape,
+    )
 
 
 class WebhookApp:
@@ -58,10 +83,14 @@ class WebhookApp:
         verify_token: str,
         body_limit: int,
         lifespan: Lifespan | None,
+        observer: Observer | None = None,
+        scrape: Scrape | None = None,
     ) -> None:
         self.store = store
         self.body_limit = body_limit
         self.lifespan = lifespan
+        self.observer = observer
+        self.scrape = scrape
         self._app_secret = app_secret
         self._verify_token = verify_token
 
@@ -77,15 +106,37 @@ class WebhookApp:
             raise RuntimeError(f"the webhook app does not handle {scope['type']!r} connections")
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.observer is None:
+            await self._route(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._route(scope, receive, sending)
+        finally:
+            path = _route_path(scope)
+            route = path if path in _ALLOWED else "other"  # a label per made-up path would never end
+            self.observer.answered(route, scope["method"], status, time.perf_counter() - started)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = _route_path(scope)
         method = scope["method"]
         allowed = _ALLOWED.get(path)
-        if allowed is None:
+        if allowed is None or (path == METRICS and self.scrape is None):
             await respond(send, 404, "not found")
         elif method not in allowed:
             await respond(send, 405, "method not allowed", headers=[(b"allow", ", ".join(allowed).encode())])
         elif path == HEALTHZ:
             await self._healthz(send)
+        elif path == METRICS:
+            await self._metrics(send)
         elif method == "GET":
             await self._handshake(scope, send)
         else:
@@ -142,6 +193,16 @@ class WebhookApp:
                 return
             log.debug("stored %d of %d arrival(s)", stored, len(sorted_out.arrivals))
         await respond(send, 200)
+
+    async def _metrics(self, send: Send) -> None:
+        assert self.scrape is not None
+        try:
+            body, content_type = await asyncio.to_thread(self.scrape)
+        except Exception as error:
+            log.error("could not read the figures for /metrics: %s", describe(error))
+            await respond(send, 503, "metrics unavailable")
+            return
+        await respond(send, 200, body, content_type.replace("; charset=utf-8", ""))  # respond adds it
 
     async def _healthz(self, send: Send) -> None:
         if await self.store.healthy():

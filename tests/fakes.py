@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from atende.application.arrivals import Arrival
-from atende.application.failures import SendError
+from atende.application.failures import Failure, SendError
 from atende.application.outbound import Delivery, Outgoing
 from atende.application.ports import Inbox, Intake, Leases, Outbox, UnitOfWork, WhatsAppGateway
 from atende.application.reports import (
@@ -23,6 +23,7 @@ from atende.application.reports import (
     Tally,
     WaitingLine,
 )
+from atende.application.telemetry import Telemetry
 from atende.domain.agent import Agent
 from atende.domain.contact import Contact
 from atende.domain.conversation import Conversation, Stage
@@ -242,8 +243,14 @@ class FakeIntake(Intake):
         waiting.sort(key=lambda pair: (pair[0].at, pair[1]))
         return [arrival for arrival, _ in waiting[:limit]]
 
-    def done(self, key: str, error: str | None = None) -> None:
+    def done(self, key: str, error: str | None = None) -> bool:
+        stored = self.store.intake.get(key) or self.added.get(key)
+        if stored is None:
+            raise LookupError(f"arrival {key} is not stored")
+        if stored[2] is not None or key in self.finished:
+            return False
         self.finished[key] = error or ""
+        return True
 
 
 class FakeLeases(Leases):
@@ -454,6 +461,22 @@ class FakeUnitOfWork(UnitOfWork):
         self.contacts = FakeContacts(self.store)
         self.intake = FakeIntake(self.store)
         self.leases = FakeLeases(self.store)
+
+
+class RecordingTelemetry(Telemetry):
+    """What the use cases reported, as a list of (what, detail)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def handled(self, kind: str) -> None:
+        self.seen.append(("handled", kind))
+
+    def sent(self, message: Outgoing, carried: int = 1) -> None:
+        self.seen.append(("sent", f"{message.audience.value}:{carried}:{'relay' if message.origin_id else 'own'}"))
+
+    def send_failed(self, failure: Failure) -> None:
+        self.seen.append(("failed", failure.value))
 
 
 class FakeGateway(WhatsAppGateway):

@@ -146,6 +146,7 @@ def served(environment: dict[str, str], graph: GraphStandIn, request: pytest.Fix
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its workers too can be killed at once, should a test fail
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -158,12 +159,13 @@ def served(environment: dict[str, str], graph: GraphStandIn, request: pytest.Fix
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             pytest.fail(f"atende serve did not answer: {process.communicate()[0]}")
         time.sleep(0.05)
     yield Served(process, url)
     if process.poll() is None:
-        process.kill()
+        # The whole group: a killed parent would leave its workers holding the output pipe open.
+        os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
 
 

@@ -268,10 +268,11 @@ def test_done_arrivals_are_not_handed_out_again(any_uow: AnyUow) -> None:
             uow.intake.add(arrival, at(0))
         uow.commit()
     with any_uow() as uow:
-        uow.intake.done(first.key)
-        uow.intake.done(third.key, "ValueError('poisoned')")
+        assert uow.intake.done(first.key)
+        assert uow.intake.done(third.key, "ValueError('poisoned')")
         uow.commit()
     with any_uow() as uow:
+        assert not uow.intake.done(first.key), "marked already: another worker handled it"
         assert uow.intake.ready(at(10), 10) == [second]
         uow.intake.done(second.key)  # then rolled back
     with any_uow() as uow:

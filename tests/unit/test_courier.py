@@ -11,6 +11,7 @@ from atende.application.courier import MAX_ATTEMPTS, Pacing
 from atende.application.failures import Failure, SendError
 from atende.application.outbound import Delivery, Outgoing, ReadReceipt, TextBody
 from atende.domain.content import Media, MediaKind, Text
+from tests.fakes import RecordingTelemetry
 from tests.unit.people import Agent, Customer
 from tests.unit.scenes import carla_with_maria_and_joao, serving
 from tests.world import ANA, JOAO, MARIA, World
@@ -390,3 +391,31 @@ def test_a_customers_own_order_survives_coalescing_around_their_media(
     assert received[0] == relays(maria, "m1")
     assert received[1].startswith("<image media-1>") and maria.code in received[1]
     assert received[2:] == [relays(joao, "j1"), relays(maria, "m2", "m3")]
+
+
+# --- what the courier reports for metrics ------------------------------------------------------
+
+
+def test_the_courier_reports_sends_relays_carried_and_failures_by_kind(
+    world: World, ana: Agent, maria: Customer
+) -> None:
+    serving(ana, maria)
+    telemetry = RecordingTelemetry()
+    world.atende.telemetry = telemetry
+    paced(world)
+    for text in ("oi", "é sobre o boleto", "venceu ontem"):
+        maria.says(text)
+    later(world, 6)  # the last two go out as one message, carrying both relays
+    world.gateway.failing[MARIA] = SendError("no WhatsApp", Failure.UNREACHABLE, code=UNDELIVERABLE)
+    ana.says("Olá, Maria!")
+    later(world, 6)
+
+    assert [seen for seen in telemetry.seen if seen[0] == "handled"] == [("handled", "customer")] * 3 + [
+        ("handled", "agent")
+    ]
+    assert [seen for seen in telemetry.seen if seen[0] != "handled"] == [
+        ("sent", "agent:1:relay"),
+        ("sent", "agent:2:relay"),
+        ("failed", "unreachable"),
+        ("sent", "agent:1:own"),  # the ⚠️ telling Ana her message did not reach Maria
+    ]

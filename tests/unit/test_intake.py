@@ -5,12 +5,16 @@ arrival that cannot be handled is set aside with its error instead of blocking t
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
+from functools import partial
 
+from atende.application import intake
 from atende.application.arrivals import Arrival, Inbound, StatusReport
 from atende.application.outbound import Delivery, ReadReceipt
+from atende.application.use_cases import Atende
 from atende.domain.content import Text
-from tests.fakes import FakeInbox, FakeUnitOfWork, Store
+from tests.fakes import FakeInbox, FakeUnitOfWork, RecordingTelemetry, Store
 from tests.unit.people import Agent, Customer
 from tests.unit.scenes import serving
 from tests.world import MARIA, World
@@ -188,3 +192,41 @@ def test_a_poisoned_arrival_is_set_aside_with_its_error_and_the_others_are_handl
     assert outcomes(world) == {"wamid.A": "", "wamid.B": "ValueError('cannot read wamid.B')", "wamid.C": ""}
     assert process(world) == 0  # set aside for good: never handed out again
     assert ana.reads() == []
+
+
+# --- two workers took the same arrival ---------------------------------------------------------
+
+
+def test_an_arrival_two_workers_took_is_handled_and_counted_once(world: World, maria: Customer) -> None:
+    """Both intake loops read the same ready arrival; the one that marks it second does nothing."""
+    telemetry = RecordingTelemetry()
+    other = Atende(world.settings, world.uow_factory, world.clock, random.Random(1), telemetry=telemetry)
+    world.atende.telemetry = telemetry
+    report = StatusReport("wamid.out1", "read", world.clock.now(), MARIA)
+    world.atende.accept([from_maria(world, "wamid.A", "oi"), report])
+    world.clock.advance(2)
+    taken = world.atende.run(lambda session: intake.ready(session, 10))
+
+    handled_here = [world.atende.run(partial(intake.handle_stored, arrival=a)) for a in taken]
+    handled_there = [other.run(partial(intake.handle_stored, arrival=a)) for a in taken]
+    world.flush()
+
+    assert (handled_here, handled_there) == ([True, True], [False, False])
+    assert len(maria.reads()) == 1, "one greeting, not two"
+    assert world.atende.process_intake() == 0
+    assert telemetry.seen == []  # counted by process_intake only, which found nothing left
+
+
+def test_process_intake_counts_what_it_handled_by_kind(world: World, ana: Agent, maria: Customer) -> None:
+    telemetry = RecordingTelemetry()
+    world.atende.telemetry = telemetry
+    world.atende.accept(
+        [
+            from_maria(world, "wamid.A", "oi"),
+            Inbound("wamid.B", ana.wa_id, "Ana", world.clock.now(), Text("/entrar")),
+            StatusReport("wamid.out1", "read", world.clock.now(), MARIA),
+        ]
+    )
+    world.clock.advance(2)
+    assert process(world) == 3
+    assert sorted(telemetry.seen) == [("handled", "agent"), ("handled", "customer"), ("handled", "status")]

@@ -49,10 +49,14 @@ def handle(session: Session, arrival: Arrival) -> bool:
     return True
 
 
-def handle_stored(session: Session, arrival: Arrival) -> None:
-    """A stored arrival, marked handled in the same transaction that handles it: a crash undoes both."""
-    session.uow.intake.done(arrival.key)
-    handle(session, arrival)
+def handle_stored(session: Session, arrival: Arrival) -> bool:
+    """A stored arrival, marked handled in the same transaction that handles it: a crash undoes both.
+
+    False when another worker handled it first (both took it from `ready`): nothing is done again.
+    """
+    if not session.uow.intake.done(arrival.key):
+        return False
+    return handle(session, arrival)
 
 
 def set_aside(session: Session, arrival: Arrival, error: str) -> None:

@@ -85,8 +85,9 @@ class Intake(abc.ABC):
         timestamps), so one sender's messages are handled in order even when delivered out of it."""
 
     @abc.abstractmethod
-    def done(self, key: str, error: str | None = None) -> None:
-        """Handled (or given up on, with the reason): never handed out again."""
+    def done(self, key: str, error: str | None = None) -> bool:
+        """Handled (or given up on, with the reason): never handed out again. False when it was
+        marked already (another worker took the same arrival from `ready` and handled it first)."""
 
 
 class Leases(abc.ABC):

@@ -82,12 +82,13 @@ class Atende:
         ready = self.run(lambda session: intake.ready(session, limit))
         for arrival in ready:
             try:
-                self.run(partial(intake.handle_stored, arrival=arrival))
+                handled = self.run(partial(intake.handle_stored, arrival=arrival))
             except Exception as error:  # one poisoned arrival must not block everyone after it
                 log.exception("could not handle %s; set aside", arrival.key)
                 self.run(partial(intake.set_aside, arrival=arrival, error=repr(error)))
             else:
-                self.telemetry.handled(self._kind(arrival))
+                if handled:  # not by another worker first, not a re-delivery
+                    self.telemetry.handled(self._kind(arrival))
         return len(ready)
 
     def _kind(self, arrival: Arrival) -> str:

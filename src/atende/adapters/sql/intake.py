@@ -50,10 +50,19 @@ class SqlIntake(Intake):
         )
         return [codec.arrival_from_dict(payload) for payload in self._connection().scalars(query)]
 
-    def done(self, key: str, error: str | None = None) -> None:
+    def done(self, key: str, error: str | None = None) -> bool:
         """Written at once: on PostgreSQL the row lock makes a second worker handling the same
-        arrival wait for the first and then retry (it lost a race), instead of both going ahead."""
-        statement = update(t.intake).where(t.intake.c.key == key).values(done_at=func.current_timestamp(), error=error)
+        arrival wait for the first and then retry (it lost a race), instead of both going ahead;
+        the retry, like a second worker on SQLite, then finds it done already."""
+        columns = t.intake.c
+        statement = (
+            update(t.intake)
+            .where(columns.key == key, columns.done_at.is_(None))
+            .values(done_at=func.current_timestamp(), error=error)
+        )
         result = racing(f"arrival {key}", lambda: self._connection().execute(statement))
-        if result.rowcount != 1:
-            raise LookupError(f"arrival {key} is not stored")
+        if result.rowcount == 1:
+            return True
+        if self._connection().scalar(select(func.count()).where(columns.key == key)):
+            return False
+        raise LookupError(f"arrival {key} is not stored")

@@ -22,6 +22,7 @@ err_console = Console(stderr=True)
 
 
 def simulate(
+    *,
     script: Annotated[
         Path | None,
         typer.Option("--script", help="Scenario file (TOML) to play.", dir_okay=False),
@@ -45,6 +46,15 @@ def simulate(
         int | None,
         typer.Option("--width", min=60, help="Output width in columns (default: the terminal's)."),
     ] = None,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            "--keep",
+            metavar="DATABASE_URL",
+            help="With --headless: play on this database (created and migrated when new) and keep it, "
+            "e.g. sqlite:///day.db, to look at afterwards with atende stats.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate customers and agents talking through atende, with no WhatsApp account needed.
 
@@ -52,7 +62,7 @@ def simulate(
 
     [bold]--script FILE[/bold] plays a scenario in those windows, then leaves them open for you.
 
-    With [bold]--script FILE --headless[/bold]: play the scenario, print every window, then each expectation. Each step goes through the production path: a signed Cloud API notification posted to the webhook, and what atende sends is caught by a local Graph API stand-in. [bold]--direct[/bold] skips both.
+    With [bold]--script FILE --headless[/bold]: play the scenario, print every window, then each expectation. Each step goes through the production path: a signed Cloud API notification posted to the webhook, and what atende sends is caught by a local Graph API stand-in. [bold]--direct[/bold] skips both; [bold]--keep DATABASE_URL[/bold] keeps what the run stored.
 
     Exit code: 0 when all expectations hold, 1 when one fails, 2 when the scenario file is wrong.
     """  # noqa: E501 - typer keeps a docstring's line breaks, so each paragraph is one line
@@ -60,9 +70,11 @@ def simulate(
         if script is None:
             err_console.print("[red]✗[/red] --headless plays a scenario: give it with [bold]--script FILE[/bold].")
             raise typer.Exit(2)
+        from atende.simulator.boot import kept_in, throwaway_sqlite
         from atende.simulator.headless import run_script
 
-        raise typer.Exit(run_script(script, Console(width=width), direct=direct))
+        boot = kept_in(keep) if keep else throwaway_sqlite
+        raise typer.Exit(run_script(script, Console(width=width), boot=boot, direct=direct))
     raise typer.Exit(_interactive(script, customers))
 
 

@@ -202,6 +202,14 @@ def _when(period: Period, settings: Settings, now: datetime) -> str:
     return f"{span}{so_far} ({settings.timezone})"
 
 
+def _spaced(parts: list[Any]) -> list[Any]:
+    """A blank line between the parts of a report."""
+    spaced: list[Any] = []
+    for part in parts:
+        spaced.extend([part, Text("")])
+    return spaced[:-1]
+
+
 def _table(title: str) -> Table:
     """Borderless, one space between columns: the department table fits 80 columns."""
     return Table(
@@ -260,9 +268,7 @@ def render_report(report: ServiceReport, settings: Settings, now: datetime) -> G
         row("total", report.total, style="bold")
     parts: list[Any] = [table]
     if report.agents:
-        agents = Table(
-            title="Per agent", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False
-        )
+        agents = _table("Per agent")
         agents.add_column("agent", no_wrap=True)
         agents.add_column("conversations", justify="right")
         agents.add_column("AHT", justify="right")
@@ -281,7 +287,7 @@ def render_report(report: ServiceReport, settings: Settings, now: datetime) -> G
             style="dim",
         )
     )
-    return Group(*parts)
+    return Group(*_spaced(parts))
 
 
 def _hour_chart(report: ServiceReport) -> Any:
@@ -334,7 +340,7 @@ def render_staffing(advice: StaffingAdvice, settings: Settings, now: datetime) -
             style="dim",
         )
     )
-    return Group(*parts)
+    return Group(*_spaced(parts))
 
 
 def _cell(row: Any) -> Text:

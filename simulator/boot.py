@@ -38,6 +38,16 @@ def throwaway_sqlite(settings: Settings, **wiring: Any) -> Iterator[System]:
             yield system
 
 
+def kept_in(url: str) -> Boot:
+    """atende on a database that outlives the run (migrated first, a new file included), so that
+    `atende stats` or `atende queue ls` can look at what a scenario left behind."""
+
+    def boot(settings: Settings, **wiring: Any) -> AbstractContextManager[System]:
+        return bootstrap(settings, database_url=url, migrate=True, **wiring)
+
+    return boot
+
+
 def on_database(url: str) -> Boot:
     """atende on a database of the user's (ATENDE_DATABASE_URL), which must be up to date."""
 

@@ -186,3 +186,28 @@ def test_stats_refuses_what_it_cannot_do(
     assert result.exit_code == code, result.output
     assert words in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+def test_the_figures_of_a_finished_scenario_run(tmp_path: Path) -> None:
+    """A supervisor's day played headless and kept (--keep), then `atende stats` on what it stored."""
+    root = Path(__file__).resolve().parents[2]
+    url = f"sqlite:///{tmp_path / 'day.db'}"
+    runner = CliRunner()
+    played = runner.invoke(
+        app,
+        ["simulate", "--script", str(root / "examples/scenarios/supervisor_day.toml"), "--headless", "--keep", url],
+    )
+    assert played.exit_code == 0, played.output
+    environment = {"ATENDE_DATABASE_URL": url, "ATENDE_CONFIG": str(root / "examples/atende.toml")}
+
+    code, output = run(environment, *MONDAY, "--json")
+    assert code == 0, output
+    figures = {row["department"]: row for row in json.loads(output)["departments"]}
+    assert (figures["financeiro"]["offered"], figures["financeiro"]["answered"]) == (3, 2)
+    assert (figures["vendas"]["offered"], figures["vendas"]["answered"]) == (1, 1)
+    assert figures["financeiro"]["rating_average"] == 2.5
+
+    code, output = run(environment, *MONDAY, "--staffing", "80/20", "--json")
+    assert code == 0, output
+    rows = {(r["department"], r["weekday"], r["hour"]) for r in json.loads(output)["rows"]}
+    assert {("financeiro", 0, 10), ("vendas", 0, 10)} <= rows

@@ -337,7 +337,6 @@ def test_the_example_is_valid_and_becomes_the_expected_settings() -> None:
         AgentProfile("5511999990001", "Ana", ("financeiro",), 1),
         AgentProfile("5511999990002", "Bruno", ("financeiro", "suporte"), 1),
         AgentProfile("5511999990003", "Carla", ("suporte", "vendas"), 3),
-        AgentProfile("5511999990009", "Sofia", (), 1, supervisor=True),
     )
     assert (settings.queue_reminder_seconds, settings.offer_timeout_seconds) == (300, 180)
     assert settings.position_update_seconds == 120

@@ -117,7 +117,8 @@ def _summary(console: Console, config: Config, label: str) -> None:
     agents_table.columns[3].justify = "right"
     for agent in config.agents:
         named = " · ".join(n for n in (phone(agent.phone) if agent.phone else "", agent.user_id or "") if n)
-        agents_table.add_row(agent.name, named, ", ".join(agent.departments), str(agent.capacity))
+        serves = (", ".join(agent.departments) or "—") + (" · supervisor" if agent.supervisor else "")
+        agents_table.add_row(agent.name, named, serves, str(agent.capacity))
     console.print(agents_table)
 
     timers, service, whatsapp = config.timers, config.service, config.whatsapp

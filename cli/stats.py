@@ -293,7 +293,7 @@ def render_report(report: ServiceReport, settings: Settings, now: datetime) -> G
 def _hour_chart(report: ServiceReport) -> Any:
     busy = [h for h in report.hours if h.offered or h.answered]
     if not busy:
-        return Text("No arrivals in this period.", style="dim")
+        return Text("No arrivals in this period (--days N or --until YYYY-MM-DD look elsewhere).", style="dim")
     first, last = busy[0].hour, busy[-1].hour
     most = max(h.offered for h in busy) or 1
     chart = _table("Arrivals and waits by hour")

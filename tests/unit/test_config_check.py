@@ -139,3 +139,15 @@ def test_a_bad_database_url_fails_without_showing_its_password() -> None:
     assert "ATENDE_DATABASE_URL: " in result.stderr
     assert "postgresql+psycopg://atende:***@db/atende" in result.stderr
     assert "db-password-444" not in result.output
+
+
+def test_a_supervisor_without_departments_passes_and_an_ordinary_agent_without_them_fails(tmp_path: Path) -> None:
+    supervisor = '\n[[agents]]\nname = "Sofia"\nphone = "5511999990009"\ndepartments = []\nsupervisor = true\n'
+    passed = check(ATENDE_CONFIG=str(write(tmp_path, BASE + supervisor)))
+    assert passed.exit_code == 0, passed.output
+    assert "Sofia" in passed.output and "— · supervisor" in passed.output
+
+    ordinary = supervisor.replace("supervisor = true", "")
+    failed = check(ATENDE_CONFIG=str(write(tmp_path, BASE + ordinary, "ordinary.toml")))
+    assert failed.exit_code == 1
+    assert "agents[2].departments: must not be empty" in " ".join(failed.output.split())

@@ -23,6 +23,7 @@ from atende.config import (
     Environment,
     Problem,
     config_path,
+    describe_holidays,
     describe_hours,
     load_config,
     load_environment,
@@ -97,6 +98,10 @@ def _seconds(value: int, *, zero: str = "off") -> str:
     return f"{value} s ({value // 60} min)" if value % 60 == 0 else f"{value} s"
 
 
+def _after(hours: int) -> str:
+    return f"after {hours} h" if hours else "never"
+
+
 def _summary(console: Console, config: Config, label: str) -> None:
     """What atende understood: the reader checks it against what they meant."""
     business = config.business
@@ -110,7 +115,11 @@ def _summary(console: Console, config: Config, label: str) -> None:
     departments = Table("key", "name", "hours", "agents", title="Departments", title_justify="left", box=None)
     for department in config.departments:
         agents = ", ".join(served_by[department.key]) or Text("nobody", style="yellow")
-        departments.add_row(department.key, department.name, describe_hours(department.hours), agents)
+        hours = describe_hours(department.hours)
+        holidays = [*business.holidays, *department.holidays] if department.hours else []
+        if holidays:
+            hours += f" · closed {describe_holidays(holidays)}"
+        departments.add_row(department.key, department.name, hours, agents)
     console.print(departments)
 
     agents_table = Table("name", "whatsapp", "departments", "capacity", title="Agents", title_justify="left", box=None)
@@ -131,6 +140,14 @@ def _summary(console: Console, config: Config, label: str) -> None:
         f"Service: rating {'on' if service.rating else 'off'} · history {service.history_lines} lines · "
         f"agent reopen template {whatsapp.agent_reopen_template} ({whatsapp.template_language})"
     )
+    idle = config.idle
+    console.print(
+        f"Idle: a menu is forgotten {_after(idle.menu_hours)} · a rating question {_after(idle.rating_hours)} · "
+        f"an assignment silent on both sides closes {_after(idle.assigned_hours)} · "
+        "queued customers keep their place"
+    )
+    if config.texts:
+        console.print(f"Texts: {len(config.texts)} replaced in {business.locale}: {', '.join(config.texts)}")
     customer = whatsapp.customer_reopen_template
     console.print(
         f"Customer reopen template {customer} ({whatsapp.template_language}): an agent answering a customer "

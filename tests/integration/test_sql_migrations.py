@@ -27,6 +27,7 @@ from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.outbound import Audience, Delivery, Outgoing
 from atende.cli.db import app
 from atende.domain.contact import Contact
+from atende.domain.conversation import Conversation, Stage
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Author, Message
 
@@ -53,7 +54,7 @@ def table_names(url: str) -> set[str]:
 
 def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert pending(url) == ["0001", "0002", "0003"]
+    assert pending(url) == ["0001", "0002", "0003", "0005"]
     assert not (tmp_path / "fresh.db").exists(), "looking does not create the file"
     upgrade(url)
     assert table_names(url) == set(tables.metadata.tables) | {"alembic_version"}
@@ -65,7 +66,7 @@ def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None
 def test_an_empty_database_file_is_outdated(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     path.touch()
-    assert pending(f"sqlite:///{path}") == ["0001", "0002", "0003"]
+    assert pending(f"sqlite:///{path}") == ["0001", "0002", "0003", "0005"]
 
 
 def test_the_migrated_schema_matches_the_code(database_url: str, tmp_path: Path) -> None:
@@ -94,7 +95,7 @@ def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 3 migration(s): 0001, 0002, 0003" in said(first.output)
+    assert "applied 4 migration(s): 0001, 0002, 0003, 0005" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -113,6 +114,7 @@ def test_atende_db_upgrade_explains_an_unreachable_database(monkeypatch: pytest.
 
 ADDED_TO_OUTBOX = {"error_code", "not_before", "coalesce_key"}
 ADDED_BY_0003 = {"held_at"}
+ADDED_TO_CONVERSATIONS_BY_0005 = {"active_at"}
 NEW_TABLES = {"contacts", "intake", "leases"}
 
 
@@ -121,10 +123,15 @@ def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
     return {k: v for k, v in outgoing_to_row(message).items() if k not in ADDED_TO_OUTBOX | ADDED_BY_0003}
 
 
+def as_0003_wrote(conversation: Conversation) -> dict[str, Any]:
+    """A conversation row as 0001–0003's code wrote it: without the column 0005 adds."""
+    return {k: v for k, v in conversation_to_row(conversation).items() if k not in ADDED_TO_CONVERSATIONS_BY_0005}
+
+
 def fill_at_0001(connection: Connection) -> list[Outgoing]:
     """One row in every 0001 table, written through the same Core tables the code uses."""
     connection.execute(insert(tables.agents).values(**agent_to_row(samples.agent()), version=3))
-    connection.execute(insert(tables.conversations).values(**conversation_to_row(samples.conversation()), version=2))
+    connection.execute(insert(tables.conversations).values(**as_0003_wrote(samples.conversation()), version=2))
     message = Message("wamid.in1", "K7Q2", Author.CUSTOMER, "Maria", samples.CONTENTS[0], samples.at(0))
     connection.execute(insert(tables.messages).values(**message_to_row(message)))
     connection.execute(insert(tables.events).values(**event_to_row(samples.EVENTS[0])))
@@ -149,7 +156,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002", "0003"]
+    assert pending(url) == ["0002", "0003", "0005"]
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -219,7 +226,7 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002", "0003"]
+    assert pending(url) == ["0002", "0003", "0005"]
     assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES | {"alembic_version"}
     engine = connect(url)
     try:
@@ -250,7 +257,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
             )
     finally:
         engine.dispose()
-    assert pending(url) == ["0003"]
+    assert pending(url) == ["0003", "0005"]
 
     upgrade(url)
 
@@ -270,7 +277,51 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
         engine.dispose()
 
     downgrade(url, "0002")
-    assert pending(url) == ["0003"]
+    assert pending(url) == ["0003", "0005"]
     assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0003 → 0005 --------------------------------------------------------------------------------
+
+
+def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: str) -> None:
+    """Silent for days before the upgrade: closed by the first idle pass after it; lively: not."""
+    url = bare_database_url
+    upgrade(url, "0003")
+    menu = samples.conversation("MENU", "5511900000010", stage=Stage.CHOOSING, queued_at=None, waiting_since=None)
+    menu.assigned_at = menu.closed_at = menu.agent = None
+    talking = samples.conversation("TALK", "5511900000011", stage=Stage.ASSIGNED, closed_at=None, agent=None)
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            for conversation in (menu, talking):
+                connection.execute(insert(tables.conversations).values(**as_0003_wrote(conversation), version=1))
+            for minute in (30, 90):  # the transcript's newest message is later than any stage change
+                said = samples.CONTENTS[0]
+                message = Message(f"wamid.{minute}", "TALK", Author.CUSTOMER, "", said, samples.at(minute))
+                connection.execute(insert(tables.messages).values(**message_to_row(message)))
+    finally:
+        engine.dispose()
+    assert pending(url) == ["0005"]
+
+    upgrade(url)
+
+    assert diffs(url) == []
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            stored_menu, stored_talk = uow.conversations.get("MENU"), uow.conversations.get("TALK")
+            assert stored_menu is not None and stored_menu.active_at == samples.at(0), "only opened"
+            assert stored_talk is not None and stored_talk.active_at == samples.at(90), "its latest message"
+            assert [c.code for c in uow.conversations.quiet(samples.at(60))] == ["MENU"]
+            assert [c.code for c in uow.conversations.quiet(samples.at(91))] == ["MENU", "TALK"]
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0003")
+    assert pending(url) == ["0005"]
+    assert row_counts(url, {"conversations", "messages"}) == {"conversations": 2, "messages": 2}
     upgrade(url)
     assert diffs(url) == []

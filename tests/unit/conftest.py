@@ -12,8 +12,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:
-    marker = request.node.get_closest_marker("config")
-    return World(settings(**marker.kwargs) if marker else None)
+    """A world with the settings of every `config` marker, a module's under a test's own."""
+    changes: dict[str, object] = {}
+    for marker in reversed(list(request.node.iter_markers("config"))):  # the closest comes first
+        changes.update(marker.kwargs)
+    return World(settings(**changes) if changes else None)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from atende.cli import config_cmd
-from tests.unit.test_config import BASE, ENVIRONMENT_VARIABLES, EXAMPLE, MISTAKES, line_of, mistaken, write
+from tests.unit.test_config import BASE, ENVIRONMENT_VARIABLES, EXAMPLE, HOLIDAYS, MISTAKES, line_of, mistaken, write
 
 SECRETS = {
     "WHATSAPP_ACCESS_TOKEN": "EAAsecret-token-111",
@@ -139,3 +139,30 @@ def test_a_bad_database_url_fails_without_showing_its_password() -> None:
     assert "ATENDE_DATABASE_URL: " in result.stderr
     assert "postgresql+psycopg://atende:***@db/atende" in result.stderr
     assert "db-password-444" not in result.output
+
+
+def test_the_summary_shows_idle_rules_holidays_and_replaced_texts(tmp_path: Path) -> None:
+    text = HOLIDAYS + '\n[idle]\nrating_hours = 0\n\n[texts]\nmenu_left = "Até mais!"\n'
+
+    result = check(ATENDE_CONFIG=str(write(tmp_path, text)))
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    for holiday in ("closed 2026-04-03", "2026-04-21", "every 12-25", "2026-02-17"):
+        assert holiday in said
+    assert (
+        "Idle: a menu is forgotten after 12 h · a rating question never · "
+        "an assignment silent on both sides closes after 20 h · queued customers keep their place"
+    ) in said
+    assert "Texts: 1 replaced in pt-BR: menu_left" in said
+
+
+def test_a_texts_mistake_fails_the_check_with_its_line(tmp_path: Path) -> None:
+    text = BASE + '\n[texts]\nmenu_left = "Até mais!"\nrelay_header = "*{first}* #{code}"\n'
+    file = write(tmp_path, text)
+
+    result = check(ATENDE_CONFIG=str(file))
+
+    assert result.exit_code == 1
+    assert f"{file}:{line_of(text, 'relay_header')}: texts.relay_header: a message to an agent opens" in result.stderr
+    assert "start it with 💬" in result.stderr

@@ -41,6 +41,7 @@ def conversation_to_row(conversation: Conversation) -> Values:
         "transferred_by": conversation.transferred_by,
         "told_closed_hours": conversation.told_closed_hours,
         "position_told_at": conversation.position_told_at,
+        "active_at": conversation.active_at,
     }
 
 
@@ -63,6 +64,7 @@ def conversation_from_row(row: Row[Any]) -> Conversation:
         transferred_by=row.transferred_by,
         told_closed_hours=bool(row.told_closed_hours),
         position_told_at=row.position_told_at,
+        active_at=row.active_at,
         version=row.version,
     )
 

@@ -6,10 +6,6 @@ from tests.unit.people import Agent, Customer
 from tests.world import ANA, BRUNO, CARLA, JOAO, MARIA, PEDRO, World, settings
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "config(**changes): settings of the test's World (tests.world.settings)")
-
-
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:
     """A world with the settings of every `config` marker, a module's under a test's own."""

@@ -343,7 +343,14 @@ MISTAKES = [
         'departments = ["financeiro", "suporte"]',
         'departments = ["financeiro", "suporte"]\n\n[texts]\nended_done = "✅ Encerrado."  # here',
         "texts.ended_done",
-        ["names the customer", "keep {code}, {name}"],
+        ["names the customer", "keep {code} and {name}"],
+    ),
+    (
+        "agent text without its customer's code",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\nrelay_header = "💬 *{first}*"  # here',
+        "texts.relay_header",
+        ["keep {code} (docs/design.md §5)"],
     ),
     (
         "agent text without its marker",

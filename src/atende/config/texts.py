@@ -3,8 +3,8 @@
 An override replaces one sentence of the business's locale (docs/design.md §2). What could not
 work is refused with its line: a key the catalog does not have, a placeholder the sentence is
 not given, a brace `str.format` cannot read, an agent's message that drops its marker or the
-customer it is about (§5). A placeholder left out of any other sentence is only a warning:
-leaving out the wait estimate is a choice, though it may be a slip.
+customer it is about (§5: her code and one of her names). A placeholder left out of any other
+sentence is only a warning: leaving out the wait estimate is a choice, though it may be a slip.
 """
 
 from __future__ import annotations
@@ -119,12 +119,9 @@ def _check_sentence(path: KeyPath, value: object, default: str, report: Report) 
         marker = next(m for m in MARKERS if default.startswith(m))
         if not value.startswith(marker):
             report(path, f"a message to an agent opens with its marker: start it with {marker} (docs/design.md §5)")
-        dropped = (set(given) - set(used)) & SUBJECT_PLACEHOLDERS
-        if dropped:
-            report(
-                path,
-                f"a message to an agent names the customer it is about: keep {_braces(dropped)} (docs/design.md §5)",
-            )
+        needed = _subject_missing(set(given), set(used))
+        if needed:
+            report(path, f"a message to an agent names the customer it is about: keep {needed} (docs/design.md §5)")
             return
     missing = set(given) - set(used)
     if missing:
@@ -132,6 +129,18 @@ def _check_sentence(path: KeyPath, value: object, default: str, report: Report) 
     failure = _fill_in(value, given)
     if failure:
         report(path, f"cannot be filled in: {failure}")
+
+
+def _subject_missing(given: set[str], used: set[str]) -> str:
+    """What an agent's message must keep of its subject: the code (what `/ir #COD` takes) and
+    at least one of the customer's names; "" when it keeps them."""
+    needed: list[str] = []
+    if "code" in given and "code" not in used:
+        needed.append("{code}")
+    names = sorted(given & (SUBJECT_PLACEHOLDERS - {"code"}))
+    if names and not set(names) & used:
+        needed.append(" or ".join(f"{{{name}}}" for name in names))
+    return " and ".join(needed)
 
 
 def _fill_in(sentence: str, given: Mapping[str, str]) -> str | None:

@@ -25,7 +25,7 @@ MARKERS = ("🔔", "💬", "⏳", "📋", "✅", "⚠️")
 """What an agent's message opens with (docs/design.md §5): an override keeps it."""
 
 SUBJECT_PLACEHOLDERS = frozenset({"code", "name", "first"})
-"""Who an agent's message is about: an override of an agent's message may not drop them."""
+"""Who an agent's message is about: an override of an agent's message keeps the code and a name."""
 
 FOLDED = frozenset({"leave_words"})
 """Lists compared with what people type, so kept folded (lower case, no accents)."""

@@ -1,4 +1,5 @@
-"""`atende config check`: is atende.toml (and the environment) fit to run atende?
+"""`atende config check`: is atende.toml (and the environment) fit to run atende? And
+`atende config texts`: every sentence atende says, ready to be copied into `[texts]`.
 
 Every mistake is printed at once, as `atende.toml:12: agents[1].phone: …` so that editors and
 terminals can jump to it. Secrets are only ever reported as "set" or "missing".
@@ -6,6 +7,7 @@ terminals can jump to it. Secrets are only ever reported as "set" or "missing".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +17,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from atende.application.texts import LOCALES, Texts
 from atende.application.texts.formatting import phone
+from atende.application.texts.overrides import catalog
 from atende.config import (
     DEFAULT_GRAPH_URL,
     Config,
@@ -81,6 +85,47 @@ def check(config: ConfigOption = None, serve: ServeFlag = False) -> None:
         err.print(Text(f"✗ {errors} problem{'s' if errors > 1 else ''}: atende cannot start like this.", style="red"))
         raise typer.Exit(1)
     out.print(Text(f"✓ {label} is valid.", style="green"))
+
+
+LocaleOption = Annotated[str, typer.Option("--locale", help="The catalog to list: pt-BR (default) or en.")]
+
+
+@app.command()
+def texts(locale: LocaleOption = "pt-BR") -> None:
+    """Every sentence atende says, as a [texts] table: copy the ones to change into atende.toml."""
+    if locale not in LOCALES:
+        known = ", ".join(LOCALES)
+        Console(stderr=True).print(Text(f"✗ unknown locale {locale!r}; use one of {known}", style="red"))
+        raise typer.Exit(1)
+    typer.echo(texts_table(LOCALES[locale], locale), nl=False)
+
+
+def texts_table(catalog_texts: Texts, locale: str) -> str:
+    """The catalog as TOML that `[texts]` accepts, tables and lists included, in catalog order."""
+    plain: list[str] = []
+    tables: list[str] = []
+    for key, value in catalog(catalog_texts).items():
+        match value:
+            case str():
+                plain.append(f"{key} = {_toml_string(value)}")
+            case dict():
+                rows = "\n".join(f"{label} = {_toml_string(text)}" for label, text in value.items())
+                tables.append(f"\n[texts.{key}]\n{rows}")
+            case tuple() if value and isinstance(value[0], tuple):
+                titles = ", ".join(_toml_string(title) for _, title in value)
+                plain.append(f"{key} = [{titles}]  # titles, best score first")
+            case tuple():
+                plain.append(f"{key} = [{', '.join(_toml_string(word) for word in value)}]")
+    header = (
+        f"# Every sentence atende says ({locale}), as atende.toml's [texts] takes it. Copy only the\n"
+        "# ones to change; `atende config check` checks their {placeholders} and markers.\n"
+    )
+    return header + "[texts]\n" + "\n".join(plain) + "\n" + "\n".join(tables) + "\n"
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's (quotes, backslashes, newlines)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _report(console: Console, problems: Iterable[Problem], file: str | None = None) -> int:

@@ -322,7 +322,7 @@ MISTAKES = [
         'departments = ["financeiro", "suporte"]',
         'departments = ["financeiro", "suporte"]\n\n[texts]\ngreting = "Oi! Aqui é a {business}"  # here',
         "texts.greting",
-        ['unknown text "greting"', 'did you mean "greeting"', "pt_br.py"],
+        ['unknown text "greting"', 'did you mean "greeting"', "`atende config texts` lists every key"],
     ),
     (
         "unknown placeholder",

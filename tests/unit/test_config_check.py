@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+from atende.application.texts import LOCALES, Texts, texts_for
 from atende.cli import config_cmd
+from atende.config import load_config
 from tests.unit.test_config import BASE, ENVIRONMENT_VARIABLES, EXAMPLE, HOLIDAYS, MISTAKES, line_of, mistaken, write
 
 SECRETS = {
@@ -166,3 +169,24 @@ def test_a_texts_mistake_fails_the_check_with_its_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{file}:{line_of(text, 'relay_header')}: texts.relay_header: a message to an agent opens" in result.stderr
     assert "start it with 💬" in result.stderr
+
+
+@pytest.mark.parametrize("locale", ["pt-BR", "en"])
+def test_config_texts_lists_every_sentence_as_a_texts_table_that_checks_clean(tmp_path: Path, locale: str) -> None:
+    listed = CliRunner().invoke(atende(), ["config", "texts", "--locale", locale])
+    assert listed.exit_code == 0, listed.output
+    text = BASE.replace('name = "Loja Teste"', f'name = "Loja Teste"\nlocale = "{locale}"') + "\n" + listed.stdout
+
+    config = load_config(write(tmp_path, text))
+
+    assert config.warnings == ()
+    settings = config.to_settings()
+    assert texts_for(locale, settings.text_overrides) == LOCALES[locale], "every default is a valid override of itself"
+    assert len(config.texts) == len(fields(Texts))
+
+
+def test_config_texts_refuses_an_unknown_locale() -> None:
+    result = CliRunner().invoke(atende(), ["config", "texts", "--locale", "pt-PT"])
+
+    assert result.exit_code == 1
+    assert "unknown locale 'pt-PT'" in result.stderr

@@ -25,7 +25,7 @@ from atende.application.texts.overrides import (
 )
 from atende.config.problems import KeyPath, Problem, did_you_mean, format_path
 
-WHERE_THE_KEYS_ARE = "every key and its default: src/atende/application/texts/pt_br.py (en.py in English)"
+WHERE_THE_KEYS_ARE = "`atende config texts` lists every key with its default"
 
 Report = Callable[..., None]
 """Records a problem: (path, message, *, warning=False)."""

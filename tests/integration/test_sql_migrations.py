@@ -30,6 +30,8 @@ from atende.domain.message import Author, Message
 
 from . import samples
 
+REVISIONS = ["0001", "0002", "0003"]
+
 
 def diffs(url: str) -> list[object]:
     engine = connect(url)
@@ -51,7 +53,7 @@ def table_names(url: str) -> set[str]:
 
 def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert pending(url) == ["0001", "0002"]
+    assert pending(url) == REVISIONS
     assert not (tmp_path / "fresh.db").exists(), "looking does not create the file"
     upgrade(url)
     assert table_names(url) == set(tables.metadata.tables) | {"alembic_version"}
@@ -63,7 +65,7 @@ def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None
 def test_an_empty_database_file_is_outdated(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     path.touch()
-    assert pending(f"sqlite:///{path}") == ["0001", "0002"]
+    assert pending(f"sqlite:///{path}") == REVISIONS
 
 
 def test_the_migrated_schema_matches_the_code(database_url: str, tmp_path: Path) -> None:
@@ -92,7 +94,7 @@ def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 2 migration(s): 0001, 0002" in said(first.output)
+    assert "applied 3 migration(s): 0001, 0002, 0003" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -111,6 +113,7 @@ def test_atende_db_upgrade_explains_an_unreachable_database(monkeypatch: pytest.
 
 ADDED_TO_OUTBOX = {"error_code", "not_before", "coalesce_key"}
 NEW_TABLES = {"contacts", "intake", "leases"}
+ADDED_BY_0003 = {"agents": {"last_wrote_at"}, "conversations": {"offer_reminded_at"}}
 
 
 def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
@@ -118,10 +121,17 @@ def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
     return {k: v for k, v in outgoing_to_row(message).items() if k not in ADDED_TO_OUTBOX}
 
 
+def before_0003(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as code older than 0003 wrote it: without the columns 0003 adds."""
+    return {k: v for k, v in row.items() if k not in ADDED_BY_0003.get(table, set())}
+
+
 def fill_at_0001(connection: Connection) -> list[Outgoing]:
     """One row in every 0001 table, written through the same Core tables the code uses."""
-    connection.execute(insert(tables.agents).values(**agent_to_row(samples.agent()), version=3))
-    connection.execute(insert(tables.conversations).values(**conversation_to_row(samples.conversation()), version=2))
+    agent = before_0003("agents", agent_to_row(samples.agent()))
+    conversation = before_0003("conversations", conversation_to_row(samples.conversation()))
+    connection.execute(insert(tables.agents).values(**agent, version=3))
+    connection.execute(insert(tables.conversations).values(**conversation, version=2))
     message = Message("wamid.in1", "K7Q2", Author.CUSTOMER, "Maria", samples.CONTENTS[0], samples.at(0))
     connection.execute(insert(tables.messages).values(**message_to_row(message)))
     connection.execute(insert(tables.events).values(**event_to_row(samples.EVENTS[0])))
@@ -146,7 +156,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002"]
+    assert pending(url) == ["0002", "0003"]
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -216,7 +226,7 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002"]
+    assert pending(url) == ["0002", "0003"]
     assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES | {"alembic_version"}
     engine = connect(url)
     try:
@@ -227,5 +237,60 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
         engine.dispose()
     assert not columns & ADDED_TO_OUTBOX
     assert kept == ["pending", "pending", "sent", "sent", "sent", "failed"]
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0002 → 0003 --------------------------------------------------------------------------------
+
+
+def test_0003_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0002")
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            agent = before_0003("agents", agent_to_row(samples.agent()))
+            conversation = before_0003("conversations", conversation_to_row(samples.conversation()))
+            connection.execute(insert(tables.agents).values(**agent, version=3))
+            connection.execute(insert(tables.conversations).values(**conversation, version=2))
+    finally:
+        engine.dispose()
+
+    upgrade(url)
+
+    assert pending(url) == []
+    assert diffs(url) == []
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            stored_agent = uow.agents.get("5511900000001")
+            stored = uow.conversations.get("K7Q2")
+            assert stored_agent is not None and stored is not None
+            assert (stored_agent.last_wrote_at, stored.offer_reminded_at) == (None, None), "nobody wrote, yet"
+            stored_agent.wrote(samples.at(9))
+            stored.offer_reminded_at = samples.at(9)
+            uow.commit()
+        with SqlUnitOfWork(engine) as uow:
+            again, kept = uow.agents.get("5511900000001"), uow.conversations.get("K7Q2")
+            assert again is not None and kept is not None
+            assert (again.last_wrote_at, kept.offer_reminded_at, again.version) == (samples.at(9), samples.at(9), 4)
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0002")
+
+    assert pending(url) == ["0003"]
+    engine = connect(url)
+    try:
+        agent_columns = {column["name"] for column in inspect(engine).get_columns("agents")}
+        conversation_columns = {column["name"] for column in inspect(engine).get_columns("conversations")}
+        with engine.connect() as connection:
+            codes = connection.execute(select(tables.conversations.c.code)).scalars().all()
+    finally:
+        engine.dispose()
+    assert not agent_columns & ADDED_BY_0003["agents"]
+    assert not conversation_columns & ADDED_BY_0003["conversations"]
+    assert codes == ["K7Q2"]
     upgrade(url)
     assert diffs(url) == []

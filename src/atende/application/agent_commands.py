@@ -23,7 +23,9 @@ from .waiting_line import waiting_summary
 
 
 def agent_writes(session: Session, profile: AgentProfile, inbound: Inbound) -> None:
+    """A command, or words for a customer; either way the agent is working (her offers wait for her)."""
     agent = session.uow.agents.get(profile.phone) or enroll(session, profile)
+    agent.wrote(session.now)
     content = inbound.content
     command = cmd.parse_command(content.body) if isinstance(content, Text) else None
     if command is None:

@@ -52,3 +52,15 @@ def plan_assignments(
         free[chosen.phone] -= 1
         idle[chosen.phone] = now
     return plan
+
+
+def offer_lapses(offer: Conversation, agent: Agent) -> bool:
+    """Whether an offer past its time goes back to the queue: only when its agent has been silent.
+
+    An agent who wrote anything since the offer was made (or since she was last reminded of it),
+    to any customer or as a command, is working, not absent: the offer waits for her. So a
+    capacity-3 agent answering one customer first is never punished for it (ADR 0001).
+    """
+    since = offer.offer_since
+    assert since is not None, f"#{offer.code} is not an offer"
+    return not agent.wrote_since(since)

@@ -79,6 +79,7 @@ class ConversationRow(SQLModel, table=True):
     agent: str | None = Field(default=None, foreign_key="agents.phone")
     assigned_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     accepted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    offer_reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     close_reason: str | None = None
     rating: int | None = None
@@ -101,6 +102,7 @@ class AgentRow(SQLModel, table=True):
     idle_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
     active: str | None = None
     reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_wrote_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     version: int
 
 

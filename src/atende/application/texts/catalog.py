@@ -63,6 +63,7 @@ class Texts:
     reminder: str
     reminder_part: str
     offer_missed: str
+    offer_waiting: str
 
     # agent side: command answers
     help: str

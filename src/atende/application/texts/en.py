@@ -61,6 +61,8 @@ EN = Texts(
     reminder_part="{count} waiting in {department} (oldest: {oldest})",
     offer_missed="⚠️ #{code} · {name}: no answer within {timeout}. The customer is back in the queue "
     "and you are paused. /resume to receive customers again.",
+    offer_waiting="⏳ #{code} · {name} has been waiting {wait} for your answer. "
+    "Swipe-reply to this message to answer, or /switch #{code}.",
     help="📋 *Commands*\n"
     "/login · /logout — start or finish your shift\n"
     "/pause · /resume — stop or resume receiving customers\n"

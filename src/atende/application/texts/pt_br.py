@@ -60,6 +60,8 @@ PT_BR = Texts(
     reminder_part="{count} aguardando em {department} (mais antigo: {oldest})",
     offer_missed="⚠️ #{code} · {name}: sem resposta em {timeout}. O cliente voltou para a fila "
     "e você foi pausado. /volto para receber novos clientes.",
+    offer_waiting="⏳ #{code} · {name} espera sua resposta há {wait}. "
+    "Deslize esta mensagem para responder, ou /ir #{code}.",
     help="📋 *Comandos*\n"
     "/entrar · /sair — começar ou terminar o expediente\n"
     "/pausa · /volto — parar ou voltar a receber clientes\n"

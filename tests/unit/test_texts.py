@@ -23,7 +23,7 @@ AGENT_MESSAGES = (
     "nobody_waiting", "at_capacity", "target_missing", "removed_done", "ended_done", "transferred_done",
     "unknown_department", "same_department", "active_header", "active_none", "switched", "not_yours",
     "history_header", "history_empty", "no_active", "conversation_gone", "cannot_relay", "unknown_command",
-    "offer_waiting",
+    "offer_waiting", "assignment_part",
 )  # fmt: skip
 """Sentences that are whole messages to an agent, so they must open with a §5 marker."""
 

@@ -57,6 +57,9 @@ class Texts:
     assignment: str
     assignment_transfer: str
     assignment_wrote: str
+    assignment_continues: str
+    assignment_part: str
+    assignment_media_left_out: str
     assignment_active_hint: str
     assignment_background_hint: str
     relay_header: str

@@ -54,6 +54,10 @@ EN = Texts(
     assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {who} · waited {wait}",
     assignment_transfer="↪️ Transferred from {department} by {agent}",
     assignment_wrote="Already wrote:",
+    assignment_continues="⤵️ Continued in {count} more message(s), right below.",
+    assignment_part="🔔 *{first}* #{code} · already wrote (continued {part}/{parts})",
+    assignment_media_left_out="📎 The first {limit} files follow below; {count} more were not sent again "
+    "(they are in the list above). Ask the customer if you need them.",
     assignment_active_hint="Everything you write goes to *{first}*. /end closes · /help",
     assignment_background_hint="Swipe-reply to a message from *{first}* or use /switch #{code}.",
     relay_header="💬 *{first}* #{code}",

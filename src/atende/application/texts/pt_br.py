@@ -53,6 +53,10 @@ PT_BR = Texts(
     assignment="🔔 *Novo atendimento* · *{first}* #{code} · {department}\n👤 {who} · esperou {wait}",
     assignment_transfer="↪️ Transferido de {department} por {agent}",
     assignment_wrote="Já escreveu:",
+    assignment_continues="⤵️ Continua em mais {count} mensagem(ns), logo abaixo.",
+    assignment_part="🔔 *{first}* #{code} · já escreveu (continuação {part}/{parts})",
+    assignment_media_left_out="📎 Seguem abaixo os {limit} primeiros arquivos; {count} outro(s) não foram "
+    "reenviados (estão na lista acima). Peça ao cliente se precisar deles.",
     assignment_active_hint="Tudo que você escrever vai para *{first}*. /fim encerra · /ajuda",
     assignment_background_hint="Responda deslizando uma mensagem de *{first}* ou use /ir #{code}.",
     relay_header="💬 *{first}* #{code}",

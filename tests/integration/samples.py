@@ -89,6 +89,7 @@ def conversation(code: str = "K7Q2", wa_id: str = "5511987654321", **changes: ob
         "transferred_by": "Bruno",
         "told_closed_hours": True,
         "position_told_at": at(6),
+        "reprompted_at": at(7),
         "version": 0,
     }
     values.update(changes)

@@ -113,7 +113,7 @@ def test_atende_db_upgrade_explains_an_unreachable_database(monkeypatch: pytest.
 
 ADDED_TO_OUTBOX = {"error_code", "not_before", "coalesce_key"}
 NEW_TABLES = {"contacts", "intake", "leases"}
-ADDED_BY_0003 = {"agents": {"last_wrote_at"}, "conversations": {"offer_reminded_at"}}
+ADDED_BY_0003 = {"agents": {"last_wrote_at"}, "conversations": {"offer_reminded_at", "reprompted_at"}}
 
 
 def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
@@ -267,14 +267,20 @@ def test_0003_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: 
             stored_agent = uow.agents.get("5511900000001")
             stored = uow.conversations.get("K7Q2")
             assert stored_agent is not None and stored is not None
-            assert (stored_agent.last_wrote_at, stored.offer_reminded_at) == (None, None), "nobody wrote, yet"
+            assert (stored_agent.last_wrote_at, stored.offer_reminded_at, stored.reprompted_at) == (None, None, None)
             stored_agent.wrote(samples.at(9))
             stored.offer_reminded_at = samples.at(9)
+            stored.reprompted_at = samples.at(10)
             uow.commit()
         with SqlUnitOfWork(engine) as uow:
             again, kept = uow.agents.get("5511900000001"), uow.conversations.get("K7Q2")
             assert again is not None and kept is not None
-            assert (again.last_wrote_at, kept.offer_reminded_at, again.version) == (samples.at(9), samples.at(9), 4)
+            assert (again.last_wrote_at, kept.offer_reminded_at, kept.reprompted_at) == (
+                samples.at(9),
+                samples.at(9),
+                samples.at(10),
+            )
+            assert again.version == 4
     finally:
         engine.dispose()
 

@@ -15,6 +15,8 @@ and ADR 0001:
 * FIFO by first enqueue per department: whoever dispatch or `/proximo` assigns had nobody older
   waiting in their department (an explicit `/puxar` may jump the line, on purpose);
 * nobody waits while an available agent of their department has a free slot;
+* a customer answering the menu with what it does not understand is re-prompted at most once a
+  minute (`REPROMPT_SECONDS`), however fast they write;
 * after a tick no offer has waited `offer_timeout_seconds` (since it was made, or since its agent
   was last reminded of it); one whose agent wrote anything since then stayed with her, with a ⏳
   naming its customer; one whose agent was silent went back to the queue and she is paused; and
@@ -33,6 +35,7 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from atende.application.customer import REPROMPT_SECONDS
 from atende.application.outbound import Outgoing
 from atende.application.settings import Settings
 from atende.domain import events
@@ -94,6 +97,8 @@ class DispatchMachine(RuleBasedStateMachine):
         """The agent who ran `/puxar` in this step: what they pulled may jump the line."""
         self.ticked = False
         self.reminded: dict[str, datetime] = {}
+        self.reprompted: dict[str, datetime] = {}
+        """Conversation → when its customer was last told the menu did not understand them."""
         self.offers: dict[str, tuple[str, datetime]] = {}
         """Every pending offer after the previous step: code → (agent, since when it waits)."""
 
@@ -166,6 +171,13 @@ class DispatchMachine(RuleBasedStateMachine):
     def customer_writes(self, customer: str, text: str) -> None:
         """Starts a conversation, answers the menu, talks while queued or to the agent, skips a rating."""
         self.write(customer, text)
+
+    @rule(count=st.integers(2, 6), data=st.data())
+    def customer_floods_the_menu(self, count: int, data: st.DataObject) -> None:
+        """Nonsense at the menu, again and again, a second apart: kept, and re-prompted once."""
+        customer = self.customer(data, Stage.CHOOSING)
+        for n in range(count):
+            self.write(customer, f"hã?? {n}")
 
     @rule(text=st.sampled_from(["alguém aí?", "2", "Financeiro", "ainda estou esperando"]), data=st.data())
     def customer_writes_while_queued(self, text: str, data: st.DataObject) -> None:
@@ -281,6 +293,7 @@ class DispatchMachine(RuleBasedStateMachine):
             self.check_agents(conversations)
             self.check_fifo(conversations, new_events)
             self.check_nobody_waits_for_a_free_agent(conversations)
+            self.check_reprompts(sent)
             if self.ticked:
                 self.check_timers(conversations, new_events, sent)
                 self.check_offers(conversations, new_events, sent)
@@ -414,6 +427,18 @@ class DispatchMachine(RuleBasedStateMachine):
             assert conversation.department is not None
             idle = [a.name for a in free if a.serves(conversation.department)]
             assert not idle, f"#{conversation.code} waits in {conversation.department} while {idle} are free"
+
+    def check_reprompts(self, sent: list[Outgoing]) -> None:
+        """A customer who keeps answering the menu with nonsense is re-prompted at most once a minute."""
+        now = self.world.clock.now()
+        for message in sent:
+            if message.conversation is None or not render(message).startswith("Não entendi"):
+                continue
+            last = self.reprompted.get(message.conversation)
+            assert last is None or (now - last).total_seconds() >= REPROMPT_SECONDS, (
+                f"#{message.conversation} re-prompted again {(now - last).total_seconds()} s later"
+            )
+            self.reprompted[message.conversation] = now
 
     def check_timers(
         self,

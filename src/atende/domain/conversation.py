@@ -72,6 +72,8 @@ class Conversation:
     """Phone of the agent who transferred it: routing offers it to someone else first."""
     told_closed_hours: bool = False
     position_told_at: datetime | None = None
+    reprompted_at: datetime | None = None
+    """When the customer was last told the menu did not understand them (re-prompts are spaced)."""
     version: int = 0
     events: list[events.Event] = field(default_factory=list, repr=False)
 

@@ -42,6 +42,7 @@ def conversation_to_row(conversation: Conversation) -> Values:
         "transferred_by": conversation.transferred_by,
         "told_closed_hours": conversation.told_closed_hours,
         "position_told_at": conversation.position_told_at,
+        "reprompted_at": conversation.reprompted_at,
     }
 
 
@@ -65,6 +66,7 @@ def conversation_from_row(row: Row[Any]) -> Conversation:
         transferred_by=row.transferred_by,
         told_closed_hours=bool(row.told_closed_hours),
         position_told_at=row.position_told_at,
+        reprompted_at=row.reprompted_at,
         version=row.version,
     )
 

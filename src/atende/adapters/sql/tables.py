@@ -87,6 +87,7 @@ class ConversationRow(SQLModel, table=True):
     transferred_by: str | None = None
     told_closed_hours: bool = False
     position_told_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    reprompted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     version: int
 
 

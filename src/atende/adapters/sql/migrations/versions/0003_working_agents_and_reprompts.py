@@ -1,7 +1,10 @@
-"""Offers wait for a working agent: when each agent last wrote, and when an offer was last reminded.
+"""Offers wait for a working agent, and re-prompts are spaced (issue 7).
 
+When each agent last wrote and when an offer was last reminded (offers of a working agent wait
+for her), and when a customer was last re-prompted at the menu (a flood costs one re-prompt).
 Only nullable additions, so existing rows keep their meaning: an agent who has not written since
-the upgrade counts as silent (as every agent did before), and no offer has been reminded yet.
+the upgrade counts as silent (as every agent did before), no offer has been reminded yet, and
+nobody has been re-prompted.
 
 Revision ID: 0003
 Revises: 0002
@@ -29,12 +32,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_wrote_at", Instant, nullable=True))
     with op.batch_alter_table("conversations") as batch:
         batch.add_column(sa.Column("offer_reminded_at", Instant, nullable=True))
+        batch.add_column(sa.Column("reprompted_at", Instant, nullable=True))
 
 
 def downgrade() -> None:
-    """Back to 0002, whose code lapses every offer past its time: the new facts are simply dropped.
+    """Back to 0002, whose code lapses every offer past its time and re-prompts every time: the new
+    facts are simply dropped.
 
     A plain DROP COLUMN (SQLite 3.35+), not a batch: rebuilding `agents` would break the foreign
     keys conversations hold on it."""
+    op.drop_column("conversations", "reprompted_at")
     op.drop_column("conversations", "offer_reminded_at")
     op.drop_column("agents", "last_wrote_at")

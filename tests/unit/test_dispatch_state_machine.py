@@ -430,15 +430,14 @@ class DispatchMachine(RuleBasedStateMachine):
 
     def check_reprompts(self, sent: list[Outgoing]) -> None:
         """A customer who keeps answering the menu with nonsense is re-prompted at most once a minute."""
-        now = self.world.clock.now()
         for message in sent:
             if message.conversation is None or not render(message).startswith("Não entendi"):
                 continue
-            last = self.reprompted.get(message.conversation)
-            assert last is None or (now - last).total_seconds() >= REPROMPT_SECONDS, (
-                f"#{message.conversation} re-prompted again {(now - last).total_seconds()} s later"
+            at, last = message.created_at, self.reprompted.get(message.conversation)
+            assert last is None or (at - last).total_seconds() >= REPROMPT_SECONDS, (
+                f"#{message.conversation} re-prompted again {(at - last).total_seconds()} s later"
             )
-            self.reprompted[message.conversation] = now
+            self.reprompted[message.conversation] = at
 
     def check_timers(
         self,

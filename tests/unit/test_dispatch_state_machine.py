@@ -99,8 +99,8 @@ class DispatchMachine(RuleBasedStateMachine):
         self.reminded: dict[str, datetime] = {}
         self.reprompted: dict[str, datetime] = {}
         """Conversation → when its customer was last told the menu did not understand them."""
-        self.offers: dict[str, tuple[str, datetime]] = {}
-        """Every pending offer after the previous step: code → (agent, since when it waits)."""
+        self.offers: dict[str, tuple[str, datetime, bool]] = {}
+        """Every pending offer after the previous step: code → (agent, since when it waits, since a ⏳)."""
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -300,7 +300,7 @@ class DispatchMachine(RuleBasedStateMachine):
         finally:
             self.stages = {code: c.stage for code, c in conversations.items()}
             self.offers = {
-                code: (c.agent, c.offer_since)
+                code: (c.agent, c.offer_since, c.offer_reminded_at == c.offer_since)
                 for code, c in conversations.items()
                 if c.agent is not None and c.offer_since is not None
             }
@@ -482,9 +482,11 @@ class DispatchMachine(RuleBasedStateMachine):
         lapsed = {e.code for e in new_events if isinstance(e, events.OfferTimedOut)}
         offer_reminders = {(m.to, m.conversation) for m in sent if m.conversation and render(m).startswith("⏳")}
         assert lapsed <= set(self.offers), f"lapsed without an offer: {lapsed - set(self.offers)}"
-        for code, (phone, since) in self.offers.items():
+        for code, (phone, since, reminded) in self.offers.items():
             agent = agents[phone]
-            working = agent.last_wrote_at is not None and agent.last_wrote_at > since
+            last = agent.last_wrote_at
+            # A message in the very instant of a ⏳ was handled after it; one with the offer, maybe not.
+            working = last is not None and (last > since or (reminded and last == since))
             due = (now - since).total_seconds() >= OFFER_TIMEOUT
             conversation = conversations[code]
             if code in lapsed:

@@ -250,3 +250,17 @@ def test_an_offer_lapses_only_when_its_agent_wrote_nothing_since_it_began_waitin
     assert offer_lapses(offer, carla)
     carla.wrote(minutes(5))
     assert not offer_lapses(offer, carla)
+
+
+def test_a_message_in_the_same_instant_as_a_reminder_came_after_it_but_not_one_with_the_offer() -> None:
+    offer = waiting("AAAA", "fin", 0)
+    offer.assign("carla", minutes(1))
+    carla = agent("carla", "fin", capacity=3)
+
+    carla.wrote(minutes(1))  # the message that made the offer (her /entrar), or one just before it
+    assert offer_lapses(offer, carla)
+
+    offer.offer_waits(minutes(4))
+    carla.wrote(minutes(4))  # handled after the timer pass that reminded her, on a clock that stood still
+
+    assert not offer_lapses(offer, carla)

@@ -63,4 +63,10 @@ def offer_lapses(offer: Conversation, agent: Agent) -> bool:
     """
     since = offer.offer_since
     assert since is not None, f"#{offer.code} is not an offer"
+    if agent.last_wrote_at is not None and agent.last_wrote_at == since == offer.offer_reminded_at:
+        # A ⏳ comes from a timer pass, which never handles a message: a message stamped the same
+        # instant was handled after it. (Only a clock that stands still between the two — a
+        # simulation's — makes the instants equal; an offer made in the same instant as her
+        # message may have been made by it, so that tie stays silent.)
+        return False
     return not agent.wrote_since(since)

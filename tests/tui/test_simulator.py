@@ -333,8 +333,9 @@ async def test_a_recorded_session_plays_back_headless_with_its_expectations(tmp_
         await type_in(app, pilot, "Maria", "1")
         await type_in(app, pilot, "Ana", "Olá!")
         bell = next(b for b in app.session.chats.received(window(app, "Ana").person.phone) if b.text.startswith("🔔"))
+        steps = await asyncio.wrap_future(app.session.steps_so_far())
         path = save_recording(
-            app.session, [Expected("Ana", bell.step, "Novo atendimento"), Expected("Maria", 4, "Olá!")], tmp_path
+            app.session, steps, [Expected("Ana", bell.step, "Novo atendimento"), Expected("Maria", 4, "Olá!")], tmp_path
         )
 
     from io import StringIO
@@ -351,14 +352,45 @@ async def test_a_recorded_session_plays_back_headless_with_its_expectations(tmp_
 
 
 @pytest.mark.asyncio
+async def test_what_arrived_while_time_flowed_can_be_expected_in_a_recording(tmp_path: Path) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from atende.simulator.headless import run_script
+    from atende.simulator.recorder import Expected, RecordSheet, contains_of, save_recording
+
+    async with simulator() as (app, pilot):
+        await type_in(app, pilot, "Ana", "/entrar")
+        await type_in(app, pilot, "Maria", "oi")
+        await type_in(app, pilot, "Maria", "1")  # offered to Ana, who says nothing
+        await asyncio.wrap_future(app.session.flow(200))  # the wall clock moves past the 3-min offer timeout
+        await settled(app, pilot)
+        ana = window(app, "Ana").person
+        lapsed = next(b for b in app.session.chats.received(ana.phone) if "sem resposta" in b.text)
+
+        await app.action_record()  # Ctrl+S while time is still flowing
+        await pilot.pause()
+        sheet = app.screen
+        assert isinstance(sheet, RecordSheet)
+        assert Expected("Ana", lapsed.step, contains_of(lapsed)) in sheet.candidates
+        path = save_recording(app.session, sheet.steps, [Expected("Ana", lapsed.step, contains_of(lapsed))], tmp_path)
+
+    out = StringIO()
+    code = await asyncio.to_thread(run_script, path, Console(file=out, width=120))
+    assert code == 0, out.getvalue()
+    assert "all 1 expectations hold" in out.getvalue(), out.getvalue()
+
+
+@pytest.mark.asyncio
 async def test_recording_twice_keeps_both_files(tmp_path: Path) -> None:
     from atende.simulator.recorder import save_recording
 
     async with simulator() as (app, pilot):
         await type_in(app, pilot, "Maria", "oi")
-        first = save_recording(app.session, [], tmp_path)
+        first = save_recording(app.session, await asyncio.wrap_future(app.session.steps_so_far()), [], tmp_path)
         await type_in(app, pilot, "Maria", "1")
-        second = save_recording(app.session, [], tmp_path)
+        second = save_recording(app.session, await asyncio.wrap_future(app.session.steps_so_far()), [], tmp_path)
 
     assert first != second
     assert first.read_text(encoding="utf-8").count("[[step]]") == 1

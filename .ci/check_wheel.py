@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 ROOTS = {Path("src/atende"): "atende", Path("cli"): "atende/cli", Path("simulator"): "atende/simulator"}
-SHIPPED = {".py", ".tcss", ".mako", ".typed"}
+SHIPPED = {".py", ".tcss", ".mako", ".typed", ".toml"}
 
 
 def expected() -> set[str]:

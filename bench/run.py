@@ -7,7 +7,8 @@
 Sections (see each module's docstring for exactly what is measured):
 - ingest  — the webhook over HTTP on 127.0.0.1 under wrk, vs a raw ASGI app that checks the HMAC;
 - usecase — `Atende.receive` in-process on SQLite, vs one plain sqlite3 insert per transaction;
-- scale   — one more enqueue / dispatch sweep / tick with 10, 100, 1000 waiting, vs 10 waiting.
+- scale   — one more enqueue / dispatch sweep / tick with 10, 100, 1000 waiting, vs 10 waiting;
+- tui     — `atende simulate` with 10 windows of long chats: Enter to bubble, vs a bare Textual app.
 
 Exit status 1 when a check failed (a 200 not stored, failed requests, a missing tool): the
 numbers of such a run are not to be quoted.
@@ -36,7 +37,9 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-SECTIONS = ("ingest", "usecase", "scale")
+import tui
+
+SECTIONS = ("ingest", "usecase", "scale", "tui")
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -155,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "scale" in args.sections:
             budget_s = {"full": scale.FULL, "quick": scale.QUICK, "tiny": scale.TINY}[mode]
             sections.append(scale.measure(databases, budget_s))
+            render(console, sections[-1], args.markdown)
+        if "tui" in args.sections:
+            budget_t = {"full": tui.FULL, "quick": tui.QUICK, "tiny": tui.TINY}[mode]
+            sections.append(tui.measure(budget_t))
             render(console, sections[-1], args.markdown)
 
     console.print(f"\nTook {time.perf_counter() - started:.0f} s.", highlight=False)

@@ -113,10 +113,11 @@ def _summary(console: Console, config: Config, label: str) -> None:
         departments.add_row(department.key, department.name, describe_hours(department.hours), agents)
     console.print(departments)
 
-    agents_table = Table("name", "phone", "departments", "capacity", title="Agents", title_justify="left", box=None)
+    agents_table = Table("name", "whatsapp", "departments", "capacity", title="Agents", title_justify="left", box=None)
     agents_table.columns[3].justify = "right"
     for agent in config.agents:
-        agents_table.add_row(agent.name, phone(agent.phone), ", ".join(agent.departments), str(agent.capacity))
+        named = " · ".join(n for n in (phone(agent.phone) if agent.phone else "", agent.user_id or "") if n)
+        agents_table.add_row(agent.name, named, ", ".join(agent.departments), str(agent.capacity))
     console.print(agents_table)
 
     timers, service, whatsapp = config.timers, config.service, config.whatsapp
@@ -129,6 +130,18 @@ def _summary(console: Console, config: Config, label: str) -> None:
     console.print(
         f"Service: rating {'on' if service.rating else 'off'} · history {service.history_lines} lines · "
         f"agent reopen template {whatsapp.agent_reopen_template} ({whatsapp.template_language})"
+    )
+    customer = whatsapp.customer_reopen_template
+    console.print(
+        f"Customer reopen template {customer} ({whatsapp.template_language}): an agent answering a customer "
+        "silent for over 24 h sends it first ({{1}} business, {{2}} agent); the words follow the answer"
+        if customer
+        else Text(
+            "Customer reopen template: none — a customer silent for over 24 h cannot be reached until they "
+            "write; agents are warned (in the 🔔 and /ativos) before they write. Set "
+            "[whatsapp] customer_reopen_template to an approved template.",
+            style="yellow",
+        )
     )
 
 

@@ -33,6 +33,7 @@ def standin(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8900,
     token: Annotated[str, typer.Option(help="The bearer token it accepts (WHATSAPP_ACCESS_TOKEN).")] = "standin-token",
     phone_number_id: Annotated[str, typer.Option(help="WHATSAPP_PHONE_NUMBER_ID it serves.")] = "106540352242922",
+    bodies: Annotated[bool, typer.Option("--bodies", help="Also print each request's JSON body, as sent.")] = False,
 ) -> None:
     """Run a local Graph API stand-in on 127.0.0.1 and print every message atende sends to it."""
     with GraphStandIn(access_token=token, phone_number_id=phone_number_id, port=port) as graph:
@@ -46,6 +47,8 @@ def standin(
                 for request in requests[shown:]:
                     if request.is_message:
                         console.print(_describe(request))
+                        if bodies and request.json is not None:
+                            console.print_json(data=request.json)
                 shown = len(requests)
         except KeyboardInterrupt:
             console.print("stopped")

@@ -8,6 +8,7 @@ the transcript, the expectations and swipe-reply lookups all read the same thing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -126,15 +127,35 @@ class Chats:
 
     def __init__(self) -> None:
         self.step = 0
+        self.version = 0
+        """Goes up with every change, so a screen knows when to look again."""
+        self.listeners: list[Callable[[], None]] = []
+        """Told of every change, on the thread that made it (a screen schedules a redraw)."""
         self._chats: dict[str, list[Bubble]] = {}
         self._read: set[str] = set()
+        self._delivered: set[str] = set()
 
     def add(self, phone: str, bubble: Bubble) -> None:
         self._chats.setdefault(phone, []).append(bubble)
+        self._changed()
+
+    def mark_delivered(self, message_id: str) -> None:
+        """The business received this message (its webhook answered 200): two grey ticks."""
+        self._delivered.add(message_id)
+        self._changed()
+
+    def is_delivered(self, message_id: str) -> bool:
+        return message_id in self._delivered
 
     def mark_read(self, message_id: str) -> None:
         """The business read this message: the writer's phone shows blue ticks."""
         self._read.add(message_id)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.version += 1
+        for listener in self.listeners:
+            listener()
 
     def is_read(self, message_id: str) -> bool:
         return message_id in self._read

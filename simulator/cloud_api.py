@@ -5,8 +5,9 @@ parser, the signature check, the Graph client and the renderer exactly as produc
 This module is the translation on the phone's side, and nothing more:
 
 - a person's `Inbound` (as the player builds it) → the notification Meta would post, shaped as
-  in wa/samples: envelope, `metadata.phone_number_id`, `contacts[{profile.name, wa_id}]`, the
-  message with its `context` when it quotes or taps a menu;
+  in wa/samples: envelope, `metadata.phone_number_id`, `contacts[{profile.name, wa_id, user_id}]`,
+  the message with its `context` when it quotes or taps a menu (a user with a username and no
+  number comes with `from: ""` and `from_user_id`, as Meta sends them);
 - messages the business sent → `statuses` notifications (sent, delivered, read), so the
   read-receipt path runs as it does when a real phone opens the chat;
 - a Graph API request body (as the stand-in recorded it) → the bubble its recipient sees, or
@@ -27,7 +28,7 @@ from typing import Any
 
 from atende.adapters.whatsapp import StatusValue
 from atende.application.arrivals import Inbound
-from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
+from atende.domain.content import Choice, Contacts, Content, Location, Media, MediaKind, Reaction, SharedContact, Text
 
 from .chat import Bubble, Kind, Option, media_label, place
 
@@ -78,14 +79,24 @@ def message_notification(
     the media file's hash, which Meta always includes and a careful receiver may check.
     """
     value = _value(number)
-    value["contacts"] = [{"profile": {"name": inbound.sender_name}, "wa_id": inbound.sender}]
+    contact: JSON = {"profile": {"name": inbound.sender_name}, "wa_id": _number(inbound.sender)}
+    if inbound.sender_user_id:
+        contact["user_id"] = inbound.sender_user_id
+    value["contacts"] = [contact]
     value["messages"] = [message_item(inbound, number, tap=tap, sha256=sha256)]
     return _envelope(number, value)
 
 
+def _number(wa_id: str) -> str:
+    """`from` and `wa_id` carry a phone number, or "" for a user Meta names only by BSUID."""
+    return wa_id if wa_id.isascii() and wa_id.isdigit() else ""
+
+
 def message_item(inbound: Inbound, number: BusinessNumber, *, tap: Tap = Tap.LIST, sha256: str = "") -> JSON:
     """One `value.messages[]` item: common fields, optional `context`, the object named after `type`."""
-    item: JSON = {"from": inbound.sender, "id": inbound.message_id, "timestamp": unix(inbound.at)}
+    item: JSON = {"from": _number(inbound.sender), "id": inbound.message_id, "timestamp": unix(inbound.at)}
+    if inbound.sender_user_id:  # a user with a username (wa/samples/msg_text_username_bsuid.json)
+        item["from_user_id"] = inbound.sender_user_id
     # A reaction names its message inside; WhatsApp sends no quote with it.
     if inbound.context_id and not isinstance(inbound.content, Reaction):
         item["context"] = {"from": number.display_phone_number, "id": inbound.context_id}
@@ -95,7 +106,7 @@ def message_item(inbound: Inbound, number: BusinessNumber, *, tap: Tap = Tap.LIS
     return item
 
 
-def _content(content: Content, tap: Tap, sha256: str) -> tuple[str, JSON]:
+def _content(content: Content, tap: Tap, sha256: str) -> tuple[str, JSON | list[JSON]]:
     match content:
         case Text(body=body):
             return "text", {"body": body}
@@ -110,10 +121,22 @@ def _content(content: Content, tap: Tap, sha256: str) -> tuple[str, JSON]:
             if address:
                 obj["address"] = address
             return "location", obj
+        case Contacts(contacts=shared):
+            return "contacts", [_contact_card(card) for card in shared]  # a list, as Meta sends it
         case Reaction(message_id=target, emoji=emoji):
             # Taking a reaction away omits the emoji (wa/samples/msg_reaction_removed_no_emoji.json).
             return "reaction", {"message_id": target, "emoji": emoji} if emoji else {"message_id": target}
     raise ValueError(f"a phone in the simulator does not send {type(content).__name__} messages")
+
+
+def _contact_card(card: SharedContact) -> JSON:
+    """A vCard as WhatsApp forwards it: a formatted name, and phones with their WhatsApp ids."""
+    first, _, last = card.name.partition(" ")
+    name: JSON = {"formatted_name": card.name, "first_name": first}
+    if last:
+        name["last_name"] = last
+    phones = [{"phone": p, "wa_id": "".join(c for c in p if c.isdigit()), "type": "CELL"} for p in card.phones]
+    return {"name": name, "phones": phones}
 
 
 def _media(media: Media, sha256: str) -> JSON:
@@ -142,8 +165,10 @@ def status_item(status: Status) -> JSON:
         "id": status.message_id,
         "status": status.status.value,
         "timestamp": unix(status.at),
-        "recipient_id": status.recipient,
+        "recipient_id": _number(status.recipient),
     }
+    if not item["recipient_id"]:  # sent to a BSUID (wa/samples/status_delivered_bsuid.json)
+        item["recipient_user_id"] = status.recipient
     if status.status is StatusValue.SENT:  # v24.0: pricing on `sent`, no conversation object
         item["pricing"] = {"billable": False, "pricing_model": "PMP", "type": "free_customer_service"}
     return item

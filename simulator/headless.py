@@ -69,7 +69,7 @@ def run_script(
         direct=direct,
         graph=graph,
     ) as driver:
-        outcome = Player(scenario, people, driver, chats).play()
+        outcome = Player(people, driver, chats).play(scenario)
     render_header(console, scenario)
     render_transcripts(console, people, chats, settings.business_name)
     render_outcome(console, outcome)

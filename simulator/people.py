@@ -28,6 +28,9 @@ class Person:
     role: Role
     profile_name: str
     """The WhatsApp profile name sent with their messages."""
+    user_id: str = ""
+    """Their business-scoped user id (BSUID), sent with their messages; for someone with no
+    phone, it is also what `phone` holds: the id their chat is known by."""
 
 
 class People:
@@ -43,8 +46,33 @@ class People:
     def __iter__(self) -> Iterator[Person]:
         return iter(self._by_name.values())
 
+    def get(self, name: str) -> Person | None:
+        return self._by_name.get(name)
+
     def by_phone(self, phone: str) -> Person | None:
         return self._by_phone.get(phone)
+
+    def add(self, person: Person) -> None:
+        """Someone new joins (a customer window opened in the simulator)."""
+        if person.name in self._by_name or person.phone in self._by_phone:
+            raise ValueError(f"{person.name} ({person.phone}) is already here")
+        self._by_name[person.name] = person
+        self._by_phone[person.phone] = person
+
+    def remove(self, name: str) -> Person:
+        person = self._by_name.pop(name)
+        del self._by_phone[person.phone]
+        return person
+
+    def new_customer(self, name: str, profile_name: str | None = None) -> Person:
+        """A customer with the next free invented number."""
+        taken = set(self._by_phone)
+        candidate = FIRST_CUSTOMER_PHONE
+        while str(candidate) in taken:
+            candidate += 1
+        person = Person(name, str(candidate), Role.CUSTOMER, profile_name or name)
+        self.add(person)
+        return person
 
     def of_role(self, role: Role) -> list[Person]:
         return [p for p in self if p.role is role]
@@ -53,7 +81,7 @@ class People:
 def people_for(scenario: Scenario, settings: Settings) -> People:
     """Bind every name in the scenario to a number; raises ScenarioError listing every mismatch."""
     problems: list[str] = []
-    agents = {a.name: Person(a.name, a.phone, Role.AGENT, a.name) for a in settings.agents}
+    agents = {a.name: Person(a.name, a.phone, Role.AGENT, a.name, a.user_id) for a in settings.agents}
     agent_phones = {a.phone for a in settings.agents}
     customers: dict[str, Person] = {}
     declared: dict[str, str] = {}
@@ -74,9 +102,12 @@ def people_for(scenario: Scenario, settings: Settings) -> People:
             continue
         known = customers.get(event.who)
         if known is None:
-            customers[event.who] = Person(event.who, event.phone or "", Role.CUSTOMER, event.profile_name or event.who)
+            profile = event.profile_name or event.who
+            customers[event.who] = Person(event.who, event.phone or "", Role.CUSTOMER, profile, event.user_id or "")
             declared[event.who] = step.where
             continue
+        if event.user_id and event.user_id != known.user_id:
+            problems.append(f"{step.where}: {event.who} already has user_id {known.user_id!r} ({declared[event.who]})")
         if event.phone and known.phone and event.phone != known.phone:
             problems.append(f"{step.where}: {event.who} already has phone {known.phone} ({declared[event.who]})")
         if event.profile_name is not None and event.profile_name != known.profile_name:
@@ -84,7 +115,7 @@ def people_for(scenario: Scenario, settings: Settings) -> People:
                 f"{step.where}: {event.who} is already named {known.profile_name!r} ({declared[event.who]})"
             )
     phones = _assign_phones(customers, agent_phones, problems)
-    people = [Person(c.name, phones[c.name], c.role, c.profile_name) for c in customers.values()] + list(
+    people = [Person(c.name, phones[c.name], c.role, c.profile_name, c.user_id) for c in customers.values()] + list(
         agents.values()
     )
     windows = {p.name for p in people}
@@ -108,6 +139,9 @@ def _assign_phones(customers: dict[str, Person], agent_phones: set[str], problem
             problems.append(f"{person.name}'s phone {person.phone} is already another customer's")
         taken.add(person.phone)
         phones[person.name] = person.phone
+    for person in customers.values():
+        if not person.phone and person.user_id:
+            phones[person.name] = person.user_id  # known only by username: the BSUID is their id
     candidate = FIRST_CUSTOMER_PHONE
     for person in customers.values():
         if person.name in phones:

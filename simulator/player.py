@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from atende.application.arrivals import Inbound
-from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
+from atende.domain.content import Choice, Contacts, Content, Location, Media, MediaKind, Reaction, SharedContact, Text
 
 from .chat import Bubble, Chats, Kind, Option, written_bubble
 from .driver import Driver
@@ -27,6 +27,7 @@ from .scenario import (
     Say,
     Scenario,
     SendMedia,
+    ShareContact,
     ShareLocation,
     Step,
     Wait,
@@ -89,21 +90,22 @@ class Outcome:
 
 
 class Player:
-    def __init__(self, scenario: Scenario, people: People, driver: Driver, chats: Chats) -> None:
-        self.scenario = scenario
+    """Performs steps through a driver — a scenario's, or a person's at the simulator's keyboard —
+    and judges expectations on what the chats received."""
+
+    def __init__(self, people: People, driver: Driver, chats: Chats) -> None:
         self.people = people
         self.driver = driver
         self.chats = chats
         self._inbound_ids = itertools.count(1)
         self._media_ids = itertools.count(1)
 
-    def play(self) -> Outcome:
+    def play(self, scenario: Scenario) -> Outcome:
         outcome = Outcome()
         self.driver.start()
-        for step in self.scenario.steps:
-            self.chats.step = step.number
+        for step in scenario.steps:
             try:
-                self._perform(step)
+                self.perform(step)
             except Unplayable as error:
                 outcome.stop = Stop(step, str(error))
                 break
@@ -111,11 +113,16 @@ class Player:
                 outcome.stop = Stop(step, f"atende raised {type(error).__name__}: {error}", error)
                 break
             outcome.played += 1
-            outcome.verdicts.extend(self._judge(e, step) for e in step.expect)
-        outcome.verdicts.extend(self._judge(e, None) for e in self.scenario.final)
+            outcome.verdicts.extend(self.judge(e, step) for e in step.expect)
+        outcome.verdicts.extend(self.judge(e, None) for e in scenario.final)
         return outcome
 
-    def _perform(self, step: Step) -> None:
+    def perform(self, step: Step) -> None:
+        """Do what the step says; what atende sends meanwhile is stamped with its number.
+
+        Raises `Unplayable` when the step makes no sense given what the person's phone shows.
+        """
+        self.chats.step = step.number
         match step.event:
             case Wait(seconds=seconds):
                 self.driver.wait(seconds)
@@ -124,14 +131,23 @@ class Player:
 
     def _write(self, write: Write) -> None:
         person = self.people[write.who]
-        content, context_id = self._content(person, write.action, write.reply_to)
+        content, context_id = self._content(person, write.action, write.reply_to, write.target_id)
         message_id = f"wamid.SIMIN{next(self._inbound_ids):06d}"
         at = self.driver.now()
         self.chats.add(person.phone, written_bubble(message_id, content, at, self.chats.step, context_id))
-        self.driver.write(Inbound(message_id, person.phone, person.profile_name, at, content, context_id))
+        inbound = Inbound(message_id, person.phone, person.profile_name, at, content, context_id, person.user_id)
+        self.driver.write(inbound)
 
-    def _content(self, person: Person, action: Action, reply_to: str | None) -> tuple[Content, str | None]:
-        """The message as WhatsApp would hand it over, with the id of what it replies to."""
+    def _content(
+        self, person: Person, action: Action, reply_to: str | None, target_id: str | None = None
+    ) -> tuple[Content, str | None]:
+        """The message as WhatsApp would hand it over, with the id of what it replies to.
+
+        `target_id` names the bubble exactly (the one picked in the simulator); scenario files
+        name it by its text (`reply_to`, `on`, the menu's), the latest received one containing it.
+        """
+        if target_id is not None:
+            return self._content_on(person, action, self._bubble(person, target_id))
         quoted = self._received(person, reply_to) if reply_to is not None and not isinstance(action, Choose) else None
         context_id = quoted.id if quoted else None
         match action:
@@ -157,9 +173,30 @@ class Player:
                 return media, context_id
             case ShareLocation(latitude=lat, longitude=lon, name=name, address=address):
                 return Location(lat, lon, name, address), context_id
+            case ShareContact(name=name, phone=phone):
+                return Contacts((SharedContact(name, (phone,) if phone else ()),)), context_id
             case React(emoji=emoji, on=on):
                 return Reaction(self._received(person, on).id, emoji), None
         raise AssertionError(action)
+
+    def _content_on(self, person: Person, action: Action, target: Bubble) -> tuple[Content, str | None]:
+        """The action aimed at one known bubble: a reply quoting it, a tap on it, a reaction to it."""
+        match action:
+            case Choose(option=wanted):
+                option = _pick(target, wanted)
+                if option is None:
+                    raise Unplayable(f"that message offers no option {wanted!r}")
+                return Choice(option.id, option.title), target.id
+            case React(emoji=emoji):
+                return Reaction(target.id, emoji), None
+        content, _ = self._content(person, action, None)
+        return content, target.id
+
+    def _bubble(self, person: Person, message_id: str) -> Bubble:
+        found = self.chats.find(person.phone, message_id)
+        if found is None:
+            raise Unplayable(f"{person.name} has no message {message_id}")
+        return found
 
     def _received(self, person: Person, contains: str) -> Bubble:
         found = self.chats.latest_received(person.phone, contains)
@@ -174,7 +211,7 @@ class Player:
             raise Unplayable(f"{person.name} has received no menu{which} to choose from")
         return found
 
-    def _judge(self, expectation: Expectation, step: Step | None) -> Verdict:
+    def judge(self, expectation: Expectation, step: Step | None) -> Verdict:
         phone = self.people[expectation.window].phone
         received = self.chats.received(phone, step.number if step else None)
         if expectation.contains is None:

@@ -62,13 +62,19 @@ class ShareLocation:
 
 
 @dataclass(frozen=True)
+class ShareContact:
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
 class React:
     emoji: str
     on: str
     """Text of the received message to react to (the latest one containing it)."""
 
 
-Action = Say | Choose | SendMedia | ShareLocation | React
+Action = Say | Choose | SendMedia | ShareLocation | ShareContact | React
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,10 @@ class Write:
     reply_to: str | None = None
     phone: str | None = None
     profile_name: str | None = None
+    user_id: str | None = None
+    """A business-scoped user id (BSUID): with no phone, Meta names this customer only by it."""
+    target_id: str | None = None
+    """The exact message replied to, tapped or reacted to (picked on screen); files use text instead."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ Reference (see also examples/scenarios/):
     customer = "Maria"                # a friendly name; a phone is assigned on first use
     name = "Maria Silva"              # optional WhatsApp profile name (default: the friendly name)
     phone = "5511987654321"           # optional
-    says = "Oi"                       # or chooses / sends (+ caption, filename) / location / reacts (+ on)
+    user_id = "BR.1349120865530274"   # optional BSUID; without a phone, Meta names her only by it
+    says = "Oi"                       # or chooses / sends (+ caption, filename) / location / contact / reacts (+ on)
     reply_to = "boleto"               # optional swipe-reply to the latest message received containing it
     expect = [{ window = "Ana", contains = "🔔" }]
     expect_not = [{ window = "Bruno" }]          # received nothing at all during this step
@@ -57,6 +58,7 @@ from .scenario import (
     Scenario,
     ScenarioError,
     SendMedia,
+    ShareContact,
     ShareLocation,
     Step,
     Wait,
@@ -82,14 +84,15 @@ def parse_scenario(raw: str, source: Path) -> Scenario:
 
 
 _TOP_KEYS = ("title", "description", "config", "start", "seed", "tick_seconds", "step", "expect", "expect_not")
-_ACTIONS = ("says", "chooses", "sends", "location", "reacts")
+_ACTIONS = ("says", "chooses", "sends", "location", "contact", "reacts")
 _WRITE_KEYS = (*_ACTIONS, "caption", "filename", "on", "reply_to", "note", "expect", "expect_not")
-_CUSTOMER_KEYS = ("customer", "name", "phone", *_WRITE_KEYS)
+_CUSTOMER_KEYS = ("customer", "name", "phone", "user_id", *_WRITE_KEYS)
 _AGENT_KEYS = ("agent", *_WRITE_KEYS)
 _WAIT_KEYS = ("wait", "note", "expect", "expect_not")
 _EXPECT_KEYS = ("window", "contains", "count")
 _EXPECT_NOT_KEYS = ("window", "contains")
 _LOCATION_KEYS = ("latitude", "longitude", "name", "address")
+_CONTACT_KEYS = ("name", "phone")
 
 
 @dataclass
@@ -233,13 +236,18 @@ class _Parser:
         phone = self._optional_text(table, "phone", where)
         if phone is not None and not (phone.isdigit() and 8 <= len(phone) <= 15):
             self.problems.append(f"{where}: phone must be 8 to 15 digits, country code first (got {phone!r})")
+        user_id = self._optional_text(table, "user_id", where)
+        if user_id is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]{0,255}", user_id):
+            self.problems.append(
+                f'{where}: user_id is a business-scoped user id, like "BR.13491208655302741918" (got {user_id!r})'
+            )
         action = self._action(table, where)
         reply_to = self._optional_text(table, "reply_to", where)
         if reply_to is not None and not reply_to:
             self.problems.append(f"{where}: reply_to must not be empty")
         if action is None or not who:
             return None
-        return Write(role, who, action, reply_to, phone, self._optional_text(table, "name", where))
+        return Write(role, who, action, reply_to, phone, self._optional_text(table, "name", where), user_id)
 
     def _action(self, table: dict[str, Any], where: str) -> Action | None:
         given = [k for k in _ACTIONS if k in table]
@@ -269,6 +277,8 @@ class _Parser:
                 return SendMedia(kind, self._text(table, "caption", where), self._text(table, "filename", where))
             case "location":
                 return self._location(table.get("location"), where)
+            case "contact":
+                return self._contact(table.get("contact"), where)
             case _:
                 emoji = self._text(table, "reacts", where)
                 on = self._text(table, "on", where)
@@ -292,6 +302,18 @@ class _Parser:
             self._text(value, "name", f"{where} location"),
             self._text(value, "address", f"{where} location"),
         )
+
+    def _contact(self, value: object, where: str) -> ShareContact | None:
+        if not isinstance(value, dict):
+            self.problems.append(f'{where}: contact must be a table, like {{ name = "Ana", phone = "5511999990001" }}')
+            return None
+        self._unknown_keys(value, _CONTACT_KEYS, f"{where} contact")
+        name = self._text(value, "name", f"{where} contact")
+        phone = self._text(value, "phone", f"{where} contact")
+        if not name.strip():
+            self.problems.append(f"{where}: contact needs a name")
+            return None
+        return ShareContact(name, phone)
 
     # expectations
 

@@ -12,6 +12,9 @@ step. The driver runs those very passes itself, in a fixed order, on simulated t
 post it moves the manual clock past the reorder window (which is what makes stored arrivals
 ready) and repeats intake, timers and courier until none of them has anything left to do.
 
+The stand-in enforces WhatsApp's 24-hour windows on the simulated clock (the driver tells it who
+wrote when), so a scenario that moves time by days meets them as production does.
+
 Statuses close the loop as phones do: every accepted send is reported `sent` (and `delivered`,
 reactions apart) with the next notification, and when someone writes, everything they had
 received is reported `read` first, which is what sends blue ticks to the other side.
@@ -99,6 +102,7 @@ class WebhookDriver(Driver):
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.webhook.app), base_url="http://atende.simulator"
         )
+        graph.enforce_windows(clock.now)  # Meta's 24 h windows, counted on simulated time
         self._shown = len(graph.requests)
         """Stand-in requests already turned into bubbles (a shared stand-in may hold older ones)."""
         self._pending: list[Status] = []
@@ -108,6 +112,10 @@ class WebhookDriver(Driver):
         self._taps: dict[str, Tap] = {}
         """Menu wamid → how a tap on it comes back."""
         self._leases_renewed = -math.inf
+        self.posted: dict[str, dict[str, Any]] = {}
+        """What a person wrote (by its wamid) → the notification posted for it, as Meta would."""
+        self.captured: dict[str, RecordedRequest] = {}
+        """What the business sent (by its wamid) → the Graph API request that carried it."""
 
     @staticmethod
     def access_to(graph: GraphStandIn) -> WhatsAppAccess:
@@ -165,16 +173,33 @@ class WebhookDriver(Driver):
     def write(self, message: Inbound) -> None:
         inbound, sha256 = self._with_uploaded_media(message)
         self._read_everything(inbound.sender, self.now())  # writing means the chat is open
+        self.graph.wrote(inbound.sender, self.now())  # what opens their 24 h window at Meta
         self._post_statuses()
         tap = self._taps.get(inbound.context_id or "", Tap.LIST)
-        self.post(message_notification(inbound, self.number, tap=tap, sha256=sha256))
+        notification = message_notification(inbound, self.number, tap=tap, sha256=sha256)
+        self.posted[inbound.message_id] = notification
+        self.post(notification)
+        self.chats.mark_delivered(inbound.message_id)
+        self._past_reorder_window()
+
+    def read(self, phone: str) -> None:
+        """The person opens their chat: what they had received is reported read, as phones do."""
+        self._read_everything(phone, self.now())
+        if self._pending:
+            self._post_statuses()
+            self._past_reorder_window()
+
+    def _past_reorder_window(self) -> None:
+        """Let the stored arrivals age past the reorder window (which makes them ready), and settle."""
         self.clock.advance(max(0, math.ceil(self.atende.settings.reorder_window_seconds)))
         self._settle()
 
-    def wait(self, seconds: float) -> None:
+    def wait(self, seconds: float, *, tick_seconds: float | None = None) -> None:
+        """Time passes; the timers run every `tick_seconds` of it (the scenario's, by default)."""
+        tick = tick_seconds or self.tick_seconds
         remaining = seconds
         while remaining > 0:
-            jump = min(self.tick_seconds, remaining)
+            jump = min(tick, remaining)
             self._post_statuses()
             self.clock.advance(jump)
             remaining -= jump
@@ -271,6 +296,7 @@ class WebhookDriver(Driver):
             return
         wamid = request.wamid or ""
         phone = recipient_of(payload)
+        self.captured[wamid] = request
         bubble = received_bubble(payload, wamid, at, self.chats.step)
         self.chats.add(phone, bubble)
         self._pending.append(Status(wamid, StatusValue.SENT, at, phone))

@@ -155,8 +155,17 @@ class FakeOutbox(Outbox):
     def held_for(self, wa_id: str) -> Sequence[Outgoing]:
         return [copy.deepcopy(m) for m in self.store.outbox if m.delivery is Delivery.HELD and m.to == wa_id]
 
+    def released_unsent(self, wa_id: str) -> int:
+        return sum(
+            1 for m in self.store.outbox if m.to == wa_id and m.held_at is not None and m.delivery is Delivery.PENDING
+        )
+
     def save(self, message: Outgoing) -> None:
         self.saved.append(message)
+
+    def copy_of(self, origin_id: str, to: str | None = None) -> Outgoing | None:
+        copies = [m for m in self.store.outbox if m.origin_id == origin_id and to in (None, m.to) and m.provider_id]
+        return copy.deepcopy(copies[-1]) if copies else None
 
     def by_provider_id(self, provider_id: str) -> Outgoing | None:
         return next((copy.deepcopy(m) for m in self.store.outbox if m.provider_id == provider_id), None)
@@ -183,9 +192,9 @@ class FakeContacts(ContactRepository):
     def _add(self, contact: Contact) -> None:
         pass
 
-    def _get(self, wa_id: str) -> Contact | None:
-        found = self.store.contacts.get(wa_id)
-        return copy.deepcopy(found) if found else None
+    def _matching(self, ids: Sequence[str]) -> Sequence[Contact]:
+        wanted = set(ids)
+        return [copy.deepcopy(c) for c in self.store.contacts.values() if wanted & {c.wa_id, c.phone, c.user_id}]
 
 
 class FakeIntake(Intake):
@@ -253,6 +262,7 @@ class FakeUnitOfWork(UnitOfWork):
             self._check(self.store.agents.get(phone), agent, False)
         for wa_id, contact in self.contacts.seen.items():
             self._check(self.store.contacts.get(wa_id), contact, False)
+        self._check_identities()
         for code, conversation in conversations.seen.items():
             conversation.version += 1
             self.store.conversations[code] = _detached(conversation)  # type: ignore[assignment]
@@ -282,6 +292,14 @@ class FakeUnitOfWork(UnitOfWork):
             raise ConcurrencyConflict("duplicate key")
         if stored is not None and stored.version != live.version:
             raise ConcurrencyConflict("stale version")
+
+    def _check_identities(self) -> None:
+        """A phone number or a BSUID names one contact, as the database's unique constraints say."""
+        after = {**self.store.contacts, **self.contacts.seen}
+        for attribute in ("phone", "user_id"):
+            named = [getattr(c, attribute) for c in after.values() if getattr(c, attribute)]
+            if len(named) != len(set(named)):
+                raise ConcurrencyConflict(f"duplicate contact {attribute}")
 
     def rollback(self) -> None:
         self._reset()

@@ -95,12 +95,15 @@ class World:
         self._read: dict[str, int] = {}
         self.last_inbound_id = ""
 
-    def write(self, sender: str, content: Content | str, *, name: str = "", reply_to: str | None = None) -> str:
-        """`sender` writes; atende handles it and sends what it has to. Returns the message id."""
+    def write(
+        self, sender: str, content: Content | str, *, name: str = "", reply_to: str | None = None, user_id: str = ""
+    ) -> str:
+        """`sender` writes (a number, or a BSUID; `user_id`: the BSUID that comes with a number);
+        atende handles it and sends what it has to. Returns the message id."""
         body = Text(content) if isinstance(content, str) else content
         message_id = f"wamid.in{next(self._ids)}"
         self.last_inbound_id = message_id
-        self.atende.receive(Inbound(message_id, sender, name, self.clock.now(), body, reply_to))
+        self.atende.receive(Inbound(message_id, sender, name, self.clock.now(), body, reply_to, user_id))
         self.flush()
         return message_id
 

@@ -59,6 +59,7 @@ def scenario_file(tmp_path: Path, body: str, *, config: str | None = None) -> Pa
 def test_the_three_documented_examples_are_shipped() -> None:
     names = {p.stem for p in EXAMPLES}
     assert {"basic", "queue_and_reminders", "capacity_swipe_reply"} <= names
+    assert {"weekend_customer_monday_template", "reopen_no_cross_talk", "username_customer"} <= names
 
 
 @pytest.mark.parametrize("backend", BOOTS)
@@ -226,7 +227,7 @@ MALFORMED = {
     ),
     "two-actions": (
         f'config = "{CONFIG.as_posix()}"\n[[step]]\ncustomer = "Maria"\nsays = "Oi"\nchooses = "1"\n',
-        ["exactly one of says, chooses, sends, location, reacts (found says, chooses)"],
+        ["exactly one of says, chooses, sends, location, contact, reacts"],
     ),
     "no-config": ('[[step]]\ncustomer = "Maria"\nsays = "Oi"\n', ["config is missing"]),
     "no-steps": (f'config = "{CONFIG.as_posix()}"\n', ["no steps"]),
@@ -338,6 +339,18 @@ contains = "fila"
     assert scenario.final == (Expectation("Maria", "fila", line=18),)
 
 
+def test_a_customer_may_be_known_only_by_a_bsuid() -> None:
+    source = Path("/scenarios/s.toml")
+    head = 'config = "../atende.toml"\n[[step]]\ncustomer = "Rita"\n'
+
+    good = parse_scenario(head + 'user_id = "BR.4f1c"\nsays = "Oi"\n', source)
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(head + 'user_id = "@rita"\nsays = "Oi"\n', source)
+
+    assert good.steps[0].event == Write(Role.CUSTOMER, "Rita", Say("Oi"), user_id="BR.4f1c")
+    assert "user_id is a business-scoped user id" in caught.value.problems[0]
+
+
 def test_an_inline_config_is_validated_like_a_file(tmp_path: Path) -> None:
     path = scenario_file(
         tmp_path,
@@ -394,12 +407,14 @@ def test_the_simulate_command_plays_a_scenario_and_returns_its_exit_code(tmp_pat
 
     passed = runner.invoke(app, ["--script", str(ROOT / "examples" / "scenarios" / "basic.toml"), "--headless"])
     malformed = runner.invoke(app, ["--script", str(tmp_path / "missing.toml"), "--headless"])
-    no_tui = runner.invoke(app, ["--script", str(ROOT / "examples" / "scenarios" / "basic.toml")])
+    no_script = runner.invoke(app, ["--headless"])
+    malformed_in_windows = runner.invoke(app, ["--script", str(tmp_path / "missing.toml")])  # refused before opening
 
     assert passed.exit_code == 0, passed.output
     assert "✓ all" in passed.output
     assert malformed.exit_code == 2
-    assert no_tui.exit_code == 2
+    assert no_script.exit_code == 2 and "--script FILE" in no_script.output
+    assert malformed_in_windows.exit_code == 2
 
 
 def test_media_and_locations_are_labelled_and_brackets_are_shown_as_typed(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from atende.application.outbound import (
     TextBody,
 )
 from atende.cli.simulate import simulate
-from atende.domain.content import Choice, Content, Location, Media, MediaKind, Reaction, Text
+from atende.domain.content import Choice, Contacts, Content, Location, Media, MediaKind, Reaction, SharedContact, Text
 from atende.simulator import capturing_gateway
 from atende.simulator.boot import Boot, throwaway_sqlite
 from atende.simulator.chat import Chats, Kind
@@ -102,7 +102,8 @@ def test_every_example_passes_through_the_webhook(example: Path, graph: GraphSta
     assert messages, "nothing reached the Graph API stand-in"
     refused = [(r.status, r.json, r.response) for r in messages if not r.accepted]
     assert refused == []  # the stand-in is strict: every body atende rendered was valid
-    assert all(r.to.startswith("+") for r in messages if r.to)  # numbers sent as docs/whatsapp.md §e says
+    # Numbers sent as docs/whatsapp.md §e says ("+" first); a BSUID goes as it is.
+    assert all(r.to.startswith("+") or not r.to.isdigit() for r in messages if r.to)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
@@ -217,6 +218,7 @@ KINDS: dict[str, tuple[Inbound, Tap]] = {
     "current-location": (inbound(Location(-23.5, -46.6)), Tap.LIST),
     "reaction": (inbound(Reaction("wamid.OUT3", "❤️")), Tap.LIST),
     "reaction-removed": (inbound(Reaction("wamid.OUT3", "")), Tap.LIST),
+    "contact": (inbound(Contacts((SharedContact("Ana Souza", ("5511912345678",)),))), Tap.LIST),
 }
 
 
@@ -235,6 +237,24 @@ def test_a_notification_for_each_content_kind_parses_back_to_the_same_inbound(ki
     assert notification["object"] == "whatsapp_business_account"
     assert value["contacts"] == [{"profile": {"name": "Maria Silva"}, "wa_id": MARIA}]
     assert value["messages"][0]["timestamp"] == str(int(AT.timestamp()))
+
+
+def test_a_customer_with_a_username_is_posted_as_meta_posts_one_and_parses_back() -> None:
+    """wa/samples/msg_text_username_bsuid.json: `from` and `wa_id` empty, the BSUID beside them."""
+    bsuid = "BR.4f1c0a9e7b2d4e6f8a1b3c5d7e9f0a2b"
+    message = Inbound("wamid.SIMIN000043", bsuid, "Rita Lopes", AT, Text("Oi"), sender_user_id=bsuid)
+
+    notification = message_notification(message, NUMBER)
+    statuses = status_notification([Status("wamid.A", StatusValue.DELIVERED, AT, bsuid)], NUMBER)
+
+    value = notification["entry"][0]["changes"][0]["value"]
+    assert value["contacts"] == [{"profile": {"name": "Rita Lopes"}, "wa_id": "", "user_id": bsuid}]
+    assert (value["messages"][0]["from"], value["messages"][0]["from_user_id"]) == ("", bsuid)
+    [received] = parse_notification(encode(notification)).messages
+    assert received.inbound == message
+    [status] = statuses["entry"][0]["changes"][0]["value"]["statuses"]
+    assert (status["recipient_id"], status["recipient_user_id"]) == ("", bsuid)
+    assert parse_notification(encode(statuses)).statuses[0].recipient == bsuid
 
 
 def test_a_tap_answers_as_the_kind_of_menu_it_was_on() -> None:

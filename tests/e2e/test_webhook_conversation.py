@@ -14,18 +14,18 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from atende.standin import GraphStandIn, RecordedRequest
+from atende.standin import GraphStandIn
 from tests.world import ANA, JOAO, MARIA, settings
 
 from .webhook_kit import (
     Harness,
+    Phones,
     eventually,
     harness,
     http_client,
     image_from,
     list_reply_from,
     post,
-    sent_to,
     text_from,
 )
 
@@ -44,29 +44,6 @@ def world(database_url: str, graph: GraphStandIn, http: httpx.Client) -> Iterato
 async def client(world: Harness) -> AsyncIterator[httpx.AsyncClient]:
     async with http_client(world.app) as client:
         yield client
-
-
-class Phones:
-    """Reads what each person received, as they would: only what is new since the last look."""
-
-    def __init__(self, graph: GraphStandIn) -> None:
-        self.graph = graph
-        self.seen: dict[str, int] = {}
-
-    async def next(self, wa_id: str, count: int = 1, timeout: float = 5.0) -> list[RecordedRequest]:
-        start = self.seen.get(wa_id, 0)
-        await eventually(
-            lambda: len(sent_to(self.graph, wa_id)) >= start + count, timeout, f"{count} message(s) to {wa_id}"
-        )
-        self.seen[wa_id] = start + count
-        return sent_to(self.graph, wa_id)[start : start + count]
-
-    async def text(self, wa_id: str, timeout: float = 5.0) -> str:
-        [request] = await self.next(wa_id, timeout=timeout)
-        return request.text or ""
-
-    def quiet(self, wa_id: str) -> bool:
-        return len(sent_to(self.graph, wa_id)) == self.seen.get(wa_id, 0)
 
 
 @pytest.mark.asyncio

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from atende.adapters.sql.engine import connect
 from atende.adapters.whatsapp import sign
+from atende.application.ports import Clock
 from atende.application.settings import Settings
 from atende.bootstrap import System, Webhook, WhatsAppAccess, bootstrap
 from atende.standin import GraphStandIn, RecordedRequest
@@ -79,6 +80,7 @@ def message(
     message_id: str | None = None,
     context_id: str | None = None,
 ) -> dict[str, Any]:
+    """One `messages[]` item; `at` is its Unix timestamp (now by default)."""
     payload: dict[str, Any] = {
         "from": sender,
         "id": message_id or wamid(),
@@ -196,8 +198,10 @@ def harness(
     body_limit: int | None = None,
     ping: Callable[[], None] | None = None,
     http: httpx.Client | None = None,
+    clock: Clock | None = None,
 ) -> Harness:
-    """`http` shares one connection pool across tests: building a client (its TLS context) is slow."""
+    """`http` shares one connection pool across tests: building a client (its TLS context) is slow;
+    `clock` lets a test move atende's time by hours and days (the loops still run on wall time)."""
     access = WhatsAppAccess(
         graph.url,
         phone_number_id or graph.phone_number_id,
@@ -214,6 +218,7 @@ def harness(
         http_client=http,
         intervals=intervals,
         ping=ping,
+        clock=clock,
         other_numbers=phone_number_id is None,  # the tests' notifications name several numbers
         **extra,
     )
@@ -374,3 +379,26 @@ def until(condition: Callable[[], bool], timeout: float = 5.0, what: str = "cond
 
 def sent_to(graph: GraphStandIn, wa_id: str) -> list[RecordedRequest]:
     return [r for r in graph.requests_to(wa_id) if r.accepted]
+
+
+class Phones:
+    """Reads what each person received, as they would: only what is new since the last look."""
+
+    def __init__(self, graph: GraphStandIn) -> None:
+        self.graph = graph
+        self.seen: dict[str, int] = {}
+
+    async def next(self, wa_id: str, count: int = 1, timeout: float = 5.0) -> list[RecordedRequest]:
+        start = self.seen.get(wa_id, 0)
+        await eventually(
+            lambda: len(sent_to(self.graph, wa_id)) >= start + count, timeout, f"{count} message(s) to {wa_id}"
+        )
+        self.seen[wa_id] = start + count
+        return sent_to(self.graph, wa_id)[start : start + count]
+
+    async def text(self, wa_id: str, timeout: float = 5.0) -> str:
+        [request] = await self.next(wa_id, timeout=timeout)
+        return request.text or ""
+
+    def quiet(self, wa_id: str) -> bool:
+        return len(sent_to(self.graph, wa_id)) == self.seen.get(wa_id, 0)

@@ -141,18 +141,23 @@ BODIES: list[Body] = [
 
 
 def contact(wa_id: str = "5511900000001", **changes: object) -> Contact:
+    """A contact named both ways: by its number (the key) and by a BSUID of its own."""
     values: dict[str, object] = {
         "wa_id": wa_id,
         "last_inbound_at": at(1),
         "reopen_requested_at": at(2),
         "version": 0,
+        "phone": wa_id,
+        "user_id": f"BR.{wa_id[::-1]}",
     }
     values.update(changes)
     return Contact(**values)  # type: ignore[arg-type]
 
 
 def inbound(message_id: str = "wamid.in1", minute: float = 0, sender: str = "5511987654321") -> Inbound:
-    return Inbound(message_id, sender, "Maria Silva", at(minute), CONTENTS[1], context_id="wamid.quoted")
+    return Inbound(
+        message_id, sender, "Maria Silva", at(minute), CONTENTS[1], context_id="wamid.quoted", sender_user_id="BR.maria"
+    )
 
 
 def status(provider_id: str = "wamid.out1", state: str = "failed", minute: float = 0) -> StatusReport:

@@ -9,11 +9,12 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from atende.adapters.clock import ManualClock
 from atende.adapters.whatsapp.errors import failure_of, is_retryable
 from atende.adapters.whatsapp.graph import GraphApiError, GraphApiGateway, mask
 from atende.adapters.whatsapp.render import render, render_template
@@ -28,6 +29,7 @@ from atende.application.outbound import (
     Outgoing,
     ReactionBody,
     ReadReceipt,
+    TemplateBody,
     TextBody,
 )
 from atende.domain.content import Media, MediaKind
@@ -35,6 +37,7 @@ from atende.standin import META_PAIR_LIMIT, GraphStandIn
 
 MARIA = "5511987654321"
 JOAO = "5521912345678"
+DAY = timedelta(hours=24).total_seconds()
 ORIGINAL = "wamid.HBgNNTUxMTk4NzY1NDMyMRUCABIYFDNBQ0RFMDEyMzQ1Njc4OUFCQ0RFAA=="
 
 
@@ -304,6 +307,85 @@ def test_the_stand_in_refuses_what_meta_refuses(graph: GraphStandIn) -> None:
         answer = client.post(f"{graph.url}/{graph.phone_number_id}/messages", json=four_buttons, headers=headers)
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == 131009
+
+
+def test_the_stand_in_enforces_24_hour_windows_on_the_clock_it_is_given(
+    graph: GraphStandIn, gateway: GraphApiGateway
+) -> None:
+    clock = ManualClock(datetime(2026, 3, 6, 21, 30, tzinfo=UTC))  # a Friday evening
+    graph.enforce_windows(clock.now)
+    never = send_error(gateway, out(TextBody("quem é?")))
+    graph.wrote(MARIA)  # now, by the clock
+    gateway.send(out(TextBody("Recebemos sua mensagem")))
+    clock.advance(DAY - 1)
+    gateway.send(out(TextBody("ainda dentro da janela"), to="+" + MARIA))
+
+    clock.advance(1)  # 24 h after she wrote: Monday is far away
+    closed = send_error(gateway, out(TextBody("Bom dia!")))
+    template = gateway.send(out(TemplateBody("atende_retorno", "pt_BR", ("Loja Exemplo", "Ana"))))
+    receipt = gateway.send(out(ReadReceipt(ORIGINAL)))
+    graph.wrote("+" + MARIA, clock.now())  # she answers the template
+    reopened = gateway.send(out(TextBody("Bom dia!")))
+
+    for error in (never, closed):
+        assert (error.code, error.failure) == (131047, Failure.WINDOW_CLOSED)
+    assert template.startswith("wamid.") and receipt.startswith("read:") and reopened.startswith("wamid.")
+    assert graph.texts_to(MARIA) == ["Recebemos sua mensagem", "ainda dentro da janela", "Bom dia!"]
+    graph.clear()
+    assert gateway.send(out(TextBody("sem regras")))  # clear() forgets the rules
+
+
+def test_windows_are_off_unless_asked(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
+    assert graph.window_open(MARIA)
+    assert gateway.send(out(TextBody("oi")))
+
+
+@pytest.mark.parametrize(
+    ("template", "code", "details"),
+    [
+        ({"name": "t", "language": {"code": "pt_BR"}, "components": {"type": "body"}}, 100, "must be a list"),
+        ({"name": "t", "language": {"code": "pt_BR"}, "components": [{"type": "footer"}]}, 100, "type is one of"),
+        ({"name": "t", "language": {"code": "pt_BR"}, "components": [{"type": "body"}]}, 131008, "list of parameters"),
+        (
+            {
+                "name": "t",
+                "language": {"code": "pt_BR"},
+                "components": [{"type": "body", "parameters": [{"type": "text", "text": ""}]}],
+            },
+            131008,
+            "missing text value",
+        ),
+        (
+            {
+                "name": "t",
+                "language": {"code": "pt_BR"},
+                "components": [{"type": "body", "parameters": [{"type": "text", "text": "Loja\nExemplo"}]}],
+            },
+            100,
+            "new-line/tab",
+        ),
+        (
+            {
+                "name": "t",
+                "language": {"code": "pt_BR"},
+                "components": [{"type": "button", "index": "0", "parameters": []}],
+            },
+            131008,
+            "sub_type and index",
+        ),
+        ({"name": "t", "language": "pt_BR"}, 131008, "language.code"),
+    ],
+)
+def test_the_stand_in_refuses_templates_meta_would_refuse(
+    graph: GraphStandIn, template: dict[str, object], code: int, details: str
+) -> None:
+    body = {"messaging_product": "whatsapp", "to": "+" + MARIA, "type": "template", "template": template}
+    headers = {"Authorization": f"Bearer {graph.access_token}"}
+    with httpx.Client() as client:
+        answer = client.post(f"{graph.url}/{graph.phone_number_id}/messages", json=body, headers=headers)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == code
+    assert details in answer.json()["error"]["error_data"]["details"]
 
 
 def test_the_stand_in_enforces_the_pair_rate_limit_when_asked() -> None:

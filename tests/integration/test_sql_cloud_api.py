@@ -26,6 +26,7 @@ from atende.application.arrivals import Inbound, StatusReport
 from atende.application.failures import Failure
 from atende.application.outbound import Audience, Delivery, Outgoing, TemplateBody, TextBody
 from atende.application.ports import UnitOfWork
+from atende.domain.contact import Contact
 from atende.domain.content import Text
 from atende.domain.exceptions import ConcurrencyConflict
 from tests.fakes import FakeUnitOfWork, Store
@@ -150,6 +151,58 @@ def test_two_workers_meeting_a_new_contact_conflict(uow_factory: SqlUow) -> None
         contact = uow.contacts.get_or_add(AGENT)
         uow.connection().execute(insert(t.contacts).values(wa_id=AGENT, version=1))
         contact.wrote(at(1))
+        with pytest.raises(ConcurrencyConflict):
+            uow.commit()
+
+
+def test_contacts_are_found_by_number_or_bsuid_now_and_by_key_as_history(any_uow: AnyUow) -> None:
+    with any_uow() as uow:
+        uow.contacts.add(samples.contact(AGENT))
+        uow.contacts.add(Contact("BR.rita", phone=None, user_id="BR.rita"))
+        uow.commit()
+    with any_uow() as uow:
+        agent = uow.contacts.get(AGENT)
+        assert agent is not None
+        assert uow.contacts.get(f"BR.{AGENT[::-1]}") is agent
+        assert uow.contacts.named("", f"BR.{AGENT[::-1]}", AGENT) == [agent]
+        rita = uow.contacts.get("BR.rita")
+        assert rita is not None
+        rita.link("5511955554444", "BR.rita")
+        agent.changed_number("5511933332222")  # the key stays; the number moves
+        uow.commit()
+    with any_uow() as uow:
+        moved = uow.contacts.get(AGENT)
+        assert moved is not None and moved.phone == "5511933332222"
+        assert uow.contacts.get("5511933332222") is moved
+        assert uow.contacts.addresses({AGENT, "BR.rita", "5500000000000"}) == {
+            AGENT: "5511933332222",
+            "BR.rita": "5511955554444",
+        }
+
+
+def test_a_number_is_handed_from_one_contact_to_another_in_one_step(any_uow: AnyUow) -> None:
+    """The contact giving the number up is written first: the unique constraint never sees it twice."""
+    with any_uow() as uow:
+        uow.contacts.add(Contact("5511911112222", phone="5511911112222"))
+        uow.contacts.add(Contact("BR.maria", phone=None, user_id="BR.maria"))
+        uow.commit()
+    with any_uow() as uow:
+        by_number, by_user = uow.contacts.get("5511911112222"), uow.contacts.get("BR.maria")
+        assert by_number is not None and by_user is not None
+        by_number.absorbed_into(by_user)
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.contacts.named("5511911112222", "BR.maria") == [uow.contacts.get("BR.maria")]
+        old = uow.contacts.get("5511911112222")
+        assert old is not None and old.wa_id == "BR.maria"
+
+
+def test_one_number_never_names_two_contacts(any_uow: AnyUow) -> None:
+    with any_uow() as uow:
+        uow.contacts.add(Contact("5511911112222", phone="5511911112222"))
+        uow.commit()
+    with any_uow() as uow:
+        uow.contacts.add(Contact("BR.someone", phone="5511911112222", user_id="BR.someone"))
         with pytest.raises(ConcurrencyConflict):
             uow.commit()
 
@@ -407,6 +460,7 @@ def every_field(number: int, to: str = AGENT) -> Outgoing:
         error_code=131047,
         not_before=at(number + 0.25),
         coalesce_key="💬 *Maria* #K7Q2",
+        held_at=at(number + 0.5),
     )
 
 
@@ -558,3 +612,17 @@ def test_stored_tags_are_pinned() -> None:
     assert codec.body_to_dict(TemplateBody("t", "pt_BR"))["kind"] == "template"
     with pytest.raises(codec.CodecError, match="unknown arrival kind"):
         codec.arrival_from_dict({"kind": "reaction"})
+
+
+def test_two_workers_linking_one_bsuid_to_two_contacts_conflict(uow_factory: SqlUow) -> None:
+    """An update that would make one BSUID name two people is a lost race: the step runs again."""
+    with uow_factory() as uow:
+        uow.contacts.add(Contact(AGENT, phone=AGENT))
+        uow.contacts.add(Contact(OTHER_AGENT, phone=OTHER_AGENT, user_id="BR.taken"))
+        uow.commit()
+    with uow_factory() as uow:
+        contact = uow.contacts.get(AGENT)
+        assert contact is not None
+        contact.link("", "BR.taken")
+        with pytest.raises(ConcurrencyConflict):
+            uow.commit()

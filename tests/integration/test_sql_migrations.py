@@ -26,11 +26,13 @@ from atende.adapters.sql.schema import UnknownRevision, alembic_config, pending,
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.outbound import Audience, Delivery, Outgoing
 from atende.cli.db import app
+from atende.domain.contact import Contact
+from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Author, Message
 
 from . import samples
 
-REVISIONS = ["0001", "0002", "0003"]
+REVISIONS = ["0001", "0002", "0003", "0004"]
 
 
 def diffs(url: str) -> list[object]:
@@ -94,7 +96,7 @@ def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 3 migration(s): 0001, 0002, 0003" in said(first.output)
+    assert "applied 4 migration(s): 0001, 0002, 0003, 0004" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -112,24 +114,25 @@ def test_atende_db_upgrade_explains_an_unreachable_database(monkeypatch: pytest.
 # -- 0001 → 0002 --------------------------------------------------------------------------------
 
 ADDED_TO_OUTBOX = {"error_code", "not_before", "coalesce_key"}
+ADDED_BY_0003 = {"held_at"}
+ADDED_BY_0004 = {"agents": {"last_wrote_at"}, "conversations": {"offer_reminded_at", "reprompted_at"}}
 NEW_TABLES = {"contacts", "intake", "leases"}
-ADDED_BY_0003 = {"agents": {"last_wrote_at"}, "conversations": {"offer_reminded_at", "reprompted_at"}}
 
 
 def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
     """An outbox row as 0001's code wrote it: the same mapping, without the columns 0002 adds."""
-    return {k: v for k, v in outgoing_to_row(message).items() if k not in ADDED_TO_OUTBOX}
+    return {k: v for k, v in outgoing_to_row(message).items() if k not in ADDED_TO_OUTBOX | ADDED_BY_0003}
 
 
-def before_0003(table: str, row: dict[str, Any]) -> dict[str, Any]:
-    """A row as code older than 0003 wrote it: without the columns 0003 adds."""
-    return {k: v for k, v in row.items() if k not in ADDED_BY_0003.get(table, set())}
+def before_0004(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as code older than 0004 wrote it: without the columns 0004 adds."""
+    return {k: v for k, v in row.items() if k not in ADDED_BY_0004.get(table, set())}
 
 
 def fill_at_0001(connection: Connection) -> list[Outgoing]:
     """One row in every 0001 table, written through the same Core tables the code uses."""
-    agent = before_0003("agents", agent_to_row(samples.agent()))
-    conversation = before_0003("conversations", conversation_to_row(samples.conversation()))
+    agent = before_0004("agents", agent_to_row(samples.agent()))
+    conversation = before_0004("conversations", conversation_to_row(samples.conversation()))
     connection.execute(insert(tables.agents).values(**agent, version=3))
     connection.execute(insert(tables.conversations).values(**conversation, version=2))
     message = Message("wamid.in1", "K7Q2", Author.CUSTOMER, "Maria", samples.CONTENTS[0], samples.at(0))
@@ -156,7 +159,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002", "0003"]
+    assert pending(url) == ["0002", "0003", "0004"]
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -226,7 +229,7 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002", "0003"]
+    assert pending(url) == ["0002", "0003", "0004"]
     assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES | {"alembic_version"}
     engine = connect(url)
     try:
@@ -244,14 +247,56 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 # -- 0002 → 0003 --------------------------------------------------------------------------------
 
 
-def test_0003_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: str) -> None:
+def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0002")
     engine = connect(url)
     try:
         with engine.begin() as connection:
-            agent = before_0003("agents", agent_to_row(samples.agent()))
-            conversation = before_0003("conversations", conversation_to_row(samples.conversation()))
+            for wa_id in ("5511900000001", "BR.13491208655302741918"):
+                connection.execute(text("INSERT INTO contacts (wa_id, version) VALUES (:w, 1)"), {"w": wa_id})
+            connection.execute(
+                insert(tables.outbox).values(**as_0001_wrote(samples.outgoing(1, samples.BODIES[0], conversation=None)))
+            )
+    finally:
+        engine.dispose()
+    assert pending(url) == ["0003", "0004"]
+
+    upgrade(url)
+
+    assert diffs(url) == []
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            agent, username = uow.contacts.get("5511900000001"), uow.contacts.get("BR.13491208655302741918")
+            assert agent is not None and (agent.phone, agent.user_id, agent.version) == ("5511900000001", None, 1)
+            assert username is not None and (username.phone, username.user_id) == (None, "BR.13491208655302741918")
+            [waiting] = uow.outbox.pending(10)
+            assert waiting.held_at is None
+            uow.contacts.add(Contact("5511900000009", phone="5511900000001"))
+            with pytest.raises(ConcurrencyConflict):
+                uow.commit()  # the constraint holds on the upgraded table
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0002")
+    assert pending(url) == ["0003", "0004"]
+    assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0003 → 0004 --------------------------------------------------------------------------------
+
+
+def test_0004_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0003")
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            agent = before_0004("agents", agent_to_row(samples.agent()))
+            conversation = before_0004("conversations", conversation_to_row(samples.conversation()))
             connection.execute(insert(tables.agents).values(**agent, version=3))
             connection.execute(insert(tables.conversations).values(**conversation, version=2))
     finally:
@@ -284,9 +329,9 @@ def test_0003_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: 
     finally:
         engine.dispose()
 
-    downgrade(url, "0002")
+    downgrade(url, "0003")
 
-    assert pending(url) == ["0003"]
+    assert pending(url) == ["0004"]
     engine = connect(url)
     try:
         agent_columns = {column["name"] for column in inspect(engine).get_columns("agents")}
@@ -295,8 +340,8 @@ def test_0003_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: 
             codes = connection.execute(select(tables.conversations.c.code)).scalars().all()
     finally:
         engine.dispose()
-    assert not agent_columns & ADDED_BY_0003["agents"]
-    assert not conversation_columns & ADDED_BY_0003["conversations"]
+    assert not agent_columns & ADDED_BY_0004["agents"]
+    assert not conversation_columns & ADDED_BY_0004["conversations"]
     assert codes == ["K7Q2"]
     upgrade(url)
     assert diffs(url) == []

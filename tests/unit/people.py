@@ -24,14 +24,17 @@ NAMES = {
 
 
 class Person:
-    def __init__(self, world: World, wa_id: str, name: str | None = None) -> None:
+    def __init__(self, world: World, wa_id: str, name: str | None = None, *, user_id: str = "") -> None:
         self.world = world
         self.wa_id = wa_id
+        """What WhatsApp names them by: a number, or a BSUID for someone known only by username."""
         self.name = NAMES.get(wa_id, "") if name is None else name
+        self.user_id = user_id
+        """The BSUID that comes with their messages, if any."""
 
     def says(self, content: Content | str, *, reply_to: str | None = None) -> str:
         """Write to the company's number; returns the WhatsApp id of what was written."""
-        return self.world.write(self.wa_id, content, name=self.name, reply_to=reply_to)
+        return self.world.write(self.wa_id, content, name=self.name, reply_to=reply_to, user_id=self.user_id)
 
     def swipes(self, contains: str, content: Content | str) -> str:
         """Swipe-reply to the latest message received that contains `contains`."""

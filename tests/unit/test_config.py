@@ -228,6 +228,49 @@ MISTAKES = [
         ["lowercase letters"],
     ),
     (
+        "agent with neither phone nor user id",
+        '[[agents]]\nname = "Bruno"\nphone = "5511999990002"',
+        '[[agents]]  # here\nname = "Bruno"',
+        "agents[1]",
+        ['an agent needs phone = "…"', 'user_id = "…"'],
+    ),
+    (
+        "username instead of a user id",
+        'name = "Bruno"\nphone = "5511999990002"',
+        'name = "Bruno"\nuser_id = "@bruno.loja"  # here',
+        "agents[1].user_id",
+        ["is a username", "from_user_id", "usernames change"],
+    ),
+    (
+        "phone written as a user id",
+        'name = "Bruno"\nphone = "5511999990002"',
+        'name = "Bruno"\nuser_id = "5511999990002"  # here',
+        "agents[1].user_id",
+        ['write it as phone = "5511999990002"'],
+    ),
+    (
+        "two agents with one user id",
+        'name = "Bruno"\nphone = "5511999990002"',
+        'name = "Bruno"\nuser_id = "BR.1349120865530274"\ndepartments = ["suporte"]\n\n'
+        '[[agents]]\nname = "Carla"\nuser_id = "BR.1349120865530274"  # here',
+        "agents[2].user_id",
+        ["already Bruno's user id"],
+    ),
+    (
+        "bad customer template name",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[whatsapp]\ncustomer_reopen_template = "atende-retorno"  # here',
+        "whatsapp.customer_reopen_template",
+        ["lowercase letters", "template"],
+    ),
+    (
+        "customer template misspelt",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[whatsapp]\ncustomer_reopen_templat = "atende_retorno"  # here',
+        "whatsapp.customer_reopen_templat",
+        ['did you mean "customer_reopen_template"?'],
+    ),
+    (
         "unquoted text (syntax)",
         'name = "Loja Teste"',
         "name = Loja Teste  # here",
@@ -301,6 +344,7 @@ def test_the_example_is_valid_and_becomes_the_expected_settings() -> None:
     assert settings.history_lines == 10
     assert config.whatsapp.agent_reopen_template == "atende_agente"
     assert config.whatsapp.template_language == "pt_BR"
+    assert settings.customer_reopen_template == "atende_retorno"
 
 
 def test_the_example_hours_are_read_in_the_business_time_zone() -> None:
@@ -324,6 +368,21 @@ def test_the_example_hours_are_read_in_the_business_time_zone() -> None:
     assert vendas.is_open(datetime(2026, 3, 8, 3, 0, tzinfo=SAO_PAULO))
 
 
+def test_an_agent_may_be_named_by_phone_by_user_id_or_both(tmp_path: Path) -> None:
+    text = BASE.replace(
+        'name = "Bruno"\nphone = "5511999990002"', 'name = "Bruno"\nuser_id = "BR.13491208655302741918"'
+    ) + ('\n[[agents]]\nname = "Carla"\nphone = "5511999990003"\nuser_id = "BR.99"\ndepartments = ["suporte"]\n')
+    settings = load_config(write(tmp_path, text)).to_settings()
+
+    assert settings.agents[1:] == (
+        AgentProfile("BR.13491208655302741918", "Bruno", ("financeiro", "suporte"), user_id="BR.13491208655302741918"),
+        AgentProfile("5511999990003", "Carla", ("suporte",), user_id="BR.99"),
+    )
+    assert settings.agent("BR.99") is settings.agent("5511999990003") is settings.agents[2]
+    assert settings.agent_name("BR.13491208655302741918") == "Bruno"
+    assert settings.agent("") is None
+
+
 def test_a_small_file_gets_safe_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, BASE))
     settings = config.to_settings()
@@ -333,6 +392,7 @@ def test_a_small_file_gets_safe_defaults(tmp_path: Path) -> None:
     assert (settings.queue_reminder_seconds, settings.offer_timeout_seconds) == (300, 180)
     assert (settings.rating, settings.history_lines) == (True, 10)
     assert config.whatsapp.agent_reopen_template == "atende_agente"
+    assert settings.customer_reopen_template is None, "a template must be approved first: off by default"
     assert all(d.hours is None for d in settings.departments)
     assert [a.capacity for a in settings.agents] == [1, 1]
 

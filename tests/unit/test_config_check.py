@@ -44,6 +44,17 @@ def test_the_example_passes_with_a_summary() -> None:
     assert "offer timeout 180 s (3 min)" in result.stdout
     assert "WHATSAPP_ACCESS_TOKEN     missing, needed by `atende serve`" in result.stdout
     assert f"✓ {EXAMPLE} is valid." in result.stdout
+    assert "Customer reopen template atende_retorno (pt_BR)" in result.stdout
+    assert "{{1}} business, {{2}} agent" in result.stdout
+
+
+def test_without_a_customer_template_the_summary_says_what_agents_will_see(tmp_path: Path) -> None:
+    result = check("--config", str(write(tmp_path, BASE)))
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "Customer reopen template: none" in said
+    assert "[whatsapp] customer_reopen_template" in said
 
 
 def test_the_config_option_overrides_the_environment(tmp_path: Path) -> None:

@@ -523,7 +523,7 @@ def test_unsupported_while_served_is_answered_and_the_agent_told(maria: Customer
         Reaction("wamid.long-ago", ""),
         Edited("wamid.long-ago", "corrigindo"),
         Revoked("wamid.long-ago"),
-        SystemNotice("Maria mudou de número", new_wa_id="5511911112222"),
+        SystemNotice("User identity changed"),  # customer_identity_changed (a number change: test_identity)
     ],
 )
 def test_reactions_edits_and_deletions_with_nothing_open_do_nothing(

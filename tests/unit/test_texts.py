@@ -24,6 +24,8 @@ AGENT_MESSAGES = (
     "unknown_department", "same_department", "active_header", "active_none", "switched", "not_yours",
     "history_header", "history_empty", "no_active", "conversation_gone", "cannot_relay", "unknown_command",
     "offer_waiting", "assignment_part",
+    "customer_window_closed", "customer_window_waiting", "customer_template_failed", "back_from_reopen",
+    "still_arriving",
 )  # fmt: skip
 """Sentences that are whole messages to an agent, so they must open with a §5 marker."""
 

@@ -126,6 +126,19 @@ def test_template_is_the_sample() -> None:
     assert rendered == sample("request_template.json")
 
 
+def test_template_parameters_are_written_on_one_line_as_meta_requires() -> None:
+    rendered = render_template(MARIA, "atende_retorno", "pt_BR", ["Loja\tExemplo\n", "Ana      Paula"])
+    assert rendered["template"]["components"] == [
+        {
+            "type": "body",
+            "parameters": [{"type": "text", "text": "Loja Exemplo"}, {"type": "text", "text": "Ana Paula"}],
+        }
+    ]
+    assert problem_in(rendered) is None
+    with pytest.raises(RenderError, match="empty"):
+        render_template(MARIA, "atende_retorno", "pt_BR", ["Loja Exemplo", " \n"])
+
+
 def test_template_without_parameters_has_no_components() -> None:
     rendered = render_template(MARIA, "hello_world", "pt_BR")
     assert rendered["template"] == {"name": "hello_world", "language": {"policy": "deterministic", "code": "pt_BR"}}

@@ -20,18 +20,26 @@ from .session import Session
 from .settings import AgentProfile
 from .texts.formatting import describe, snippet
 from .waiting_line import waiting_summary
+from .windows import still_arriving, window_status
 
 
-def agent_writes(session: Session, profile: AgentProfile, inbound: Inbound) -> None:
-    """A command, or words for a customer; either way the agent is working (her offers wait for her)."""
+def agent_writes(session: Session, profile: AgentProfile, inbound: Inbound, *, released: int = 0) -> None:
+    """A command runs; anything else goes to a customer — unless the agent has not yet been shown
+    what waited for her closed window (`released`: this very message released it), whatever
+    she wrote then cannot be about it (no cross-talk after a reopen, docs/design.md §6). Either
+    way she is working: her offers wait for her (docs/design.md §4)."""
     agent = session.uow.agents.get(profile.phone) or enroll(session, profile)
     agent.wrote(session.now)
     content = inbound.content
     command = cmd.parse_command(content.body) if isinstance(content, Text) else None
-    if command is None:
-        relay_from_agent(session, agent, inbound)
-    else:
+    if command is not None:
         run_command(session, agent, command)
+    elif released:
+        session.tell_agent(agent, session.texts.back_from_reopen)
+    elif still_arriving(session, agent.phone):
+        session.tell_agent(agent, session.texts.still_arriving)
+    else:
+        relay_from_agent(session, agent, inbound)
 
 
 def run_command(session: Session, agent: Agent, command: cmd.AgentCommand) -> None:
@@ -234,6 +242,7 @@ def list_active(session: Session, agent: Agent) -> None:
                 department=session.department_name(conversation.department),
                 since=session.wait((session.now - since).total_seconds()),
             )
+            + window_status(session, conversation)
         )
     session.tell_agent(agent, "\n".join(rows))
 

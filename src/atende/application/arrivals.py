@@ -14,12 +14,15 @@ from .failures import Failure
 class Inbound:
     message_id: str
     sender: str
-    """The sender's WhatsApp id: the phone number, or the business-scoped user id."""
+    """The sender's WhatsApp id: the phone number, or the business-scoped user id (BSUID) of a
+    user Meta names only by it. Once identified, the key of that person's contact."""
     sender_name: str
     at: datetime
     content: Content
     context_id: str | None = None
     """The id of the message this one replies to (a swipe-reply), if any."""
+    sender_user_id: str = ""
+    """The sender's BSUID when Meta sent one (with or without the number): what links the two."""
 
     @property
     def key(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -76,6 +76,8 @@ class Courier:
         self.pacing = pacing or Pacing()
         self._backing_off: dict[str, datetime] = {}
         """Recipient → when the message at the head of their line may be tried again."""
+        self._addresses: dict[str, str] = {}
+        """Recipient key → where WhatsApp delivers to them now, when that is not the key."""
 
     def deliver(self, limit: int = 200) -> int:
         """One pass over the outbox; returns how many messages left it (sent or given up).
@@ -84,7 +86,7 @@ class Courier:
         pass: their backlog must not fill the `limit` and hold up everyone else's messages.
         """
         skip = self._waiting(self.clock.now())
-        batch = self.step(lambda session: list(session.uow.outbox.pending(limit, skip=skip)))
+        batch, self._addresses = self.step(lambda session: _pending(session, limit, skip))
         done = 0
         for messages in _by_recipient(batch).values():
             done += self._deliver_to_one(messages)
@@ -122,6 +124,8 @@ class Courier:
         """
         *within, carrier = group
         carrier.body = _merged(group)
+        # What waited for a closed window still has to reach its agent before she may relay again.
+        carrier.held_at = next((m.held_at for m in group if m.held_at), None)
 
         def record(session: Session) -> None:
             session.uow.outbox.save(carrier)
@@ -136,8 +140,9 @@ class Courier:
     def _send(self, message: Outgoing) -> bool:
         # Counted once, outside the step: a step rerun after a concurrency conflict must not count twice.
         attempts = message.attempts + 1
+        address = self._addresses.get(message.to)
         try:
-            provider_id = self.gateway.send(message)
+            provider_id = self.gateway.send(message if address is None else replace(message, to=address))
         except SendError as error:
             failure = error
             self.step(lambda session: _failed(session, message, failure, attempts))
@@ -151,6 +156,13 @@ class Courier:
 
         self.step(record)
         return True
+
+
+def _pending(session: Session, limit: int, skip: set[str]) -> tuple[list[Outgoing], dict[str, str]]:
+    """What to send, and where to: the outbox names people by their key, which outlives their
+    number (a number change moves their messages to the new one, held ones included)."""
+    batch = list(session.uow.outbox.pending(limit, skip=skip))
+    return batch, session.uow.contacts.addresses({m.to for m in batch})
 
 
 def _failed(session: Session, message: Outgoing, error: SendError, attempts: int) -> None:

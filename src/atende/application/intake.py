@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from .agent_commands import agent_writes
 from .arrivals import Arrival, StatusReport
 from .customer import customer_writes
+from .identity import identify, number_changed
 from .session import Session
 from .statuses import record_status
 from .windows import someone_wrote
@@ -36,10 +37,13 @@ def handle(session: Session, arrival: Arrival) -> bool:
         return True
     if not session.uow.inbox.first_time(arrival.message_id):
         return False
-    someone_wrote(session, arrival.sender, arrival.at)
+    arrival = identify(session, arrival)
+    if number_changed(session, arrival):
+        return True  # WhatsApp's notice, not something the person wrote: their window stays as it is
+    released = someone_wrote(session, arrival.sender, arrival.at)
     profile = session.settings.agent(arrival.sender)
     if profile is not None:
-        agent_writes(session, profile, arrival)
+        agent_writes(session, profile, arrival, released=released)
     else:
         customer_writes(session, arrival)
     return True

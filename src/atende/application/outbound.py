@@ -75,7 +75,8 @@ class Audience(StrEnum):
 class Delivery(StrEnum):
     PENDING = "pending"
     HELD = "held"
-    """Waiting for the recipient's 24 h window to reopen (an agent who has not written for a day)."""
+    """Waiting for the recipient's 24 h window to reopen: an agent who has not written for a day,
+    or a customer an agent answers days later; released when that person writes."""
     SENT = "sent"
     DELIVERED = "delivered"
     READ = "read"
@@ -120,3 +121,6 @@ class Outgoing:
     """A retry waits until then (backoff after an error)."""
     coalesce_key: str | None = None
     """Consecutive pending texts to one recipient with the same key may go out as one message."""
+    held_at: datetime | None = None
+    """When it was first held for a closed window; kept after its release, so that what an agent
+    has not been shown yet is known (nothing she writes before is relayed to a customer)."""

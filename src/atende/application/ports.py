@@ -48,8 +48,17 @@ class Outbox(abc.ABC):
         """Messages waiting for the recipient's window to reopen, oldest first."""
 
     @abc.abstractmethod
+    def released_unsent(self, wa_id: str) -> int:
+        """How many messages that were held for this recipient's window are pending, not sent yet."""
+
+    @abc.abstractmethod
     def save(self, message: Outgoing) -> None:
-        """Record the outcome of a send attempt."""
+        """Record what became of a message: its delivery, a hold, a retry, a fold into one send."""
+
+    @abc.abstractmethod
+    def copy_of(self, origin_id: str, to: str | None = None) -> Outgoing | None:
+        """The latest copy of message `origin_id` sent to `to` (to anyone, when None) that WhatsApp
+        took (it has a WhatsApp id): what an edit or a deletion of the original names."""
 
     @abc.abstractmethod
     def by_provider_id(self, provider_id: str) -> Outgoing | None:

@@ -8,17 +8,18 @@ the other side. The agent reads all customers in one chat, so every relay names 
 from __future__ import annotations
 
 from atende.domain.agent import Agent
-from atende.domain.content import Contacts, Location, Media, Reaction, Text
+from atende.domain.contact import is_phone
+from atende.domain.content import Contacts, Edited, Location, Media, Reaction, Revoked, Text
 from atende.domain.conversation import Conversation
 from atende.domain.message import Author, Message
 
 from .arrivals import Inbound
-from .outbound import LocationBody, MediaBody, ReactionBody, TextBody
+from .outbound import Audience, LocationBody, MediaBody, ReactionBody, TextBody
 from .pages import TEXT_LIMIT, paginate, split
 from .session import Session
 from .texts import Texts
-from .texts.formatting import describe, phone
-from .windows import customer_window_open
+from .texts.formatting import describe, phone, snippet
+from .windows import customer_window_open, wait_for_customer, window_note
 
 MEDIA_ON_ASSIGNMENT = 10
 """At most this many pieces of media written while waiting are re-sent after the 🔔, the first
@@ -39,10 +40,12 @@ def announce(session: Session, conversation: Conversation, agent: Agent) -> None
             code=conversation.code,
             first=customer.first_name,
             department=session.department_name(conversation.department),
-            who=" · ".join(part for part in (customer.name, phone(customer.wa_id)) if part),
+            who=" · ".join(part for part in (customer.name, _number(session, customer.wa_id)) if part),
             wait=session.wait(conversation.waited(session.now)),
         )
     ]
+    if note := window_note(session, conversation):
+        head.append(note)
     if conversation.transferred_from:
         head.append(
             texts.assignment_transfer.format(
@@ -92,6 +95,13 @@ def _bell(texts: Texts, conversation: Conversation, head: list[str], said: list[
     return [bell] + ["\n".join([part(n, len(rest)), *page]) for n, page in enumerate(rest, 1)]
 
 
+def _number(session: Session, wa_id: str) -> str:
+    """The customer's number as it is now (it may have changed), or "" for one known only by BSUID."""
+    contact = session.uow.contacts.get(wa_id)
+    number = contact.phone if contact is not None else (wa_id if is_phone(wa_id) else None)
+    return phone(number) if number else ""
+
+
 def relay_to_agent(session: Session, conversation: Conversation, inbound: Inbound) -> None:
     """💬 to the agent, always under this customer's header, quoting what they replied to."""
     assert conversation.agent is not None
@@ -106,19 +116,44 @@ def relay_to_agent(session: Session, conversation: Conversation, inbound: Inboun
     if isinstance(content, Media):
         relay_media_to_agent(session, conversation, agent, content, origin_id=inbound.message_id, reply_to=quoted)
         return
+    said = describe(session.texts, content)
+    if isinstance(content, (Edited, Revoked)):
+        # Name the message it changes: quote the agent's copy of it, and say what it said.
+        copy = session.uow.outbox.copy_of(content.original_id, agent)
+        quoted = copy.provider_id if copy else quoted
+        said = _change(session, conversation, content) or said
     header = relay_header(session, conversation)
     # A text longer than one message goes in pieces, each under the header: split, never cut.
-    for n, piece in enumerate(split(describe(session.texts, content), TEXT_LIMIT - len(header) - 1)):
+    for n, piece in enumerate(split(said, TEXT_LIMIT - len(header) - 1)):
         text = f"{header}\n{piece}"
         reply = quoted if n == 0 else None
         session.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=reply, coalesce_key=header)
 
 
+def _change(session: Session, conversation: Conversation, content: Edited | Revoked) -> str | None:
+    """An edit or a deletion in words that quote the original, when the transcript has it."""
+    original = next(
+        (m for m in session.uow.messages.for_conversation(conversation.code) if m.id == content.original_id), None
+    )
+    if original is None:
+        return None
+    before = snippet(describe(session.texts, original.content), 60)
+    if isinstance(content, Edited):
+        return session.texts.edited_quoting.format(original=before, body=content.body)
+    return session.texts.revoked_quoting.format(original=before)
+
+
 def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
     """What the agent writes goes to the customer it addresses: the swiped one, else the active one."""
     content = inbound.content
-    # A reaction names its message itself: it addresses that message's customer, like a swipe-reply.
+    # A reaction names its message itself: it addresses that message's customer, like a swipe-reply;
+    # an edit or a deletion names the agent's own message, whose copy went to one customer.
     reference = content.message_id if isinstance(content, Reaction) else inbound.context_id
+    if isinstance(content, (Edited, Revoked)):
+        copy = session.uow.outbox.copy_of(content.original_id)
+        if copy is None or copy.audience is not Audience.CUSTOMER:
+            return  # it never reached a customer (a command, a refused message): nothing to change
+        reference = copy.provider_id
     conversation = _addressed(session, agent, reference)
     if conversation is None:
         return
@@ -141,11 +176,19 @@ def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
                 return
             body_out = ReactionBody(original, emoji)
             quoted = None
+        case Edited(body=body):
+            # WhatsApp lets nobody edit the customer's copy: the correction goes as a reply to it.
+            body_out = TextBody(session.texts.agent_edited.format(body=body))
+            quoted = reference
+        case Revoked():
+            body_out = TextBody(session.texts.agent_revoked.format(agent=agent.name))
+            quoted = reference
         case _:
             session.tell_agent(agent, refused, conversation)
             return
-    if not customer_window_open(session, conversation.customer.wa_id):
-        # WhatsApp would refuse it: say so now rather than fail later.
+    window_open = customer_window_open(session, conversation.customer.wa_id)
+    if not window_open and session.settings.customer_reopen_template is None:
+        # WhatsApp would refuse it, and nothing can reach the customer: say so now, not later.
         closed = session.texts.customer_window_closed.format(code=conversation.code, name=name)
         session.tell_agent(agent, closed, conversation)
         return
@@ -153,7 +196,9 @@ def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
     session.uow.messages.add(
         Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at)
     )
-    session.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)
+    relayed = session.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)
+    if not window_open:
+        wait_for_customer(session, conversation, agent.phone, relayed)
 
 
 def relay_header(session: Session, conversation: Conversation) -> str:

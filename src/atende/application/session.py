@@ -2,7 +2,8 @@
 
 `Atende.run` opens one per transaction. Everything atende tells anyone goes through `send`,
 which writes the outbox in the same transaction as the change that causes it (ADR 0002) and
-holds what an agent whose 24 h window has closed cannot receive yet.
+holds what an agent whose 24 h window has closed cannot receive yet (a customer's closed window
+is the relay's to handle: only an agent's words wait for it, see `windows`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class Session:
         )
         if audience is Audience.AGENT:
             self._hold_until_reopened(message)
+        elif origin_id is None:
+            self._skip_into_a_closed_window(message)
         self.uow.outbox.add(message)
         return message
 
@@ -75,10 +78,28 @@ class Session:
         contact = self.uow.contacts.get_or_add(message.to)
         if contact.window_open(self.now):
             return
-        message.delivery = Delivery.HELD
-        self.ask_to_reopen(contact)
+        self.hold(message)
+        self.ask_to_reopen(contact, message.to)
 
-    def ask_to_reopen(self, contact: Contact) -> None:
+    def _skip_into_a_closed_window(self, message: Outgoing) -> None:
+        """atende's own notices to a customer whose window has closed ("Ana vai te atender", on
+        Monday, to the Friday-night customer) are not sent: WhatsApp would refuse them, and they
+        would be stale by the time the customer writes again. Kept as failed, for the record.
+        (An agent's words wait instead: `windows.wait_for_customer`.)"""
+        if isinstance(message.body, (TemplateBody, ReadReceipt)):
+            return
+        contact = self.uow.contacts.get(message.to)
+        if contact is not None and not contact.window_open(self.now):
+            message.delivery = Delivery.FAILED
+            message.error = "not sent: the recipient's 24 h window is closed"
+
+    def hold(self, message: Outgoing) -> None:
+        """Keep a message until its recipient writes again: WhatsApp would refuse it now."""
+        message.delivery = Delivery.HELD
+        message.held_at = message.held_at or self.now
+        message.provider_id = None
+
+    def ask_to_reopen(self, contact: Contact, agent: str) -> None:
         """The agent reopening template, once per closed window (agents are WhatsApp users too)."""
         if not contact.needs_reopening(self.now):
             return
@@ -86,9 +107,9 @@ class Session:
         template = TemplateBody(
             self.settings.agent_reopen_template,
             self.settings.template_language,
-            (self.settings.agent_name(contact.wa_id),),
+            (self.settings.agent_name(agent),),
         )
-        self.send(contact.wa_id, Audience.AGENT, template)
+        self.send(agent, Audience.AGENT, template)
 
     def tell_customer(self, conversation: Conversation, body: Body | str, **kwargs: str | None) -> Outgoing:
         payload = TextBody(body) if isinstance(body, str) else body

@@ -13,9 +13,13 @@ class AgentProfile:
     """An agent as the config file declares them; presence and load live in the database."""
 
     phone: str
+    """The agent's WhatsApp id, her key everywhere: her number, or her BSUID when the config
+    names her only by it (a user with a username whose number Meta does not send)."""
     name: str
     departments: tuple[str, ...]
     capacity: int = 1
+    user_id: str = ""
+    """Her business-scoped user id, when the config gives it: messages carrying it are hers."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class Settings:
     """The business's own clock, for times shown to people."""
     agent_reopen_template: str = "atende_agente"
     """Approved template that reopens an agent's 24 h window (docs/design.md §2)."""
+    customer_reopen_template: str | None = None
+    """Approved template that reaches a customer whose 24 h window has closed ({{1}} the business,
+    {{2}} the agent); None: agents are warned instead, before they write (docs/design.md §2)."""
     template_language: str = "pt_BR"
     reorder_window_seconds: float = 1.0
     """How long a webhook arrival waits for earlier ones from the same sender that Meta delivers late."""
@@ -41,11 +48,14 @@ class Settings:
     _roster: dict[str, AgentProfile] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_roster", {a.phone: a for a in self.agents})
+        roster = {a.user_id: a for a in self.agents if a.user_id}
+        roster.update({a.phone: a for a in self.agents})
+        object.__setattr__(self, "_roster", roster)
 
     def agent(self, wa_id: str) -> AgentProfile | None:
-        """The registered agent with this WhatsApp id: every message is checked, so a lookup, not a scan."""
-        return self._roster.get(wa_id)
+        """The registered agent with this WhatsApp id (number or BSUID): every message is checked,
+        so a lookup, not a scan."""
+        return self._roster.get(wa_id) if wa_id else None
 
     def is_agent(self, wa_id: str) -> bool:
         return wa_id in self._roster

@@ -17,6 +17,7 @@ from .outbound import (
     TemplateBody,
 )
 from .session import Session
+from .windows import wait_for_customer
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +68,23 @@ def fail(session: Session, message: Outgoing, failure: Failure, detail: str, cod
     """
     message.error_code = code
     message.error = detail
-    if (
-        failure is Failure.WINDOW_CLOSED
-        and message.audience is Audience.AGENT
-        and not isinstance(message.body, TemplateBody)
-    ):
+    if failure is Failure.WINDOW_CLOSED and not isinstance(message.body, TemplateBody):
+        # WhatsApp's word over our own bookkeeping: this person's window is closed.
         contact = session.uow.contacts.get_or_add(message.to)
         contact.window_closed()
-        message.delivery = Delivery.HELD
-        message.provider_id = None
-        session.uow.outbox.save(message)
-        session.ask_to_reopen(contact)
-        return
+        if message.audience is Audience.AGENT:
+            session.hold(message)
+            session.uow.outbox.save(message)
+            session.ask_to_reopen(contact, message.to)
+            return
+        conversation = session.uow.conversations.get(message.conversation) if message.conversation else None
+        if conversation is not None and message.origin_id and session.settings.customer_reopen_template:
+            # An agent's words: they wait for the customer's answer to the template.
+            wait_for_customer(session, conversation, conversation.agent, message)
+            session.uow.outbox.save(message)
+            return
+    if isinstance(message.body, TemplateBody) and message.audience is Audience.CUSTOMER:
+        _tell_agent_the_template_failed(session, message, failure, code)
     message.delivery = Delivery.FAILED
     session.uow.outbox.save(message)
     log.warning("message %s to ***%s failed (%s): %s %s", message.id, message.to[-4:], failure, code, detail)
@@ -93,11 +99,21 @@ def fail(session: Session, message: Outgoing, failure: Failure, detail: str, cod
         _tell_agent_a_relay_was_lost(session, conversation, message, reason(session, failure, code))
 
 
+def _tell_agent_the_template_failed(session: Session, message: Outgoing, failure: Failure, code: int | None) -> None:
+    """The customer template was refused (not approved, paused, wrong parameters): what the agent
+    wrote keeps waiting, now for the customer to write on their own; she must know."""
+    conversation = session.uow.conversations.get(message.conversation) if message.conversation else None
+    if conversation is None or conversation.agent is None:
+        return
+    text = session.texts.customer_template_failed.format(
+        code=conversation.code, name=_name(conversation), reason=reason(session, failure, code)
+    )
+    session.tell_agent(conversation.agent, text, conversation)
+
+
 def _tell_agent_it_did_not_reach_the_customer(
     session: Session, conversation: Conversation, failure: Failure, code: int | None
 ) -> None:
-    if failure is Failure.WINDOW_CLOSED:
-        session.uow.contacts.get_or_add(conversation.customer.wa_id).window_closed()
     if conversation.agent is None:
         return
     text = session.texts.undelivered_to_customer.format(

@@ -52,18 +52,21 @@ def cross_check(data: Mapping[str, Any], locate: Callable[[KeyPath], int | None]
             if isinstance(department.get("name"), str):
                 names[department["name"].strip().lower()] = key
 
-    phones: dict[str, tuple[KeyPath, str]] = {}
+    ids: dict[str, tuple[KeyPath, str]] = {}
     served: set[str] = set()
     for index, agent in _tables(data, "agents"):
-        phone, name = agent.get("phone"), agent.get("name")
-        if isinstance(phone, str):
-            if phone in phones:
-                first, owner = phones[phone]
+        name = agent.get("name")
+        for field, what in (("phone", "phone"), ("user_id", "user id")):
+            value = agent.get(field)
+            if not isinstance(value, str):
+                continue
+            if value in ids:
+                first, owner = ids[value]
                 problems.append(
-                    problem(("agents", index, "phone"), f'"{phone}" is already {owner}\'s phone ({where(first)})')
+                    problem(("agents", index, field), f'"{value}" is already {owner}\'s {what} ({where(first)})')
                 )
             else:
-                phones[phone] = (("agents", index, "phone"), name if isinstance(name, str) else "another agent")
+                ids[value] = (("agents", index, field), name if isinstance(name, str) else "another agent")
         chosen = agent.get("departments")
         if not isinstance(chosen, list):
             continue

@@ -51,6 +51,23 @@ def _check_phone(value: str) -> str:
     return value
 
 
+def _check_user_id(value: str) -> str:
+    """A business-scoped user id, as the webhook shows it in `from_user_id` (e.g. "BR.1349120865")."""
+    if value.startswith("@"):
+        raise ValueError(
+            f'"{value}" is a username; atende needs the business-scoped user id (BSUID) WhatsApp sends '
+            'with her messages (from_user_id, e.g. "BR.13491208655302741918"): usernames change, BSUIDs do not'
+        )
+    if value.isdigit():
+        raise ValueError(f'"{value}" is a phone number: write it as phone = "{value}"')
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,255}", value):
+        raise ValueError(
+            f'"{value}" is not a business-scoped user id (BSUID): letters, digits, "." and "_", '
+            'as the webhook shows it in from_user_id, e.g. "BR.13491208655302741918"'
+        )
+    return value
+
+
 def _check_locale(value: str) -> str:
     if value not in LOCALES:
         known = ", ".join(f'"{name}"' for name in LOCALES)
@@ -88,6 +105,7 @@ def _check_language(value: str) -> str:
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Key = Annotated[str, AfterValidator(_check_key)]
 Phone = Annotated[str, AfterValidator(_check_phone)]
+UserId = Annotated[str, AfterValidator(_check_user_id)]
 Locale = Annotated[str, AfterValidator(_check_locale)]
 TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 TemplateName = Annotated[str, AfterValidator(_check_template_name)]

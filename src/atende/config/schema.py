@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from atende.application.settings import AgentProfile, Settings
-from atende.config.fields import Hours, Key, Locale, Name, Phone, TemplateLanguage, TemplateName, TimeZone
+from atende.config.fields import Hours, Key, Locale, Name, Phone, TemplateLanguage, TemplateName, TimeZone, UserId
 from atende.config.problems import Problem
 from atende.domain.department import Department, OpeningHours
 
@@ -35,9 +37,20 @@ class DepartmentConfig(_Table):
 
 class AgentConfig(_Table):
     name: Name
-    phone: Phone
+    phone: Phone | None = None
+    user_id: UserId | None = None
+    """Her business-scoped user id (BSUID): for an agent with a username, whose number Meta may not send."""
     departments: list[str] = Field(min_length=1)
     capacity: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _named(self) -> Self:
+        if self.phone is None and self.user_id is None:
+            raise ValueError(
+                'an agent needs phone = "…" (her WhatsApp number, digits only) or user_id = "…" '
+                "(her business-scoped user id, for an agent known by username), or both"
+            )
+        return self
 
 
 class TimersConfig(_Table):
@@ -48,6 +61,8 @@ class TimersConfig(_Table):
 
 class WhatsAppConfig(_Table):
     agent_reopen_template: TemplateName = "atende_agente"
+    customer_reopen_template: TemplateName | None = None
+    """Reaches a customer whose 24 h window has closed; left out, agents are warned instead."""
     template_language: TemplateLanguage = "pt_BR"
 
 
@@ -86,11 +101,19 @@ class Config(_Table):
                 for department in self.departments
             ),
             agents=tuple(
-                AgentProfile(agent.phone, agent.name, tuple(agent.departments), agent.capacity) for agent in self.agents
+                AgentProfile(
+                    agent.phone or agent.user_id or "",
+                    agent.name,
+                    tuple(agent.departments),
+                    agent.capacity,
+                    user_id=agent.user_id or "",
+                )
+                for agent in self.agents
             ),
             locale=self.business.locale,
             timezone=zone,
             agent_reopen_template=self.whatsapp.agent_reopen_template,
+            customer_reopen_template=self.whatsapp.customer_reopen_template,
             template_language=self.whatsapp.template_language,
             queue_reminder_seconds=self.timers.queue_reminder_seconds,
             offer_timeout_seconds=self.timers.offer_timeout_seconds,

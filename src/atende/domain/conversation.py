@@ -27,6 +27,8 @@ class CloseReason(StrEnum):
     """The customer left before being served."""
     REMOVED = "removed"
     """An agent took the customer out of the queue."""
+    BECAME_AGENT = "became_agent"
+    """The customer's number is now an agent's: a number is an agent everywhere, or a customer."""
 
 
 OPEN_STAGES = frozenset({Stage.CHOOSING, Stage.QUEUED, Stage.ASSIGNED, Stage.RATING})
@@ -184,6 +186,13 @@ class Conversation:
         assert self.department is not None
         self.events.append(events.Removed(self.code, now, self.department, by_agent, reason))
         self._close(CloseReason.REMOVED, now)
+
+    def close_for_agent_number(self, now: datetime) -> None:
+        """The config now lists the customer's number as an agent's: closed at whatever stage, so
+        the agent is never offered their own conversation (no rating asked, nothing abandoned)."""
+        if not self.is_open:
+            raise InvalidTransition(f"conversation {self.code} is already closed")
+        self._close(CloseReason.BECAME_AGENT, now)
 
     def end(self, now: datetime, *, ask_rating: bool) -> None:
         """The agent ended it; the customer may still rate it before it is fully closed."""

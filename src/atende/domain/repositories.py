@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 
 from .agent import Agent
@@ -145,31 +145,73 @@ class AgentRepository(abc.ABC):
 
 
 class ContactRepository(abc.ABC):
+    """Contacts by key, and by what WhatsApp calls them now (a phone number or a BSUID).
+
+    Lookups run on the tracked contacts merged with storage, like the conversations': a
+    number handed from one contact to another in this unit of work is found where it is now.
+    """
+
     def __init__(self) -> None:
         self.seen: dict[str, Contact] = {}
+        self._asked: set[str] = set()
+        """Ids already looked up in storage in this unit of work: storage does not change under
+        it, and every match is tracked, so asking again needs no query."""
 
     def add(self, contact: Contact) -> None:
         self._add(contact)
         self.seen[contact.wa_id] = contact
 
     def get(self, wa_id: str) -> Contact | None:
-        if wa_id in self.seen:
-            return self.seen[wa_id]
-        contact = self._get(wa_id)
-        return None if contact is None else self.seen.setdefault(contact.wa_id, contact)
+        """The person WhatsApp names `wa_id` now, else the contact keyed `wa_id` (a past name)."""
+        candidates = self._merge([wa_id])
+        named = next((c for c in candidates if c.names(wa_id)), None)
+        return named or next((c for c in candidates if c.wa_id == wa_id), None)
 
     def get_or_add(self, wa_id: str) -> Contact:
         contact = self.get(wa_id)
         if contact is None:
-            contact = Contact(wa_id)
+            contact = Contact.first_seen(wa_id)
             self.add(contact)
         return contact
+
+    def named(self, *ids: str) -> list[Contact]:
+        """The contacts WhatsApp names by any of these ids now (at most one per id), in that order."""
+        candidates = self._merge([i for i in ids if i])
+        found: list[Contact] = []
+        for wa_id in ids:
+            contact = next((c for c in candidates if c.names(wa_id)), None)
+            if contact is not None and contact not in found:
+                found.append(contact)
+        return found
+
+    def addresses(self, keys: Collection[str]) -> dict[str, str]:
+        """Where messages keyed to these people go now, for those whose address is not their key
+        (a number that changed, a BSUID-first customer whose number became known)."""
+        moved: dict[str, str] = {}
+        if not keys:
+            return moved
+        self._merge(list(keys))
+        for key in keys:
+            contact = self.get(key)
+            if contact is not None and contact.address != key:
+                moved[key] = contact.address
+        return moved
+
+    def _merge(self, ids: list[str]) -> list[Contact]:
+        """Stored matches plus what this unit of work changed but has not written yet."""
+        new = [i for i in dict.fromkeys(ids) if i not in self._asked]
+        if new:
+            for contact in self._matching(new):
+                self.seen.setdefault(contact.wa_id, contact)
+            self._asked.update(new)
+        return list(self.seen.values())
 
     @abc.abstractmethod
     def _add(self, contact: Contact) -> None: ...
 
     @abc.abstractmethod
-    def _get(self, wa_id: str) -> Contact | None: ...
+    def _matching(self, ids: Sequence[str]) -> Sequence[Contact]:
+        """Stored contacts whose key, phone or user id is one of `ids`."""
 
 
 class MessageRepository(abc.ABC):

@@ -4,7 +4,8 @@ Tests, the simulator and benchmarks point `WHATSAPP_GRAPH_URL` at it and exercis
 client, sockets and JSON included. It checks the bearer token, validates message bodies
 against the documented limits (`strict`), answers with fresh `wamid.` ids, records every
 request in arrival order, fails on demand with Meta-shaped errors, can enforce the pair rate
-limit and throughput like Meta, and serves the media endpoints (upload, URL, download).
+limit, throughput and 24-hour windows like Meta (on a clock the caller may move), and serves
+the media endpoints (upload, URL, download).
 
 It is a test double, so it lives apart from the adapters: production code must not import it.
 The pieces: `graph` (the stand-in), `records` (what it was asked), `rules` (what Meta refuses in

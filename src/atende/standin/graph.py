@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
@@ -27,6 +28,9 @@ from .rules import problem_in
 from .server import Reply, Server, json_reply, parse_multipart
 
 DEFAULT_VERSION = "v24.0"
+
+WINDOW = timedelta(hours=24)
+"""Meta delivers free-form messages to a person only within 24 h of their last message."""
 
 _VERSION = re.compile(r"v\d+\.\d+")
 
@@ -81,6 +85,8 @@ class GraphStandIn:
         self._failures: list[_Failure] = []
         self._media: dict[str, StoredMedia] = {}
         self._pairs: dict[str, Bucket] = {}
+        self._window_clock: Callable[[], datetime] | None = None
+        self._wrote: dict[str, datetime] = {}
         self._global: Bucket | None = None
         self._sequence = itertools.count(1)
         self._server: Server | None = None
@@ -183,6 +189,37 @@ class GraphStandIn:
         with self._lock:
             return self._media.get(media_id)
 
+    # -- WhatsApp's 24-hour windows ---------------------------------------------------------
+
+    def enforce_windows(self, clock: Callable[[], datetime] | None = None) -> None:
+        """Refuse free-form messages to anyone who has not written in the last 24 h, as Meta does
+        (131047, "Re-engagement message"); templates and read receipts always pass.
+
+        The stand-in sees no webhooks, so whoever posts them says who wrote when (`wrote`);
+        `clock` is the time the 24 h are counted on (the wall clock by default), so that a test
+        can move it by days.
+        """
+        with self._lock:
+            self._window_clock = clock or (lambda: datetime.now(UTC))
+
+    def wrote(self, wa_id: str, at: datetime | None = None) -> None:
+        """`wa_id` (a phone number or a business-scoped user id) wrote to the business at `at`."""
+        with self._lock:
+            moment = at or (self._window_clock or (lambda: datetime.now(UTC)))()
+            key = _digits(wa_id)
+            self._wrote[key] = max(moment, self._wrote.get(key, moment))
+
+    def window_open(self, wa_id: str) -> bool:
+        """Whether Meta would take a free-form message to `wa_id` now (always, with windows off)."""
+        with self._lock:
+            return self._window_open(_digits(wa_id))
+
+    def _window_open(self, recipient: str) -> bool:
+        if self._window_clock is None:
+            return True
+        last = self._wrote.get(recipient)
+        return last is not None and self._window_clock() < last + WINDOW
+
     # -- what was received ------------------------------------------------------------------
 
     @property
@@ -211,12 +248,14 @@ class GraphStandIn:
             return self._changed.wait_for(lambda: condition(self._records), timeout)
 
     def clear(self) -> None:
-        """Forget recorded requests and pending failures; stored media stays."""
+        """Forget recorded requests, pending failures and window rules; stored media stays."""
         with self._lock:
             self._records.clear()
             self._failures.clear()
             self._pairs.clear()
             self._global = None
+            self._window_clock = None
+            self._wrote.clear()
 
     # -- serving ----------------------------------------------------------------------------
 
@@ -301,6 +340,8 @@ class GraphStandIn:
             return json_reply(200, {"success": True})
         if not isinstance(to, str) or recipient is None:  # only when not strict
             return error_reply(131008, 400, ERRORS[131008][1], "to is required")
+        if payload.get("type") != "template" and not self._window_open(recipient):
+            return known_error(131047)
         if self.throughput is not None:
             if self._global is None:
                 self._global = Bucket(self.throughput, 1.0 / self.throughput)

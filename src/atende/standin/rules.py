@@ -6,6 +6,7 @@ a strict stand-in refuses what `problem_in` finds, with the code Meta would use.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
@@ -54,9 +55,45 @@ def problem_in(payload: dict[str, Any]) -> tuple[int, str] | None:
             if isinstance(obj.get(key), bool) or not isinstance(obj.get(key), int | float):
                 return 131008, f"location.{key} is required"
     if kind == "template":
-        language = obj.get("language")
-        if not obj.get("name") or not isinstance(language, dict) or not language.get("code"):
-            return 131008, "template needs a name and language.code"
+        return _template_problem(obj)
+    return None
+
+
+_TEMPLATE_COMPONENTS = ("header", "body", "button")
+_CRAMPED = re.compile(r"[\n\t]| {5}")
+
+
+def _template_problem(obj: dict[str, Any]) -> tuple[int, str] | None:
+    """A template send: a name, `language.code`, and components whose parameters Meta can fill in.
+
+    Meta refuses a text parameter that is empty, or that holds a line break, a tab or more than
+    four spaces in a row (its body keeps the line breaks it was approved with).
+    """
+    language = obj.get("language")
+    if not obj.get("name") or not isinstance(language, dict) or not language.get("code"):
+        return 131008, "template needs a name and language.code"
+    components = obj.get("components", [])
+    if not isinstance(components, list):
+        return 100, "template.components must be a list"
+    for component in components:
+        if not isinstance(component, dict) or component.get("type") not in _TEMPLATE_COMPONENTS:
+            return 100, f"a template component's type is one of {', '.join(_TEMPLATE_COMPONENTS)}"
+        parameters = component.get("parameters")
+        if not isinstance(parameters, list) or not all(isinstance(p, dict) for p in parameters):
+            return 131008, f"the {component['type']} component needs a list of parameters"
+        if component["type"] == "button" and (
+            component.get("sub_type") not in ("quick_reply", "url") or not str(component.get("index", "")).isdigit()
+        ):
+            return 131008, "a button component needs sub_type and index"
+        for parameter in parameters:
+            if parameter.get("type") == "text":
+                text = parameter.get("text")
+                if not isinstance(text, str) or not text:
+                    return 131008, "Parameter of type text is missing text value"
+                if _CRAMPED.search(text):
+                    return 100, "Param text cannot have new-line/tab characters or more than 4 consecutive spaces"
+            elif parameter.get("type") == "payload" and not parameter.get("payload"):
+                return 131008, "Parameter of type payload is missing payload value"
     return None
 
 

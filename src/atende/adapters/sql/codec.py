@@ -210,6 +210,7 @@ def arrival_to_dict(arrival: Arrival) -> Json:
                 "at": to_utc(arrival.at).isoformat(),
                 "content": content_to_dict(arrival.content),
                 "context_id": arrival.context_id,
+                "sender_user_id": arrival.sender_user_id,
             }
         case StatusReport():
             return {
@@ -234,6 +235,7 @@ def arrival_from_dict(data: Json) -> Arrival:
                 _instant(data["at"]),
                 content_from_dict(data["content"]),
                 data.get("context_id"),
+                data.get("sender_user_id", ""),
             )
         case "status":
             code, detail = next(iter(data.get("errors") or ()), (None, ""))

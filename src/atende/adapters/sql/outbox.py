@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from atende.application.outbound import Delivery, Outgoing
@@ -41,8 +41,26 @@ class SqlOutbox(Outbox):
         )
         return [outgoing_from_row(row) for row in self._connection().execute(query)]
 
+    def released_unsent(self, wa_id: str) -> int:
+        columns = t.outbox.c
+        query = select(func.count()).where(
+            columns.delivery == Delivery.PENDING.value,
+            columns.recipient == wa_id,
+            columns.held_at.is_not(None),
+        )
+        return int(self._connection().scalar(query) or 0)
+
     def save(self, message: Outgoing) -> None:
         self.saved[message.id] = message
+
+    def copy_of(self, origin_id: str, to: str | None = None) -> Outgoing | None:
+        columns = t.outbox.c
+        query = select(t.outbox).where(columns.origin_id == origin_id, columns.provider_id.is_not(None))
+        if to is not None:
+            query = query.where(columns.recipient == to)
+        query = query.order_by(columns.seq.desc()).limit(1)
+        row = self._connection().execute(query).first()
+        return outgoing_from_row(row) if row else None
 
     def by_provider_id(self, provider_id: str) -> Outgoing | None:
         query = select(t.outbox).where(t.outbox.c.provider_id == provider_id)

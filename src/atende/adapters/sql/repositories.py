@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy import Table, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -86,11 +86,14 @@ class _Versioned(Generic[Aggregate]):
             after = self.to_row(entity)
             if after == before:
                 continue
-            result = connection.execute(
-                update(self.table)
-                .where(key_column == key, self.table.c.version == version)
-                .values(**after, version=version + 1)
-            )
+            try:
+                result = connection.execute(
+                    update(self.table)
+                    .where(key_column == key, self.table.c.version == version)
+                    .values(**after, version=version + 1)
+                )
+            except IntegrityError as error:  # another worker linked the same number or BSUID first
+                raise ConcurrencyConflict(f"{self.table.name} {key}: {error.orig}") from error
             if result.rowcount != 1:
                 raise ConcurrencyConflict(f"{self.table.name} {key} changed since version {version}")
             written.append((entity, version + 1))
@@ -160,12 +163,23 @@ class SqlContactRepository(ContactRepository):
     def _add(self, contact: Contact) -> None:
         self._rows.added.append(contact)
 
-    def _get(self, wa_id: str) -> Contact | None:
-        row = self._connection().execute(select(t.contacts).where(t.contacts.c.wa_id == wa_id)).first()
-        return None if row is None else self._rows.load(row)
+    def _matching(self, ids: Sequence[str]) -> Sequence[Contact]:
+        columns = t.contacts.c
+        where = or_(columns.wa_id.in_(ids), columns.phone.in_(ids), columns.user_id.in_(ids))
+        return [self._rows.load(row) for row in self._connection().execute(select(t.contacts).where(where))]
 
     def write(self, connection: Connection) -> Written:
-        return self._rows.write(connection, self.seen)
+        """Contacts that give up a number or a BSUID are written first: the one taking it over
+        would otherwise break the unique constraint for the length of a statement."""
+        return self._rows.write(connection, dict(sorted(self.seen.items(), key=lambda item: not self._releases(item))))
+
+    def _releases(self, item: tuple[str, Contact]) -> bool:
+        key, contact = item
+        before = self._rows.loaded.get(key)
+        if before is None:
+            return False
+        after = contact_to_row(contact)
+        return any(before[1].get(name) and after[name] != before[1][name] for name in ("phone", "user_id"))
 
 
 class SqlAgentRepository(AgentRepository):

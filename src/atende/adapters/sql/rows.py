@@ -105,6 +105,8 @@ def agent_from_row(row: Row[Any]) -> Agent:
 def contact_to_row(contact: Contact) -> Values:
     return {
         "wa_id": contact.wa_id,
+        "phone": contact.phone,
+        "user_id": contact.user_id,
         "last_inbound_at": contact.last_inbound_at,
         "reopen_requested_at": contact.reopen_requested_at,
     }
@@ -116,6 +118,8 @@ def contact_from_row(row: Row[Any]) -> Contact:
         last_inbound_at=row.last_inbound_at,
         reopen_requested_at=row.reopen_requested_at,
         version=row.version,
+        phone=row.phone,
+        user_id=row.user_id,
     )
 
 
@@ -158,7 +162,6 @@ def outgoing_to_row(message: Outgoing) -> Values:
         "id": message.id,
         "recipient": message.to,
         "audience": message.audience.value,
-        "body": codec.body_to_dict(message.body),
         "created_at": message.created_at,
         "conversation": message.conversation,
         "origin_id": message.origin_id,
@@ -169,8 +172,14 @@ def outgoing_to_row(message: Outgoing) -> Values:
 
 
 def delivery_state(message: Outgoing) -> Values:
-    """The columns that sends, statuses and holds change; the rest of an outbox row never does."""
+    """The columns that sends, statuses, holds and folds change; the rest of an outbox row never does.
+
+    The body is among them: a coalesced run is folded into its last row, which must then hold
+    all of it, so that a retry or a hold for a closed window resends everything.
+    """
     return {
+        "body": codec.body_to_dict(message.body),
+        "held_at": message.held_at,
         "delivery": message.delivery.value,
         "provider_id": message.provider_id,
         "attempts": message.attempts,
@@ -197,6 +206,7 @@ def outgoing_from_row(row: Row[Any]) -> Outgoing:
         error_code=row.error_code,
         not_before=row.not_before,
         coalesce_key=row.coalesce_key,
+        held_at=row.held_at,
     )
 
 

@@ -154,6 +154,8 @@ class OutboxRow(SQLModel, table=True):
         Index("ix_outbox_pending", "delivery", "seq"),
         # What waits for one agent's window: WHERE delivery = 'held' AND recipient = ? ORDER BY seq.
         Index("ix_outbox_held", "delivery", "recipient", "seq"),
+        # The copies of a message, which an edit or a deletion of the original names.
+        Index("ix_outbox_origin", "origin_id"),
     )
 
     seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
@@ -172,6 +174,7 @@ class OutboxRow(SQLModel, table=True):
     error_code: int | None = None
     not_before: datetime | None = Field(default=None, sa_type=UtcDateTime)
     coalesce_key: str | None = None
+    held_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class InboxRow(SQLModel, table=True):
@@ -186,11 +189,14 @@ class InboxRow(SQLModel, table=True):
 
 
 class ContactRow(SQLModel, table=True):
-    """Each WhatsApp party's 24 h window; versioned like the aggregates, since use cases race on it."""
+    """Each WhatsApp party: who they are and their 24 h window; versioned like the aggregates,
+    since use cases race on it. A phone number or a BSUID names at most one contact."""
 
     __tablename__ = "contacts"
 
     wa_id: str = Field(primary_key=True)
+    phone: str | None = Field(default=None, unique=True)
+    user_id: str | None = Field(default=None, unique=True)
     last_inbound_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     reopen_requested_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     version: int

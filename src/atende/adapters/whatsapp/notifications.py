@@ -235,13 +235,15 @@ def _received(message: MessageHeader, content: Content, where: str, scope: _Chan
     name = contact.profile.name if contact and contact.profile else ""
     context = message.context
     referral = message.referral
+    user_id = message.from_user_id or (contact.user_id if contact else "")
     inbound = Inbound(
         message_id=message.id,
-        sender=message.from_ or message.from_user_id,
+        sender=message.from_ or user_id,
         sender_name=name,
         at=message.timestamp,
         content=content,
         context_id=context.id if context and context.id else None,
+        sender_user_id=user_id,
     )
     return ReceivedMessage(
         inbound=inbound,
@@ -249,7 +251,7 @@ def _received(message: MessageHeader, content: Content, where: str, scope: _Chan
         type_name=message.type,
         errors=_errors(message.errors, f"{where}.errors", scope),
         sender_phone=message.from_,
-        sender_user_id=message.from_user_id or (contact.user_id if contact else ""),
+        sender_user_id=user_id,
         waba_id=scope.waba_id,
         forwarded=bool(context and (context.forwarded or context.frequently_forwarded)),
         frequently_forwarded=bool(context and context.frequently_forwarded),

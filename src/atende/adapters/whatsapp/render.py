@@ -122,13 +122,18 @@ def render_template(
     """An approved template: the only thing WhatsApp delivers outside the 24-hour window.
 
     `parameters` fill the body's {{1}}, {{2}}…; `buttons` are the payloads of the template's
-    quick-reply buttons, in order, so a tap comes back as a recognisable choice.
+    quick-reply buttons, in order, so a tap comes back as a recognisable choice. Meta refuses a
+    parameter that is empty or holds a line break, a tab or more than four spaces in a row: each
+    is written on one line, its spaces collapsed.
     """
     if not name or not language:
         raise RenderError("a template needs a name and a language")
+    texts = [" ".join(p.split()) for p in parameters]
+    if not all(texts):
+        raise RenderError(f"template {name}: a parameter is empty")
     components: list[JSON] = []
-    if parameters:
-        components.append({"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]})
+    if texts:
+        components.append({"type": "body", "parameters": [{"type": "text", "text": t} for t in texts]})
     components.extend(
         {
             "type": "button",

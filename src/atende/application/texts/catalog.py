@@ -25,6 +25,10 @@ class Texts:
     unsupported_label: str
     edited_label: str
     revoked_label: str
+    edited_quoting: str
+    """An edit relayed to the agent, quoting what it changes."""
+    revoked_quoting: str
+    """A deletion relayed to the agent, quoting what was deleted."""
     reaction_label: str
     system_label: str
     you: str
@@ -52,6 +56,11 @@ class Texts:
     rating_thanks: str
     unsupported_customer: str
     agent_unreachable: str
+    agent_edited: str
+    """The agent edited a message the customer already has (WhatsApp cannot edit it for us)."""
+    agent_revoked: str
+    became_agent: str
+    """To a customer whose number the config now lists as an agent's."""
 
     # agent side: relays and notices
     assignment: str
@@ -60,6 +69,10 @@ class Texts:
     assignment_continues: str
     assignment_part: str
     assignment_media_left_out: str
+    assignment_window_template: str
+    """A line of the 🔔: the customer's window has closed, the template will carry her first words."""
+    assignment_window_closed: str
+    """A line of the 🔔: the customer's window has closed and no template is configured."""
     assignment_active_hint: str
     assignment_background_hint: str
     relay_header: str
@@ -92,6 +105,9 @@ class Texts:
     active_header: str
     active_line: str
     active_none: str
+    active_window_template: str
+    active_window_held: str
+    active_window_closed: str
     switched: str
     not_yours: str
     history_header: str
@@ -104,6 +120,13 @@ class Texts:
     undelivered_to_customer: str
     undelivered_to_you: str
     customer_window_closed: str
+    number_changed_customer: str
+    number_changed_agent: str
+    became_agent_done: str
+    customer_window_waiting: str
+    customer_template_failed: str
+    back_from_reopen: str
+    still_arriving: str
     failure_reasons: dict[Failure, str]
     """Why a message was not delivered, by kind; other kinds quote the provider's code."""
     failure_other: str

@@ -22,6 +22,8 @@ EN = Texts(
     unsupported_label="❔ a message WhatsApp does not pass on ({type})",
     edited_label="✏️ edited a message: {body}",
     revoked_label="🗑️ deleted a message",
+    edited_quoting="✏️ edited “{original}”: {body}",
+    revoked_quoting="🗑️ deleted “{original}”",
     reaction_label="reacted {emoji}",
     system_label="ℹ️ {body}",
     you="You",
@@ -51,6 +53,9 @@ EN = Texts(
     unsupported_customer="Sorry, we cannot receive this kind of message. "
     "Could you send it as text, a photo, audio or a document?",
     agent_unreachable="Your last message did not reach the person helping you. Could you send it again, another way (as text, say)?",
+    agent_edited="✏️ Correction: {body}",
+    agent_revoked="🗑️ {agent} deleted this message: please disregard it.",
+    became_agent="This number now belongs to an agent of *{business}*: your conversation as a customer was closed.",
     assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {who} · waited {wait}",
     assignment_transfer="↪️ Transferred from {department} by {agent}",
     assignment_wrote="Already wrote:",
@@ -58,6 +63,10 @@ EN = Texts(
     assignment_part="🔔 *{first}* #{code} · already wrote (continued {part}/{parts})",
     assignment_media_left_out="📎 The first {limit} files follow below; {count} more were not sent again "
     "(they are in the list above). Ask the customer if you need them.",
+    assignment_window_template="⏳ The customer has not written for over 24 h: your first message goes with the "
+    "reopening template, and what you write follows as soon as they answer.",
+    assignment_window_closed="⚠️ The customer has not written for over 24 h: WhatsApp only delivers your answer "
+    "after they write again.",
     assignment_active_hint="Everything you write goes to *{first}*. /end closes · /help",
     assignment_background_hint="Swipe-reply to a message from *{first}* or use /switch #{code}.",
     relay_header="💬 *{first}* #{code}",
@@ -101,6 +110,9 @@ EN = Texts(
     active_header="📋 *Your conversations*",
     active_line="{marker} #{code} · {name} · {department} · for {since}",
     active_none="📋 You have no open conversations.",
+    active_window_template=" · ⏳ window closed: your next message goes with the reopening template",
+    active_window_held=" · ⏳ window closed: {count} message(s) waiting for the customer to answer",
+    active_window_closed=" · ⚠️ window closed: only after the customer writes",
     switched="✅ Now with *{first}* #{code}: everything you write goes to them.",
     not_yours="⚠️ #{code} is not an open conversation of yours. /list shows yours.",
     history_header="📋 *History* #{code} · {name}",
@@ -115,6 +127,20 @@ EN = Texts(
     undelivered_to_you="⚠️ #{code} · {name}: a message from the customer did not reach you ({reason}). See /history.",
     customer_window_closed="⚠️ #{code} · {name}: the customer has not written for over 24 h, and WhatsApp only "
     "delivers your message after they write again. It was not sent.",
+    customer_window_waiting="⏳ #{code} · {name}: the customer has not written for over 24 h, and WhatsApp only "
+    "delivers after they answer. We sent them the reopening template; your message and the next ones follow, "
+    "in order, as soon as they answer.",
+    customer_template_failed="⚠️ #{code} · {name}: WhatsApp refused the reopening template ({reason}). "
+    "Your messages wait until the customer writes again.",
+    back_from_reopen="✅ Welcome back! Above are the messages that waited for you. "
+    "What you just wrote was not sent to any customer: read them, then answer whoever you like.",
+    still_arriving="⚠️ Messages that waited for you are still arriving: what you wrote was not sent "
+    "to any customer. Read them and write again.",
+    number_changed_customer="🔔 #{code} · {name} changed their WhatsApp number: now {phone}. "
+    "The conversation goes on as before.",
+    number_changed_agent="✅ Your WhatsApp number changed to {phone}, and atende already knows you by it. "
+    "Ask whoever runs atende to update atende.toml.",
+    became_agent_done="🔔 #{code} · {name}: closed — this number now belongs to an agent of the team.",
     failure_reasons={
         Failure.WINDOW_CLOSED: "the 24 h window has closed",
         Failure.UNREACHABLE: "the number cannot receive WhatsApp messages",

@@ -22,6 +22,8 @@ PT_BR = Texts(
     unsupported_label="❔ mensagem que o WhatsApp não repassa ({type})",
     edited_label="✏️ editou uma mensagem: {body}",
     revoked_label="🗑️ apagou uma mensagem",
+    edited_quoting="✏️ editou “{original}”: {body}",
+    revoked_quoting="🗑️ apagou “{original}”",
     reaction_label="reagiu {emoji}",
     system_label="ℹ️ {body}",
     you="Você",
@@ -50,6 +52,9 @@ PT_BR = Texts(
     unsupported_customer="Desculpe, não conseguimos receber esse tipo de mensagem. "
     "Pode mandar em texto, foto, áudio ou documento?",
     agent_unreachable="Sua última mensagem não chegou a quem te atende. Pode enviar de novo, de outro jeito (em texto, por exemplo)?",
+    agent_edited="✏️ Correção: {body}",
+    agent_revoked="🗑️ {agent} apagou esta mensagem: desconsidere-a.",
+    became_agent="Este número agora é de um atendente da *{business}*: seu atendimento como cliente foi encerrado.",
     assignment="🔔 *Novo atendimento* · *{first}* #{code} · {department}\n👤 {who} · esperou {wait}",
     assignment_transfer="↪️ Transferido de {department} por {agent}",
     assignment_wrote="Já escreveu:",
@@ -57,6 +62,10 @@ PT_BR = Texts(
     assignment_part="🔔 *{first}* #{code} · já escreveu (continuação {part}/{parts})",
     assignment_media_left_out="📎 Seguem abaixo os {limit} primeiros arquivos; {count} outro(s) não foram "
     "reenviados (estão na lista acima). Peça ao cliente se precisar deles.",
+    assignment_window_template="⏳ O cliente não escreve há mais de 24 h: sua primeira mensagem vai com o modelo "
+    "de retomada, e o que você escrever segue assim que ele responder.",
+    assignment_window_closed="⚠️ O cliente não escreve há mais de 24 h: o WhatsApp só entrega sua resposta "
+    "depois que ele escrever de novo.",
     assignment_active_hint="Tudo que você escrever vai para *{first}*. /fim encerra · /ajuda",
     assignment_background_hint="Responda deslizando uma mensagem de *{first}* ou use /ir #{code}.",
     relay_header="💬 *{first}* #{code}",
@@ -100,6 +109,9 @@ PT_BR = Texts(
     active_header="📋 *Seus atendimentos*",
     active_line="{marker} #{code} · {name} · {department} · há {since}",
     active_none="📋 Você não tem atendimentos abertos.",
+    active_window_template=" · ⏳ janela fechada: sua próxima mensagem vai com o modelo de retomada",
+    active_window_held=" · ⏳ janela fechada: {count} mensagem(ns) esperando o cliente responder",
+    active_window_closed=" · ⚠️ janela fechada: só depois que o cliente escrever",
     switched="✅ Agora com *{first}* #{code}: tudo que você escrever vai para ele(a).",
     not_yours="⚠️ #{code} não é um atendimento aberto seu. /ativos lista os seus.",
     history_header="📋 *Histórico* #{code} · {name}",
@@ -114,6 +126,20 @@ PT_BR = Texts(
     undelivered_to_you="⚠️ #{code} · {name}: uma mensagem do cliente não chegou até você ({reason}). Veja /historico.",
     customer_window_closed="⚠️ #{code} · {name}: o cliente não escreve há mais de 24 h e o WhatsApp só entrega "
     "sua mensagem depois que ele escrever de novo. Ela não foi enviada.",
+    customer_window_waiting="⏳ #{code} · {name}: o cliente não escreve há mais de 24 h, e o WhatsApp só entrega "
+    "depois que ele responder. Enviamos o modelo de retomada; sua mensagem e as próximas seguem, em ordem, "
+    "assim que ele responder.",
+    customer_template_failed="⚠️ #{code} · {name}: o WhatsApp recusou o modelo de retomada ({reason}). "
+    "Suas mensagens esperam até o cliente escrever de novo.",
+    back_from_reopen="✅ Bem-vindo(a) de volta! Acima estão as mensagens que esperavam por você. "
+    "O que você acabou de escrever não foi enviado a nenhum cliente: leia e responda a quem quiser.",
+    still_arriving="⚠️ Ainda estão chegando mensagens que esperavam por você: o que você escreveu não foi enviado "
+    "a nenhum cliente. Leia-as e escreva de novo.",
+    number_changed_customer="🔔 #{code} · {name} mudou de número no WhatsApp: agora {phone}. "
+    "A conversa continua normalmente.",
+    number_changed_agent="✅ Seu número no WhatsApp mudou para {phone}, e o atende já te reconhece por ele. "
+    "Peça a quem administra o atende para atualizar o atende.toml.",
+    became_agent_done="🔔 #{code} · {name}: encerrado — este número agora é de um atendente da equipe.",
     failure_reasons={
         Failure.WINDOW_CLOSED: "a janela de 24 h fechou",
         Failure.UNREACHABLE: "o número não pode receber mensagens no WhatsApp",

@@ -6,8 +6,8 @@ Only nullable additions, so existing rows keep their meaning: an agent who has n
 the upgrade counts as silent (as every agent did before), no offer has been reminded yet, and
 nobody has been re-prompted.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-27 10:12:40
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002"
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -36,7 +36,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Back to 0002, whose code lapses every offer past its time and re-prompts every time: the new
+    """Back to 0003, whose code lapses every offer past its time and re-prompts every time: the new
     facts are simply dropped.
 
     A plain DROP COLUMN (SQLite 3.35+), not a batch: rebuilding `agents` would break the foreign

@@ -289,6 +289,23 @@ async def test_the_ops_panel_shows_who_waits_and_the_agents_states() -> None:
         assert "Maria Silva" in text and "Ana: offline" in text
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.asyncio
+async def test_customers_queued_one_after_another_keep_their_order_while_the_clock_stands_still(seed: int) -> None:
+    settings = load_config(DEMO_CONFIG).to_settings()
+    session = LiveSession(settings, customers=3, start=MONDAY_MORNING, seed=seed)  # the seed picks the codes
+    app = SimulatorApp(session, source="demo", flowing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(app, pilot)
+        for name in ("Maria", "João", "Pedro"):
+            await type_in(app, pilot, name, "oi")
+            await type_in(app, pilot, name, "1")
+        told = {name: next(t for t in received(app, name) if "na fila" in t) for name in ("Maria", "João", "Pedro")}
+        assert ["posição 1" in told["Maria"], "posição 2" in told["João"], "posição 3" in told["Pedro"]] == [True] * 3
+        [financeiro, *_] = await asyncio.wrap_future(app.session.queues())
+        assert [row.name for row in financeiro.waiting] == ["Maria Silva", "João Souza", "Pedro Lima"]
+
+
 @pytest.mark.asyncio
 async def test_the_clock_control_brings_the_queue_reminder() -> None:
     async with simulator() as (app, pilot):

@@ -7,6 +7,7 @@ installed `atende serve` in a subprocess, with docs/design.md §2's environment 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -144,6 +145,7 @@ def served(environment: dict[str, str], graph: GraphStandIn, request: pytest.Fix
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group: workers are killed with it, never left holding the pipe
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -156,13 +158,18 @@ def served(environment: dict[str, str], graph: GraphStandIn, request: pytest.Fix
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            process.kill()
+            kill_group(process)
             pytest.fail(f"atende serve did not answer: {process.communicate()[0]}")
         time.sleep(0.05)
     yield Served(process, url)
-    if process.poll() is None:
-        process.kill()
-        process.communicate()
+    kill_group(process)  # whatever the test left running, workers included
+    process.communicate()
+
+
+def kill_group(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the server and its workers (killing the parent alone leaves them holding the pipe)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.mark.slow

@@ -137,3 +137,16 @@ def test_the_continuation_speaks_english_too(world: World, ana: Agent, maria: Cu
     bell, more = ana.reads()[1:]
     assert "⤵️ Continued in 1 more message(s), right below." in bell.splitlines()
     assert more.splitlines()[0] == f"🔔 *Maria* {maria.tag} · already wrote (continued 1/1)"
+
+
+def test_an_agents_text_longer_than_a_message_reaches_the_customer_in_pieces(ana: Agent, maria: Customer) -> None:
+    serving(ana, maria)
+    maria.reads()
+    words = [f"passo{n:04d}" for n in range(900)]  # about 9,000 characters: WhatsApp lets an agent send it
+
+    ana.says(" ".join(words))
+
+    texts = maria.reads()
+    assert len(texts) == 3
+    assert all(len(t) <= TEXT_LIMIT for t in texts)
+    assert " ".join(texts).split() == words

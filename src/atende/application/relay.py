@@ -196,9 +196,15 @@ def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
     session.uow.messages.add(
         Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at)
     )
-    relayed = session.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)
-    if not window_open:
-        wait_for_customer(session, conversation, agent.phone, relayed)
+    # WhatsApp lets the agent write more than one Cloud API text holds: it goes in pieces, never cut.
+    pieces = split(body_out.text, TEXT_LIMIT) if isinstance(body_out, TextBody) else [None]
+    for n, piece in enumerate(pieces):
+        body = body_out if piece is None else TextBody(piece)
+        relayed = session.tell_customer(
+            conversation, body, origin_id=inbound.message_id, reply_to=quoted if n == 0 else None
+        )
+        if not window_open:
+            wait_for_customer(session, conversation, agent.phone, relayed)
 
 
 def relay_header(session: Session, conversation: Conversation) -> str:

@@ -199,9 +199,11 @@ def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
     # WhatsApp lets the agent write more than one Cloud API text holds: it goes in pieces, never cut.
     pieces = split(body_out.text, TEXT_LIMIT) if isinstance(body_out, TextBody) else [None]
     for n, piece in enumerate(pieces):
-        body = body_out if piece is None else TextBody(piece)
         relayed = session.tell_customer(
-            conversation, body, origin_id=inbound.message_id, reply_to=quoted if n == 0 else None
+            conversation,
+            body_out if piece is None else TextBody(piece),
+            origin_id=inbound.message_id,
+            reply_to=quoted if n == 0 else None,
         )
         if not window_open:
             wait_for_customer(session, conversation, agent.phone, relayed)

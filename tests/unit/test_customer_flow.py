@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from atende.application.arrivals import Inbound
-from atende.application.outbound import MenuBody, TextBody
+from atende.application.outbound import Delivery, MenuBody, TextBody
 from atende.domain.content import (
     Choice,
     Contacts,
@@ -27,7 +27,7 @@ from atende.domain.conversation import CloseReason, Stage
 from atende.domain.department import Department, Holidays, OpeningHours
 from atende.domain.events import Abandoned, Assigned, Closed, Rated
 from tests.unit.people import Agent, Customer
-from tests.world import DEPARTMENTS, World
+from tests.world import DEPARTMENTS, World, render
 
 QUEUED_TAIL = "\nPode escrever à vontade: quem te atender verá tudo. Para sair da fila, envie *sair*."
 MENU_OPTIONS = "\n[Financeiro]\n[Suporte]\n[Vendas]\n[Trocas]"
@@ -139,6 +139,48 @@ def test_an_invalid_answer_gets_a_short_reprompt_not_the_whole_menu(maria: Custo
 
     maria.says("3")
     assert maria.reads() == [queued("Vendas", 1)]
+
+
+def test_a_flood_of_menu_answers_costs_one_reprompt_and_keeps_every_word(world: World, maria: Customer) -> None:
+    maria.says("oi")
+    maria.reads()
+
+    for n in range(1000):
+        maria.says(f"blá {n}")
+
+    assert maria.reads() == [REPROMPT]
+    assert [m.id for m in world.store.outbox if render(m) == REPROMPT] == [maria.received()[-1].id]
+    kept = [m.content for m in world.store.messages if m.conversation == maria.code]
+    assert kept == [Text("oi"), *(Text(f"blá {n}") for n in range(1000))]
+    assert maria.conversation.stage is Stage.CHOOSING
+
+    maria.says("2")
+    assert maria.reads() == [queued("Suporte", 1)]
+
+
+def test_a_flood_arriving_faster_than_the_courier_sends_queues_one_reprompt(world: World, maria: Customer) -> None:
+    maria.says("oi")
+    maria.reads()
+
+    for n in range(50):  # handled before the courier runs even once
+        world.atende.receive(Inbound(f"wamid.flood{n}", maria.wa_id, maria.name, world.clock.now(), Text(f"hã {n}")))
+
+    pending = [m for m in world.store.outbox if m.to == maria.wa_id and m.delivery is Delivery.PENDING]
+    assert [render(m) for m in pending] == [REPROMPT]
+
+
+def test_a_customer_still_lost_a_minute_later_is_reprompted_again(world: World, maria: Customer) -> None:
+    maria.says("oi")
+    maria.says("quero falar com alguém")
+    maria.reads()
+    world.wait(55)
+
+    maria.says("alguém?")
+    assert maria.reads() == []
+    world.wait(5)
+    maria.says("atendente")
+
+    assert maria.reads() == [REPROMPT]
 
 
 def test_a_tap_on_a_stale_menu_button_starts_straight_in_that_queue(maria: Customer) -> None:

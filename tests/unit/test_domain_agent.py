@@ -182,3 +182,18 @@ def test_switch_changes_the_active_conversation() -> None:
     agent.receive("BBBB", at(2))
     agent.switch_to("BBBB")
     assert agent.active == "BBBB"
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def test_an_agent_has_written_since_a_moment_only_after_it_and_never_goes_back() -> None:
+    agent = carla(Presence.AVAILABLE)
+    assert not agent.wrote_since(at(0))
+
+    agent.wrote(at(2))
+    agent.wrote(at(1))  # an older stamp handled late
+
+    assert agent.last_wrote_at == at(2)
+    assert agent.wrote_since(at(1.9))
+    assert not agent.wrote_since(at(2)), "the same instant is not since"

@@ -25,6 +25,7 @@ AGENT_MESSAGES = (
     "nobody_waiting", "at_capacity", "target_missing", "removed_done", "ended_done", "transferred_done",
     "unknown_department", "same_department", "active_header", "active_none", "switched", "not_yours",
     "history_header", "history_empty", "no_active", "conversation_gone", "cannot_relay", "unknown_command",
+    "offer_waiting", "assignment_part",
     "customer_window_closed", "customer_window_waiting", "customer_template_failed", "back_from_reopen",
     "still_arriving", "idle_closed_done",
 )  # fmt: skip

@@ -31,6 +31,11 @@ from .waiting_line import queue_status
 DEPARTMENT_PREFIX = "dept:"
 RATING_PREFIX = "rate:"
 
+REPROMPT_SECONDS = 60
+"""A customer who keeps answering the menu with what it does not understand hears the re-prompt
+at most this often: one in flight at a time, so a flood costs one message (and a pair-rate
+budget nobody else is waiting on), while everything they wrote is kept all the same."""
+
 _NOT_A_CONVERSATION_START = (Reaction, Revoked, Edited, SystemNotice)
 """A reaction, deletion or edit with nothing open refers to a finished talk, and WhatsApp's own
 notices are nothing the customer wrote: nothing to start, and no reason to drop a pending rating."""
@@ -116,10 +121,20 @@ def choose_department(session: Session, conversation: Conversation, inbound: Inb
     )
     if department is None:
         keep(session, conversation, inbound)
-        options = " · ".join(f"{i} {d.name}" for i, d in enumerate(session.settings.departments, 1))
-        session.tell_customer(conversation, session.texts.menu_reprompt.format(options=options))
+        reprompt(session, conversation)
         return
     enter_queue(session, conversation, department)
+
+
+def reprompt(session: Session, conversation: Conversation) -> None:
+    """The short "didn't understand" with the options, unless one went out moments ago: the
+    customer has it right above, and a second one would only add to a flood."""
+    last = conversation.reprompted_at
+    if last is not None and (session.now - last).total_seconds() < REPROMPT_SECONDS:
+        return
+    conversation.reprompted_at = session.now
+    options = " · ".join(f"{i} {d.name}" for i, d in enumerate(session.settings.departments, 1))
+    session.tell_customer(conversation, session.texts.menu_reprompt.format(options=options))
 
 
 def enter_queue(session: Session, conversation: Conversation, department: Department) -> None:

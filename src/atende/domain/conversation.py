@@ -67,6 +67,8 @@ class Conversation:
     assigned_at: datetime | None = None
     accepted_at: datetime | None = None
     """When the agent first acted on the offer; None while it is still only an offer."""
+    offer_reminded_at: datetime | None = None
+    """When the agent, busy writing to others, was last reminded that this offer waits for her."""
     closed_at: datetime | None = None
     close_reason: CloseReason | None = None
     rating: int | None = None
@@ -75,6 +77,8 @@ class Conversation:
     """Phone of the agent who transferred it: routing offers it to someone else first."""
     told_closed_hours: bool = False
     position_told_at: datetime | None = None
+    reprompted_at: datetime | None = None
+    """When the customer was last told the menu did not understand them (re-prompts are spaced)."""
     active_at: datetime | None = None
     """The last time anyone wrote in it or it changed hands: what the idle rules measure from.
     Left out, it is `opened_at`."""
@@ -92,6 +96,18 @@ class Conversation:
     @property
     def is_offer(self) -> bool:
         return self.stage is Stage.ASSIGNED and self.accepted_at is None
+
+    @property
+    def offer_since(self) -> datetime | None:
+        """Since when the offer has waited for an answer: its making, or the agent's latest reminder."""
+        if not self.is_offer or self.assigned_at is None:
+            return None
+        return max(self.assigned_at, self.offer_reminded_at or self.assigned_at)
+
+    def offer_due(self, now: datetime, timeout: float) -> bool:
+        """Whether the offer has waited `timeout` seconds for its agent (since made or last reminded)."""
+        since = self.offer_since
+        return since is not None and (now - since).total_seconds() >= timeout
 
     def served_by(self, agent: str) -> bool:
         """Whether this agent is serving the conversation now (an offer counts)."""
@@ -140,12 +156,19 @@ class Conversation:
         self.assigned_at = now
         self.accepted_at = None
         self.touch(now)
+        self.offer_reminded_at = None
 
     def accept(self, now: datetime) -> None:
         """The agent answered: the offer can no longer time out."""
         self._require(Stage.ASSIGNED)
         if self.accepted_at is None:
             self.accepted_at = now
+
+    def offer_waits(self, now: datetime) -> None:
+        """The agent is working on others: the offer stays with her, and its wait starts again."""
+        if not self.is_offer:
+            raise InvalidTransition(f"conversation {self.code} has no pending offer")
+        self.offer_reminded_at = now
 
     def offer_timed_out(self, now: datetime) -> str:
         """Back to the queue keeping the place; returns the agent who missed it."""
@@ -158,6 +181,7 @@ class Conversation:
         self.agent = None
         self.assigned_at = None
         self.touch(now)
+        self.offer_reminded_at = None
         return agent
 
     def transfer(self, department: str, by_agent: str, now: datetime) -> None:
@@ -174,6 +198,7 @@ class Conversation:
         self.agent = None
         self.assigned_at = None
         self.accepted_at = None
+        self.offer_reminded_at = None
         self.waiting_since = now
         self.touch(now)
 

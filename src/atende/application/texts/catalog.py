@@ -66,6 +66,9 @@ class Texts:
     assignment: str
     assignment_transfer: str
     assignment_wrote: str
+    assignment_continues: str
+    assignment_part: str
+    assignment_media_left_out: str
     assignment_window_template: str
     """A line of the 🔔: the customer's window has closed, the template will carry her first words."""
     assignment_window_closed: str
@@ -76,6 +79,7 @@ class Texts:
     reminder: str
     reminder_part: str
     offer_missed: str
+    offer_waiting: str
 
     # agent side: command answers
     help: str

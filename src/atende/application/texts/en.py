@@ -59,6 +59,10 @@ EN = Texts(
     assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {who} · waited {wait}",
     assignment_transfer="↪️ Transferred from {department} by {agent}",
     assignment_wrote="Already wrote:",
+    assignment_continues="⤵️ Continued in {count} more message(s), right below.",
+    assignment_part="🔔 *{first}* #{code} · already wrote (continued {part}/{parts})",
+    assignment_media_left_out="📎 The first {limit} files follow below; {count} more were not sent again "
+    "(they are in the list above). Ask the customer if you need them.",
     assignment_window_template="⏳ The customer has not written for over 24 h: your first message goes with the "
     "reopening template, and what you write follows as soon as they answer.",
     assignment_window_closed="⚠️ The customer has not written for over 24 h: WhatsApp only delivers your answer "
@@ -70,6 +74,8 @@ EN = Texts(
     reminder_part="{count} waiting in {department} (oldest: {oldest})",
     offer_missed="⚠️ #{code} · {name}: no answer within {timeout}. The customer is back in the queue "
     "and you are paused. /resume to receive customers again.",
+    offer_waiting="⏳ #{code} · {name} has been waiting {wait} for your answer. "
+    "Swipe-reply to this message to answer, or /switch #{code}.",
     help="📋 *Commands*\n"
     "/login · /logout — start or finish your shift\n"
     "/pause · /resume — stop or resume receiving customers\n"

@@ -58,6 +58,10 @@ PT_BR = Texts(
     assignment="🔔 *Novo atendimento* · *{first}* #{code} · {department}\n👤 {who} · esperou {wait}",
     assignment_transfer="↪️ Transferido de {department} por {agent}",
     assignment_wrote="Já escreveu:",
+    assignment_continues="⤵️ Continua em mais {count} mensagem(ns), logo abaixo.",
+    assignment_part="🔔 *{first}* #{code} · já escreveu (continuação {part}/{parts})",
+    assignment_media_left_out="📎 Seguem abaixo os {limit} primeiros arquivos; {count} outro(s) não foram "
+    "reenviados (estão na lista acima). Peça ao cliente se precisar deles.",
     assignment_window_template="⏳ O cliente não escreve há mais de 24 h: sua primeira mensagem vai com o modelo "
     "de retomada, e o que você escrever segue assim que ele responder.",
     assignment_window_closed="⚠️ O cliente não escreve há mais de 24 h: o WhatsApp só entrega sua resposta "
@@ -69,6 +73,8 @@ PT_BR = Texts(
     reminder_part="{count} aguardando em {department} (mais antigo: {oldest})",
     offer_missed="⚠️ #{code} · {name}: sem resposta em {timeout}. O cliente voltou para a fila "
     "e você foi pausado. /volto para receber novos clientes.",
+    offer_waiting="⏳ #{code} · {name} espera sua resposta há {wait}. "
+    "Deslize esta mensagem para responder, ou /ir #{code}.",
     help="📋 *Comandos*\n"
     "/entrar · /sair — começar ou terminar o expediente\n"
     "/pausa · /volto — parar ou voltar a receber clientes\n"

@@ -8,7 +8,7 @@
 - `ix_conversations_quiet` serves the timer pass (stage and `active_at`).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-10 09:00:00
 """
 
@@ -22,8 +22,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0003"
-"""0004 is another branch's; whichever lands second revises the other (one head only)."""
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -66,7 +65,7 @@ def _fill_active_at() -> None:
 
 
 def downgrade() -> None:
-    """Back to 0003: the idle rules' clock goes."""
+    """Back to 0004: the idle rules' clock goes."""
     op.drop_index("ix_conversations_quiet", table_name="conversations")
     # In place (SQLite 3.35+ drops a column itself): a batch rebuild would drop the table that
     # the transcript and the events refer to, which SQLite's foreign keys refuse.

@@ -128,7 +128,7 @@ class SimulatorApp(App[None]):
         self.flowing = flowing
         """Simulated time follows the wall clock (off in tests, which move it by hand)."""
         self.zone = ZoneInfo(session.settings.timezone)
-        self.texts = texts_for(session.settings.locale)
+        self.texts = texts_for(session.settings.locale, session.settings.text_overrides)
         self._version = -1
         self._redraw_pending = False
         self._busy = 0

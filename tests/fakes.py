@@ -18,6 +18,7 @@ from atende.domain.events import Assigned, Event
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Message
 from atende.domain.repositories import (
+    IDLE_STAGES,
     AgentRepository,
     ContactRepository,
     ConversationRepository,
@@ -89,6 +90,13 @@ class FakeConversations(ConversationRepository):
 
     def _assigned(self) -> Sequence[Conversation]:
         return [copy.deepcopy(c) for c in self.store.conversations.values() if c.stage is Stage.ASSIGNED]
+
+    def _quiet(self, before: datetime) -> Sequence[Conversation]:
+        return [
+            copy.deepcopy(c)
+            for c in self.store.conversations.values()
+            if c.stage in IDLE_STAGES and c.last_active < before
+        ]
 
 
 class FakeAgents(AgentRepository):

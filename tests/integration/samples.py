@@ -90,6 +90,7 @@ def conversation(code: str = "K7Q2", wa_id: str = "5511987654321", **changes: ob
         "told_closed_hours": True,
         "position_told_at": at(6),
         "reprompted_at": at(7),
+        "active_at": at(8),
         "version": 0,
     }
     values.update(changes)
@@ -211,4 +212,6 @@ EVENTS: list[ev.Event] = [
     ev.Transferred("K7Q2", at(6), "financeiro", "suporte", "Ana"),
     ev.Closed("K7Q2", at(7), "ended"),
     ev.Rated("K7Q2", at(8), 3),
+    ev.IdleClosed("K7Q2", at(9), "assigned", "financeiro", "5511900000001", 86400.5),
+    ev.IdleClosed("K7Q2", at(10), "choosing", None, None, 43200.0),
 ]

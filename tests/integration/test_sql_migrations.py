@@ -27,12 +27,13 @@ from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.outbound import Audience, Delivery, Outgoing
 from atende.cli.db import app
 from atende.domain.contact import Contact
+from atende.domain.conversation import Stage
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Author, Message
 
 from . import samples
 
-REVISIONS = ["0001", "0002", "0003", "0004"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
 
 
 def diffs(url: str) -> list[object]:
@@ -96,7 +97,7 @@ def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 4 migration(s): 0001, 0002, 0003, 0004" in said(first.output)
+    assert "applied 5 migration(s): 0001, 0002, 0003, 0004, 0005" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -116,6 +117,7 @@ def test_atende_db_upgrade_explains_an_unreachable_database(monkeypatch: pytest.
 ADDED_TO_OUTBOX = {"error_code", "not_before", "coalesce_key"}
 ADDED_BY_0003 = {"held_at"}
 ADDED_BY_0004 = {"agents": {"last_wrote_at"}, "conversations": {"offer_reminded_at", "reprompted_at"}}
+ADDED_BY_0005 = {"conversations": {"active_at"}}
 NEW_TABLES = {"contacts", "intake", "leases"}
 
 
@@ -125,8 +127,13 @@ def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
 
 
 def before_0004(table: str, row: dict[str, Any]) -> dict[str, Any]:
-    """A row as code older than 0004 wrote it: without the columns 0004 adds."""
-    return {k: v for k, v in row.items() if k not in ADDED_BY_0004.get(table, set())}
+    """A row as code older than 0004 wrote it: without the columns 0004 (and 0005) add."""
+    return {k: v for k, v in before_0005(table, row).items() if k not in ADDED_BY_0004.get(table, set())}
+
+
+def before_0005(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as code older than 0005 wrote it: without the columns 0005 adds."""
+    return {k: v for k, v in row.items() if k not in ADDED_BY_0005.get(table, set())}
 
 
 def fill_at_0001(connection: Connection) -> list[Outgoing]:
@@ -159,7 +166,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002", "0003", "0004"]
+    assert pending(url) == ["0002", "0003", "0004", "0005"]
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -229,7 +236,7 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002", "0003", "0004"]
+    assert pending(url) == ["0002", "0003", "0004", "0005"]
     assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES | {"alembic_version"}
     engine = connect(url)
     try:
@@ -260,7 +267,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
             )
     finally:
         engine.dispose()
-    assert pending(url) == ["0003", "0004"]
+    assert pending(url) == ["0003", "0004", "0005"]
 
     upgrade(url)
 
@@ -280,7 +287,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
         engine.dispose()
 
     downgrade(url, "0002")
-    assert pending(url) == ["0003", "0004"]
+    assert pending(url) == ["0003", "0004", "0005"]
     assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
     upgrade(url)
     assert diffs(url) == []
@@ -331,7 +338,7 @@ def test_0004_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: 
 
     downgrade(url, "0003")
 
-    assert pending(url) == ["0004"]
+    assert pending(url) == ["0004", "0005"]
     engine = connect(url)
     try:
         agent_columns = {column["name"] for column in inspect(engine).get_columns("agents")}
@@ -343,5 +350,50 @@ def test_0004_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: 
     assert not agent_columns & ADDED_BY_0004["agents"]
     assert not conversation_columns & ADDED_BY_0004["conversations"]
     assert codes == ["K7Q2"]
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0004 → 0005 --------------------------------------------------------------------------------
+
+
+def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: str) -> None:
+    """Silent for days before the upgrade: closed by the first idle pass after it; lively: not."""
+    url = bare_database_url
+    upgrade(url, "0004")
+    menu = samples.conversation("MENU", "5511900000010", stage=Stage.CHOOSING, queued_at=None, waiting_since=None)
+    menu.assigned_at = menu.closed_at = menu.agent = None
+    talking = samples.conversation("TALK", "5511900000011", stage=Stage.ASSIGNED, closed_at=None, agent=None)
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            for conversation in (menu, talking):
+                row = before_0005("conversations", conversation_to_row(conversation))
+                connection.execute(insert(tables.conversations).values(**row, version=1))
+            for minute in (30, 90):  # the transcript's newest message is later than any stage change
+                said = samples.CONTENTS[0]
+                message = Message(f"wamid.{minute}", "TALK", Author.CUSTOMER, "", said, samples.at(minute))
+                connection.execute(insert(tables.messages).values(**message_to_row(message)))
+    finally:
+        engine.dispose()
+    assert pending(url) == ["0005"]
+
+    upgrade(url)
+
+    assert diffs(url) == []
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            stored_menu, stored_talk = uow.conversations.get("MENU"), uow.conversations.get("TALK")
+            assert stored_menu is not None and stored_menu.active_at == samples.at(0), "only opened"
+            assert stored_talk is not None and stored_talk.active_at == samples.at(90), "its latest message"
+            assert [c.code for c in uow.conversations.quiet(samples.at(60))] == ["MENU"]
+            assert [c.code for c in uow.conversations.quiet(samples.at(91))] == ["MENU", "TALK"]
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0004")
+    assert pending(url) == ["0005"]
+    assert row_counts(url, {"conversations", "messages"}) == {"conversations": 2, "messages": 2}
     upgrade(url)
     assert diffs(url) == []

@@ -20,7 +20,10 @@ and ADR 0001:
 * after a tick no offer has waited `offer_timeout_seconds` (since it was made, or since its agent
   was last reminded of it); one whose agent wrote anything since then stayed with her, with a ⏳
   naming its customer; one whose agent was silent went back to the queue and she is paused; and
-  queue ⏳ reminders go only to busy agents with someone waiting, at most once per interval.
+  queue ⏳ reminders go only to busy agents with someone waiting, at most once per interval;
+* nothing hangs (docs/adr/0009-idle-rules.md): hours and days pass too, and after a tick no menu,
+  rating question or assignment has been quiet for longer than its idle limit; an idle close
+  ends only a menu or an assignment that was quiet that long, and never a queued customer.
 
 `HYPOTHESIS_PROFILE=ci` (or `CI=1`) runs it with 500 examples; see tests/conftest.py.
 """
@@ -28,7 +31,7 @@ and ADR 0001:
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import event, settings
@@ -51,7 +54,7 @@ OFFER_TIMEOUT = 90
 REMINDER = 60
 """Shorter than the offer timeout, so reminders also reach agents whose offers are still pending."""
 STEPS = 100
-"""Steps per example: 500 examples (the `ci` profile) take about 30 s on two cores."""
+"""Steps per example: 500 examples (the `ci` profile) take about a minute on two cores."""
 
 CUSTOMERS = ("5511911110001", "5511911110002", "5511911110003", "5511911110004", "5511911110005")
 NAMES = dict(zip(CUSTOMERS, ("Maria Silva", "João Souza", "Pedro", "", "Luíza Prado"), strict=True))
@@ -63,8 +66,8 @@ ALLOWED: dict[Stage | None, frozenset[Stage]] = {
     None: frozenset({Stage.CHOOSING, Stage.QUEUED, Stage.ASSIGNED}),
     Stage.CHOOSING: frozenset({Stage.CHOOSING, Stage.QUEUED, Stage.ASSIGNED, Stage.CLOSED}),
     Stage.QUEUED: frozenset({Stage.QUEUED, Stage.ASSIGNED, Stage.CLOSED}),
-    # Rating is on, so /fim always goes through RATING.
-    Stage.ASSIGNED: frozenset({Stage.ASSIGNED, Stage.QUEUED, Stage.RATING}),
+    # Rating is on, so /fim always goes through RATING; an assignment closes directly only when idle.
+    Stage.ASSIGNED: frozenset({Stage.ASSIGNED, Stage.QUEUED, Stage.RATING, Stage.CLOSED}),
     Stage.RATING: frozenset({Stage.RATING, Stage.CLOSED}),
     Stage.CLOSED: frozenset({Stage.CLOSED}),
 }
@@ -73,12 +76,28 @@ TRAIL_STAGE = {"choosing": Stage.CHOOSING, "queued": Stage.QUEUED, "assigned": S
 """The stage a conversation must be in, given the state its events replay to."""
 
 
+IDLE_LIMITS = {
+    Stage.CHOOSING: timedelta(hours=12),
+    Stage.RATING: timedelta(hours=12),
+    Stage.ASSIGNED: timedelta(hours=20),
+}
+"""The idle rules' defaults (`[idle]`), which the machine runs with."""
+
+
 def machine_config() -> Settings:
     return world_settings(
         offer_timeout_seconds=OFFER_TIMEOUT,
         queue_reminder_seconds=REMINDER,
         position_update_seconds=30,
+        menu_idle_hours=12,
+        rating_idle_hours=12,
+        assigned_idle_hours=20,
     )
+
+
+def quiet_too_long(conversation: Conversation, until: datetime) -> bool:
+    limit = IDLE_LIMITS.get(conversation.stage)
+    return limit is not None and until - conversation.last_active > limit
 
 
 class DispatchMachine(RuleBasedStateMachine):
@@ -268,10 +287,20 @@ class DispatchMachine(RuleBasedStateMachine):
             self.ticked = True
             self.world.wait(seconds, step=seconds)
 
+    @rule(hours=st.sampled_from([6, 13, 21]))
+    def hours_pass(self, hours: int) -> None:
+        """An evening, a night, a weekend's worth: the timer loop runs hourly, so menus and ratings
+        are forgotten and quiet assignments close (offers time out on the first pass)."""
+        for hour in range(hours):
+            if hour:
+                self.routing_promises_hold()
+            self.ticked = True
+            self.world.wait(3600, step=3600)
+
     def teardown(self) -> None:
         """What the example reached, for `--hypothesis-show-statistics`."""
         kinds = Counter(type(e).__name__ for e in self.world.store.events)
-        for kind in ("Assigned", "OfferTimedOut", "Transferred", "Removed", "Abandoned", "Rated"):
+        for kind in ("Assigned", "OfferTimedOut", "Transferred", "Removed", "Abandoned", "Rated", "IdleClosed"):
             event(f"some {kind}", str(kinds[kind] > 0))
         reminders = [m for m in self.world.gateway.sent if render(m).startswith("⏳")]
         event("some ⏳ reminder", str(any(m.conversation is None for m in reminders)))
@@ -321,7 +350,13 @@ class DispatchMachine(RuleBasedStateMachine):
                     f"#{code} left the queue closed as {conversation.close_reason}"
                 )
             if before is Stage.CHOOSING and after is Stage.CLOSED:
-                assert conversation.close_reason is CloseReason.ABANDONED
+                assert conversation.close_reason in {CloseReason.ABANDONED, CloseReason.IDLE}
+            if before in {Stage.CHOOSING, Stage.ASSIGNED} and conversation.close_reason is CloseReason.IDLE:
+                assert before is not None and conversation.closed_at is not None
+                quiet = conversation.closed_at - conversation.last_active
+                assert quiet > IDLE_LIMITS[before], f"#{code} closed idle after only {quiet} as {before}"
+            if before is Stage.ASSIGNED and after is Stage.CLOSED:
+                assert conversation.close_reason is CloseReason.IDLE, f"#{code} left its agent closed, not idle"
             if before is Stage.ASSIGNED and after is Stage.QUEUED:
                 assert code in moved_back, f"#{code} went back to the queue without a timeout or transfer"
             if after is Stage.QUEUED:
@@ -353,6 +388,10 @@ class DispatchMachine(RuleBasedStateMachine):
                     state = "transferred"
                 case events.Abandoned():
                     assert state in {"choosing", "queued"}, f"#{code} abandoned while {state}"
+                    state = "leaving"
+                case events.IdleClosed(stage=stage, agent=agent):
+                    assert state in {"choosing", "assigned"} and stage == state, f"#{code} idle while {state}"
+                    assert state == "choosing" or agent == self.trail_agent[code]
                     state = "leaving"
                 case events.Removed():
                     assert state == "queued", f"#{code} removed while {state}"
@@ -445,9 +484,12 @@ class DispatchMachine(RuleBasedStateMachine):
         new_events: list[events.Event],
         sent: list[Outgoing],
     ) -> None:
-        """After a tick no offer is past its time; whoever missed one is paused; reminders are due and spaced."""
+        """After a tick no offer is past its time; whoever missed one is paused; reminders are due and spaced;
+        nothing has been quiet past its idle limit."""
         now = self.world.clock.now()
         agents = self.world.store.agents
+        hanging = [f"#{c.code} ({c.stage})" for c in conversations.values() if quiet_too_long(c, now)]
+        assert not hanging, f"quiet past their idle limit after a tick: {hanging}"
         for conversation in conversations.values():
             if conversation.is_offer:
                 assert conversation.offer_since is not None

@@ -193,6 +193,7 @@ def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
         session.tell_agent(agent, closed, conversation)
         return
     conversation.accept(session.now)
+    conversation.touch(inbound.at)
     session.uow.messages.add(
         Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at)
     )

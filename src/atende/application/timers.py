@@ -1,4 +1,5 @@
-"""What happens because time passes: offers that time out and reminders to busy agents."""
+"""What happens because time passes: idle conversations closed, offers that time out, reminders
+to busy agents."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from atende.domain.conversation import Conversation
 from atende.domain.routing import offer_lapses
 
 from .dispatch import dispatch, release
+from .idle import close_idle
 from .session import Session
 from .waiting_line import position_in_queue, waiting_summary
 
 
 def tick(session: Session) -> None:
     """One pass of every timer, then a dispatch sweep as the safety net (ADR 0001)."""
+    close_idle(session)
     review_offers(session)
     dispatch(session)
     remind_busy_agents(session)

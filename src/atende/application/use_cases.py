@@ -54,7 +54,7 @@ class Atende:
         self.uow_factory = uow_factory
         self.clock = clock
         self.rng = rng or random.Random()
-        self.texts = texts_for(settings.locale)
+        self.texts = texts_for(settings.locale, settings.text_overrides)
 
     def receive(self, inbound: Inbound) -> bool:
         """Handle one inbound message exactly once; False when it was a re-delivery."""

@@ -29,6 +29,9 @@ class CloseReason(StrEnum):
     """An agent took the customer out of the queue."""
     BECAME_AGENT = "became_agent"
     """The customer's number is now an agent's: a number is an agent everywhere, or a customer."""
+    IDLE = "idle"
+    """Nobody wrote for longer than the idle rules allow: a menu nobody answered, or a
+    conversation both sides left silent (docs/adr/0009-idle-rules.md)."""
 
 
 OPEN_STAGES = frozenset({Stage.CHOOSING, Stage.QUEUED, Stage.ASSIGNED, Stage.RATING})
@@ -76,8 +79,15 @@ class Conversation:
     position_told_at: datetime | None = None
     reprompted_at: datetime | None = None
     """When the customer was last told the menu did not understand them (re-prompts are spaced)."""
+    active_at: datetime | None = None
+    """The last time anyone wrote in it or it changed hands: what the idle rules measure from.
+    Left out, it is `opened_at`."""
     version: int = 0
     events: list[events.Event] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.active_at is None:
+            self.active_at = self.opened_at
 
     @property
     def is_open(self) -> bool:
@@ -103,6 +113,19 @@ class Conversation:
         """Whether this agent is serving the conversation now (an offer counts)."""
         return self.stage is Stage.ASSIGNED and self.agent == agent
 
+    @property
+    def last_active(self) -> datetime:
+        return self.active_at or self.opened_at
+
+    def quiet_for(self, now: datetime) -> float:
+        """Seconds since anyone wrote in the conversation or it changed hands."""
+        return max(0.0, (now - self.last_active).total_seconds())
+
+    def touch(self, at: datetime) -> None:
+        """Someone wrote in it (a message may arrive late: the clock never goes back)."""
+        if self.active_at is None or at > self.active_at:
+            self.active_at = at
+
     def waited(self, now: datetime) -> float:
         """Seconds in the current queue (or spent there before the assignment)."""
         if self.waiting_since is None:
@@ -121,6 +144,7 @@ class Conversation:
         self.department = department
         self.queued_at = now
         self.waiting_since = now
+        self.touch(now)
         self.events.append(events.EnteredQueue(self.code, now, department))
 
     def assign(self, agent: str, now: datetime) -> None:
@@ -131,6 +155,7 @@ class Conversation:
         self.agent = agent
         self.assigned_at = now
         self.accepted_at = None
+        self.touch(now)
         self.offer_reminded_at = None
 
     def accept(self, now: datetime) -> None:
@@ -155,6 +180,7 @@ class Conversation:
         self.stage = Stage.QUEUED
         self.agent = None
         self.assigned_at = None
+        self.touch(now)
         self.offer_reminded_at = None
         return agent
 
@@ -174,6 +200,7 @@ class Conversation:
         self.accepted_at = None
         self.offer_reminded_at = None
         self.waiting_since = now
+        self.touch(now)
 
     def leave(self, now: datetime) -> None:
         """The customer gave up, from the menu or from the queue."""
@@ -194,11 +221,22 @@ class Conversation:
             raise InvalidTransition(f"conversation {self.code} is already closed")
         self._close(CloseReason.BECAME_AGENT, now)
 
+    def close_idle(self, now: datetime) -> None:
+        """Nobody wrote for too long: a menu nobody answered, or a conversation both sides left
+        silent. Never a queued customer (docs/adr/0009-idle-rules.md): they keep their place."""
+        self._require(Stage.CHOOSING, Stage.ASSIGNED)
+        stage = self.stage
+        self.events.append(
+            events.IdleClosed(self.code, now, stage.value, self.department, self.agent, self.quiet_for(now))
+        )
+        self._close(CloseReason.IDLE, now)
+
     def end(self, now: datetime, *, ask_rating: bool) -> None:
         """The agent ended it; the customer may still rate it before it is fully closed."""
         self._require(Stage.ASSIGNED)
         self.accepted_at = self.accepted_at or now
         self._close(CloseReason.ENDED, now)
+        self.touch(now)
         if ask_rating:
             self.stage = Stage.RATING
 

@@ -43,6 +43,7 @@ def conversation_to_row(conversation: Conversation) -> Values:
         "told_closed_hours": conversation.told_closed_hours,
         "position_told_at": conversation.position_told_at,
         "reprompted_at": conversation.reprompted_at,
+        "active_at": conversation.active_at,
     }
 
 
@@ -67,6 +68,7 @@ def conversation_from_row(row: Row[Any]) -> Conversation:
         told_closed_hours=bool(row.told_closed_hours),
         position_told_at=row.position_told_at,
         reprompted_at=row.reprompted_at,
+        active_at=row.active_at,
         version=row.version,
     )
 

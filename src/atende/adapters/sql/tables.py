@@ -66,6 +66,8 @@ class ConversationRow(SQLModel, table=True):
             postgresql_where=OPEN,
         ),
         Index("ix_conversations_opened_at", "opened_at"),
+        # The idle rules' pass: WHERE stage IN ('choosing', 'assigned', 'rating') AND active_at < ?.
+        Index("ix_conversations_quiet", "stage", "active_at"),
     )
 
     code: str = Field(primary_key=True)
@@ -88,6 +90,7 @@ class ConversationRow(SQLModel, table=True):
     told_closed_hours: bool = False
     position_told_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     reprompted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    active_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     version: int
 
 

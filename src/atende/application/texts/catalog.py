@@ -131,3 +131,25 @@ class Texts:
     """Why a message was not delivered, by kind; other kinds quote the provider's code."""
     failure_other: str
     usage: dict[str, str]
+
+    # opening hours and idle rules (docs/adr/0009-idle-rules.md)
+    reopens: str
+    """The sentence `{reopens}` of `outside_hours`: when the department opens again."""
+    opens_today: str
+    opens_tomorrow: str
+    opens_on: str
+    """A day within the coming week, by its weekday name."""
+    opens_on_date: str
+    """A day a week or more away (a long holiday): its weekday and its date."""
+    weekdays: tuple[str, ...]
+    """Monday first, as `datetime.weekday()` counts."""
+    months: tuple[str, ...]
+    idle_closed: str
+    """To a customer whose conversation both sides left silent for `[idle] assigned_hours`."""
+    idle_closed_done: str
+    """To the agent who served it: who, and why it closed."""
+    idle_customer_told: str
+    idle_customer_later: str
+    """The customer's 24 h window had closed: the notice waits for them to write again."""
+    idle_held_waiting: str
+    """The agent's words that wait for the customer's answer to the template: they still do."""

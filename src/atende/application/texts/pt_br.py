@@ -37,7 +37,7 @@ PT_BR = Texts(
     "Pode escrever à vontade: quem te atender verá tudo. Para sair da fila, envie *sair*.",
     estimate=" Espera estimada: {wait}.",
     still_queued="Você continua na fila de *{department}*, posição {position}.{estimate}",
-    outside_hours="Agora estamos fora do horário de atendimento de *{department}*. "
+    outside_hours="Agora estamos fora do horário de atendimento de *{department}*.{reopens} "
     "Sua mensagem fica na fila e responderemos assim que voltarmos.",
     left_queue="Você saiu da fila. Quando precisar, é só escrever.",
     being_served="*{agent}* vai te atender agora.",
@@ -154,4 +154,32 @@ PT_BR = Texts(
         "switch": "⚠️ Use /ir #CÓD. /ativos lista os seus atendimentos.",
         "end": "⚠️ Use /fim, ou /fim #CÓD para encerrar outro atendimento seu.",
     },
+    reopens=" Voltamos {when}.",
+    opens_today="hoje às {time}",
+    opens_tomorrow="amanhã às {time}",
+    opens_on="{weekday} às {time}",
+    opens_on_date="{weekday}, {day} de {month}, às {time}",
+    weekdays=("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo"),
+    months=(
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ),
+    idle_closed="Encerramos este atendimento depois de {hours} h sem mensagens. Se ainda precisar de algo, "
+    "é só escrever.",
+    idle_closed_done="🔔 #{code} · {name}: encerrado depois de {hours} h sem mensagens de nenhum dos lados."
+    "{customer}{held}",
+    idle_customer_told=" O cliente foi avisado.",
+    idle_customer_later=" O cliente não escreve há mais de 24 h: verá o aviso quando escrever de novo.",
+    idle_held_waiting=" {count} mensagem(ns) sua(s) ainda esperam o cliente responder ao modelo de retomada: "
+    "seguem, antes do aviso, se ele voltar a escrever.",
 )

@@ -1,4 +1,5 @@
-"""`atende config check`: is atende.toml (and the environment) fit to run atende?
+"""`atende config check`: is atende.toml (and the environment) fit to run atende? And
+`atende config texts`: every sentence atende says, ready to be copied into `[texts]`.
 
 Every mistake is printed at once, as `atende.toml:12: agents[1].phone: …` so that editors and
 terminals can jump to it. Secrets are only ever reported as "set" or "missing".
@@ -6,6 +7,7 @@ terminals can jump to it. Secrets are only ever reported as "set" or "missing".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +17,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from atende.application.texts import LOCALES, Texts
 from atende.application.texts.formatting import phone
+from atende.application.texts.overrides import catalog
 from atende.config import (
     DEFAULT_GRAPH_URL,
     Config,
@@ -23,6 +27,7 @@ from atende.config import (
     Environment,
     Problem,
     config_path,
+    describe_holidays,
     describe_hours,
     load_config,
     load_environment,
@@ -82,6 +87,47 @@ def check(config: ConfigOption = None, serve: ServeFlag = False) -> None:
     out.print(Text(f"✓ {label} is valid.", style="green"))
 
 
+LocaleOption = Annotated[str, typer.Option("--locale", help="The catalog to list: pt-BR (default) or en.")]
+
+
+@app.command()
+def texts(locale: LocaleOption = "pt-BR") -> None:
+    """Every sentence atende says, as a [texts] table: copy the ones to change into atende.toml."""
+    if locale not in LOCALES:
+        known = ", ".join(LOCALES)
+        Console(stderr=True).print(Text(f"✗ unknown locale {locale!r}; use one of {known}", style="red"))
+        raise typer.Exit(1)
+    typer.echo(texts_table(LOCALES[locale], locale), nl=False)
+
+
+def texts_table(catalog_texts: Texts, locale: str) -> str:
+    """The catalog as TOML that `[texts]` accepts, tables and lists included, in catalog order."""
+    plain: list[str] = []
+    tables: list[str] = []
+    for key, value in catalog(catalog_texts).items():
+        match value:
+            case str():
+                plain.append(f"{key} = {_toml_string(value)}")
+            case dict():
+                rows = "\n".join(f"{label} = {_toml_string(text)}" for label, text in value.items())
+                tables.append(f"\n[texts.{key}]\n{rows}")
+            case tuple() if value and isinstance(value[0], tuple):
+                titles = ", ".join(_toml_string(title) for _, title in value)
+                plain.append(f"{key} = [{titles}]  # titles, best score first")
+            case tuple():
+                plain.append(f"{key} = [{', '.join(_toml_string(word) for word in value)}]")
+    header = (
+        f"# Every sentence atende says ({locale}), as atende.toml's [texts] takes it. Copy only the\n"
+        "# ones to change; `atende config check` checks their {placeholders} and markers.\n"
+    )
+    return header + "[texts]\n" + "\n".join(plain) + "\n" + "\n".join(tables) + "\n"
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's (quotes, backslashes, newlines)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _report(console: Console, problems: Iterable[Problem], file: str | None = None) -> int:
     """Print each problem on its own line (red errors, yellow warnings); return how many were errors."""
     count = 0
@@ -97,6 +143,10 @@ def _seconds(value: int, *, zero: str = "off") -> str:
     return f"{value} s ({value // 60} min)" if value % 60 == 0 else f"{value} s"
 
 
+def _after(hours: int) -> str:
+    return f"after {hours} h" if hours else "never"
+
+
 def _summary(console: Console, config: Config, label: str) -> None:
     """What atende understood: the reader checks it against what they meant."""
     business = config.business
@@ -110,7 +160,11 @@ def _summary(console: Console, config: Config, label: str) -> None:
     departments = Table("key", "name", "hours", "agents", title="Departments", title_justify="left", box=None)
     for department in config.departments:
         agents = ", ".join(served_by[department.key]) or Text("nobody", style="yellow")
-        departments.add_row(department.key, department.name, describe_hours(department.hours), agents)
+        hours = describe_hours(department.hours)
+        holidays = [*business.holidays, *department.holidays] if department.hours else []
+        if holidays:
+            hours += f" · closed {describe_holidays(holidays)}"
+        departments.add_row(department.key, department.name, hours, agents)
     console.print(departments)
 
     agents_table = Table("name", "whatsapp", "departments", "capacity", title="Agents", title_justify="left", box=None)
@@ -132,6 +186,14 @@ def _summary(console: Console, config: Config, label: str) -> None:
         f"Service: rating {'on' if service.rating else 'off'} · history {service.history_lines} lines · "
         f"agent reopen template {whatsapp.agent_reopen_template} ({whatsapp.template_language})"
     )
+    idle = config.idle
+    console.print(
+        f"Idle: a menu is forgotten {_after(idle.menu_hours)} · a rating question {_after(idle.rating_hours)} · "
+        f"an assignment silent on both sides closes {_after(idle.assigned_hours)} · "
+        "queued customers keep their place"
+    )
+    if config.texts:
+        console.print(f"Texts: {len(config.texts)} replaced in {business.locale}: {', '.join(config.texts)}")
     customer = whatsapp.customer_reopen_template
     console.print(
         f"Customer reopen template {customer} ({whatsapp.template_language}): an agent answering a customer "

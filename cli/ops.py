@@ -157,7 +157,7 @@ def conversations_show(code: str, as_json: JsonFlag = False, config: ConfigOptio
         _print_json(detail)
         return
     c = detail.conversation
-    texts = texts_for(system.settings.locale)
+    texts = texts_for(system.settings.locale, system.settings.text_overrides)
     console.print(f"[bold]#{c.code}[/bold] · {c.customer.name} · {phone(c.customer.wa_id)} · {c.stage.value}")
     for message in detail.messages:
         when = message.at.astimezone(ZoneInfo(system.settings.timezone))

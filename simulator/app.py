@@ -128,7 +128,7 @@ class SimulatorApp(App[None]):
         self.flowing = flowing
         """Simulated time follows the wall clock (off in tests, which move it by hand)."""
         self.zone = ZoneInfo(session.settings.timezone)
-        self.texts = texts_for(session.settings.locale)
+        self.texts = texts_for(session.settings.locale, session.settings.text_overrides)
         self._version = -1
         self._redraw_pending = False
         self._busy = 0
@@ -439,14 +439,16 @@ class SimulatorApp(App[None]):
         if ops.display:
             self.run_worker(self._refresh_ops(), exclusive=True, group="ops", exit_on_error=False)
 
-    def action_record(self) -> None:
+    async def action_record(self) -> None:
+        steps = await asyncio.wrap_future(self.session.steps_so_far())
+
         def save(expectations: object) -> None:
             if expectations is None:
                 return
-            path = save_recording(self.session, expectations, Path.cwd())  # type: ignore[arg-type]
+            path = save_recording(self.session, steps, expectations, Path.cwd())  # type: ignore[arg-type]
             self.notify(f"Scenario saved to {path}", timeout=8)
 
-        self.push_screen(RecordSheet(self.session), save)
+        self.push_screen(RecordSheet(self.session, steps), save)
 
     def _inspect(self) -> None:
         inspector = self.query_one(Inspector)
@@ -454,13 +456,14 @@ class SimulatorApp(App[None]):
         if not inspector.display or window is None or window.target is None:
             return
         bubble = window.target
-        what = f"{window.person.name} · {'escreveu' if bubble.mine else 'recebeu'}: {snippet(bubble, 60)}"
+        what = f"{window.person.name} · {'wrote' if bubble.mine else 'received'}: {snippet(bubble, 60)}"
         inspector.inspect(what, self.session.inspect(window.person, bubble))
 
 
 def _span(seconds: int) -> str:
     if seconds >= 86400:
-        return f"{seconds // 86400} dia(s)"
+        days = seconds // 86400
+        return f"{days} day{'s' if days > 1 else ''}"
     if seconds >= 3600:
         return f"{seconds // 3600} h"
     return f"{seconds // 60} min"

@@ -164,6 +164,16 @@ class LiveSession:
         """A scenario's final expectations, on the whole chats."""
         return self._submit(lambda: [self._player_now().judge(e, None) for e in scenario.final])
 
+    def steps_so_far(self) -> Future[list[Step]]:
+        """Every step performed until now, the time flowing at this moment closed as a wait of its
+        own, so that what arrived during it can be expected too (a recording is taken from this)."""
+
+        def close() -> list[Step]:
+            self._close_flow()
+            return list(self.recorded)
+
+        return self._submit(close)
+
     def add_customer(self) -> Person:
         """A new customer window, with a made-up name and number."""
         return self._make_customer(self.people)
@@ -225,8 +235,8 @@ class LiveSession:
         if self._flowing is not None:
             number, lasted = self._flowing
             self._flowing = None
-            if lasted >= 1:
-                self.recorded.append(Step(number, Wait(round(lasted))))
+            if lasted > 0:  # whole seconds: a recording plays back on the same minute marks
+                self.recorded.append(Step(number, Wait(max(1, round(lasted)))))
 
     def _perform(self, event: Write | Wait, *, tick_seconds: float | None = None) -> None:
         self._close_flow()

@@ -56,21 +56,24 @@ class RecordSheet(ModalScreen[list[Expected] | None]):
     """Tick what must arrive again when the scenario is played back; Enter saves, Esc cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "save", "Gravar", priority=True),
-        Binding("escape", "cancel", "Cancelar"),
+        Binding("enter", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, session: LiveSession) -> None:
+    def __init__(self, session: LiveSession, steps: list[Step]) -> None:
         super().__init__(classes="sheet")
         self.session = session
+        self.steps = steps
+        """What will be saved; only what these steps caused can be expected."""
         self.candidates: list[Expected] = []
 
     def compose(self) -> ComposeResult:
         selections: list[Selection[int]] = []
+        numbers = {step.number for step in self.steps}
         for person in self.session.windows():
             for bubble in self.session.chats.received(person.phone):
                 expected = Expected(person.name, bubble.step, contains_of(bubble))
-                if not expected.contains:
+                if not expected.contains or bubble.step not in numbers:
                     continue
                 selections.append(Selection(f"{person.name} ← {snippet(bubble, 70)}", len(self.candidates)))
                 self.candidates.append(expected)
@@ -98,15 +101,20 @@ def contains_of(bubble: Bubble) -> str:
     return first.strip()[:60]
 
 
-def save_recording(session: LiveSession, expectations: list[Expected], folder: Path) -> Path:
-    """Write the session as a scenario file in `folder`; returns its path."""
+def save_recording(session: LiveSession, steps: list[Step], expectations: list[Expected], folder: Path) -> Path:
+    """Write `steps` of the session as a scenario file in `folder`, each expectation under the
+    step that caused what it expects; returns its path."""
+    numbers = {step.number for step in steps}
+    orphans = [e for e in expectations if e.step not in numbers]
+    if orphans:  # nothing is dropped silently: an expectation without its step is a bug here
+        raise ValueError(f"expectations on steps that were not recorded: {orphans}")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     path = folder / f"recording-{stamp}.toml"
     for n in itertools.count(2):  # two saves in one second keep both
         if not path.exists():
             break
         path = folder / f"recording-{stamp}-{n}.toml"
-    path.write_text(scenario_text(session, expectations, config_for(session)), encoding="utf-8")
+    path.write_text(scenario_text(session, steps, expectations, config_for(session)), encoding="utf-8")
     return path
 
 
@@ -129,7 +137,7 @@ def inline_config(config: str) -> str:
 _TABLE_HEADER = re.compile(r"^(?P<open>\[\[?)(?=[A-Za-z_])", re.MULTILINE)
 
 
-def scenario_text(session: LiveSession, expectations: list[Expected], config: str) -> str:
+def scenario_text(session: LiveSession, steps: list[Step], expectations: list[Expected], config: str) -> str:
     inline = not config.startswith("config =")
     lines = [
         f"title = {_string('Recorded in atende simulate, starting ' + session.clock_start.strftime('%Y-%m-%d %H:%M'))}",
@@ -142,7 +150,7 @@ def scenario_text(session: LiveSession, expectations: list[Expected], config: st
     for expected in expectations:
         by_step.setdefault(expected.step, []).append(expected)
     introduced: set[str] = set()
-    for step in session.recorded:
+    for step in steps:
         lines.append("[[step]]")
         lines.extend(_event(step, session, introduced))
         expect = by_step.get(step.number, [])

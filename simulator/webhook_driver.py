@@ -71,6 +71,10 @@ LEASE_RENEWAL_SECONDS = 1.0
 """Wall time between lease renewals: a small fraction of a lease's lifetime (15 s by default)."""
 
 
+MOMENT_SECONDS = 0.001
+"""The least the clock moves between two posts: see `_past_reorder_window`."""
+
+
 class WebhookRefused(RuntimeError):
     """The webhook did not answer 200 to a notification Meta could have sent: a bug to report."""
 
@@ -190,8 +194,12 @@ class WebhookDriver(Driver):
             self._past_reorder_window()
 
     def _past_reorder_window(self) -> None:
-        """Let the stored arrivals age past the reorder window (which makes them ready), and settle."""
-        self.clock.advance(max(0, math.ceil(self.atende.settings.reorder_window_seconds)))
+        """Let the stored arrivals age past the reorder window (which makes them ready), and settle.
+
+        The clock moves at least a millisecond even with no window (the live simulator's): a server
+        never handles two messages in the same instant, and a clock that stood still would tie two
+        customers queued one after the other, their places then decided by their codes."""
+        self.clock.advance(max(MOMENT_SECONDS, math.ceil(self.atende.settings.reorder_window_seconds)))
         self._settle()
 
     def wait(self, seconds: float, *, tick_seconds: float | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Test-wide configuration: Hypothesis profiles.
+"""Test-wide configuration: Hypothesis profiles, and the `config` marker.
 
 `ci` (chosen when the `CI` environment variable is set, as CI services do) runs every property
 and state machine with 500 examples and no per-example deadline; `dev`, the default, runs fewer
@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import settings
 
 # Built on Hypothesis' own "ci" profile: derandomized, no example database, blob printed on failure.
 settings.register_profile("ci", settings.get_profile("ci"), max_examples=500, deadline=None)
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "config(**changes): settings of the test's World or webhook harness (tests.world.settings)"
+    )

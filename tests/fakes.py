@@ -33,6 +33,7 @@ from atende.domain.events import (
     Closed,
     EnteredQueue,
     Event,
+    IdleClosed,
     OfferTimedOut,
     PresenceChanged,
     Rated,
@@ -42,6 +43,7 @@ from atende.domain.events import (
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Message
 from atende.domain.repositories import (
+    IDLE_STAGES,
     AgentRepository,
     ContactRepository,
     ConversationRepository,
@@ -113,6 +115,13 @@ class FakeConversations(ConversationRepository):
 
     def _assigned(self) -> Sequence[Conversation]:
         return [copy.deepcopy(c) for c in self.store.conversations.values() if c.stage is Stage.ASSIGNED]
+
+    def _quiet(self, before: datetime) -> Sequence[Conversation]:
+        return [
+            copy.deepcopy(c)
+            for c in self.store.conversations.values()
+            if c.stage in IDLE_STAGES and c.last_active < before
+        ]
 
 
 class FakeAgents(AgentRepository):
@@ -266,7 +275,7 @@ class FakeLeases(Leases):
         return True
 
 
-STEPS = (EnteredQueue, Assigned, OfferTimedOut, Abandoned, Removed, Transferred, Closed)
+STEPS = (EnteredQueue, Assigned, OfferTimedOut, Abandoned, Removed, Transferred, IdleClosed, Closed)
 
 
 class FakeReports(Reports):
@@ -297,13 +306,13 @@ class FakeReports(Reports):
                     case Assigned(department=department, agent=agent, waited_seconds=waited):
                         if isinstance(after, OfferTimedOut):
                             continue
-                        handled = after is not None
+                        ended = isinstance(after, Closed | Transferred)  # an idle close ends no handled part
                         tallies[department, agent] += Tally(
                             answered=1,
                             answered_within=int(waited <= threshold_seconds),
                             wait_seconds=waited,
-                            handled=int(handled),
-                            handle_seconds=(after.at - step.at).total_seconds() if after else 0.0,
+                            handled=int(ended),
+                            handle_seconds=(after.at - step.at).total_seconds() if after and ended else 0.0,
                         )
                     case Abandoned(department=str(department)):
                         tallies[department, None] += Tally(left=1)
@@ -330,11 +339,12 @@ class FakeReports(Reports):
                 if isinstance(step, EnteredQueue):
                     tallies[step.department, hour] += Tally(offered=1)
                 elif isinstance(step, Assigned) and not isinstance(after, OfferTimedOut):
+                    ended = isinstance(after, Closed | Transferred)
                     tallies[step.department, hour] += Tally(
                         answered=1,
                         wait_seconds=step.waited_seconds,
-                        handled=int(after is not None),
-                        handle_seconds=(after.at - step.at).total_seconds() if after else 0.0,
+                        handled=int(ended),
+                        handle_seconds=(after.at - step.at).total_seconds() if after and ended else 0.0,
                     )
         return [
             HourRow(department, hour, t.offered, t.answered, t.wait_seconds, t.handled, t.handle_seconds)

@@ -60,6 +60,17 @@ def test_the_three_documented_examples_are_shipped() -> None:
     names = {p.stem for p in EXAMPLES}
     assert {"basic", "queue_and_reminders", "capacity_swipe_reply"} <= names
     assert {"weekend_customer_monday_template", "reopen_no_cross_talk", "username_customer"} <= names
+    assert {
+        "stale_menu_greeted_afresh",
+        "silent_conversation_closed",
+        "closed_until_after_carnival",
+        "template_unanswered_closed",
+    } <= names
+
+
+def test_the_scenarios_readme_lists_every_example() -> None:
+    table = (ROOT / "examples" / "scenarios" / "README.md").read_text(encoding="utf-8")
+    assert [p.name for p in EXAMPLES if f"| `{p.name}` |" not in table] == []
 
 
 @pytest.mark.parametrize("backend", BOOTS)

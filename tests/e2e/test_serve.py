@@ -7,6 +7,7 @@ installed `atende serve` in a subprocess, with docs/design.md §2's environment 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -146,7 +147,7 @@ def served(environment: dict[str, str], graph: GraphStandIn, request: pytest.Fix
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        start_new_session=True,  # its workers too can be killed at once, should a test fail
+        start_new_session=True,  # its own process group: workers are killed with it, never left holding the pipe
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -159,14 +160,18 @@ def served(environment: dict[str, str], graph: GraphStandIn, request: pytest.Fix
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_group(process)
             pytest.fail(f"atende serve did not answer: {process.communicate()[0]}")
         time.sleep(0.05)
     yield Served(process, url)
-    if process.poll() is None:
-        # The whole group: a killed parent would leave its workers holding the output pipe open.
+    kill_group(process)  # whatever the test left running, workers included
+    process.communicate()
+
+
+def kill_group(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the server and its workers (killing the parent alone leaves them holding the pipe)."""
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
 
 
 @pytest.mark.slow
@@ -196,11 +201,11 @@ def test_serve_answers_meta_and_stops_cleanly_on_sigterm(served: Served, graph: 
 def test_two_workers_relay_each_message_once(served: Served, graph: GraphStandIn) -> None:
     customers = [f"55119876500{n:02d}" for n in range(8)]
     with httpx.Client(base_url=served.url) as client:
-        for round_ in range(3):
+        for said in ("oi", "mensagem", "1"):
             for customer in customers:  # new connections spread over both workers
-                body = body_of(text_from(customer, f"mensagem {round_}", name="Cliente"))
+                body = body_of(text_from(customer, said, name="Cliente"))
                 assert client.post("/webhook", content=body, headers=signed(body)).status_code == 200
-    expected = len(customers) * 3  # the menu, then a re-prompt for each later message
+    expected = len(customers) * 3  # the menu, a re-prompt, then the place in the queue
     assert graph.wait_for(lambda requests: len(requests) >= expected, timeout=15), len(graph.requests)
     code, output = served.stop()  # both drain and exit: anything sent twice has been sent by now
     assert code in (0, -signal.SIGTERM), output

@@ -61,7 +61,9 @@ def clock() -> ManualClock:
 @pytest.fixture
 def world(database_url: str, graph: GraphStandIn, http: httpx.Client, clock: ManualClock) -> Iterator[Harness]:
     graph.enforce_windows(clock.now)
-    config = settings(reorder_window_seconds=0, customer_reopen_template="atende_retorno")
+    # Days pass with conversations left open on purpose: the idle rules are tested on their own
+    # (test_webhook_idle.py), and would close them here.
+    config = settings(reorder_window_seconds=0, customer_reopen_template="atende_retorno", assigned_idle_hours=0)
     h = harness(config, database_url, graph, http=http, clock=clock)
     yield h
     h.close()

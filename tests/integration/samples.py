@@ -61,6 +61,7 @@ def agent(phone: str = "5511900000001", **changes: object) -> Agent:
         "idle_since": at(1),
         "active": "K7Q2",
         "reminded_at": at(2),
+        "last_wrote_at": at(3),
         "version": 0,
     }
     values.update(changes)
@@ -80,6 +81,7 @@ def conversation(code: str = "K7Q2", wa_id: str = "5511987654321", **changes: ob
         "agent": "5511900000001",
         "assigned_at": at(3),
         "accepted_at": at(4),
+        "offer_reminded_at": at(4.5),
         "closed_at": at(5),
         "close_reason": CloseReason.ENDED,
         "rating": 3,
@@ -87,6 +89,8 @@ def conversation(code: str = "K7Q2", wa_id: str = "5511987654321", **changes: ob
         "transferred_by": "Bruno",
         "told_closed_hours": True,
         "position_told_at": at(6),
+        "reprompted_at": at(7),
+        "active_at": at(8),
         "version": 0,
     }
     values.update(changes)
@@ -208,7 +212,9 @@ EVENTS: list[ev.Event] = [
     ev.Transferred("K7Q2", at(6), "financeiro", "suporte", "Ana"),
     ev.Closed("K7Q2", at(7), "ended"),
     ev.Rated("K7Q2", at(8), 3),
-    ev.PresenceChanged("", at(9), "5511900000001", "paused"),
+    ev.IdleClosed("K7Q2", at(9), "assigned", "financeiro", "5511900000001", 86400.5),
+    ev.IdleClosed("K7Q2", at(10), "choosing", None, None, 43200.0),
+    ev.PresenceChanged("", at(11), "5511900000001", "paused"),
 ]
 STEPS = [e for e in EVENTS if not isinstance(e, ev.PresenceChanged)]
 """The events of conversation K7Q2 (a presence change belongs to an agent)."""

@@ -27,10 +27,13 @@ from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.outbound import Audience, Delivery, Outgoing
 from atende.cli.db import app
 from atende.domain.contact import Contact
+from atende.domain.conversation import Stage
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Author, Message
 
 from . import samples
+
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006"]
 
 
 def diffs(url: str) -> list[object]:
@@ -53,7 +56,7 @@ def table_names(url: str) -> set[str]:
 
 def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert pending(url) == ["0001", "0002", "0003", "0006"]
+    assert pending(url) == REVISIONS
     assert not (tmp_path / "fresh.db").exists(), "looking does not create the file"
     upgrade(url)
     assert table_names(url) == set(tables.metadata.tables) | {"alembic_version"}
@@ -65,7 +68,7 @@ def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None
 def test_an_empty_database_file_is_outdated(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     path.touch()
-    assert pending(f"sqlite:///{path}") == ["0001", "0002", "0003", "0006"]
+    assert pending(f"sqlite:///{path}") == REVISIONS
 
 
 def test_the_migrated_schema_matches_the_code(database_url: str, tmp_path: Path) -> None:
@@ -94,7 +97,7 @@ def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 4 migration(s): 0001, 0002, 0003, 0006" in said(first.output)
+    assert "applied 6 migration(s): 0001, 0002, 0003, 0004, 0005, 0006" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -113,6 +116,8 @@ def test_atende_db_upgrade_explains_an_unreachable_database(monkeypatch: pytest.
 
 ADDED_TO_OUTBOX = {"error_code", "not_before", "coalesce_key"}
 ADDED_BY_0003 = {"held_at"}
+ADDED_BY_0004 = {"agents": {"last_wrote_at"}, "conversations": {"offer_reminded_at", "reprompted_at"}}
+ADDED_BY_0005 = {"conversations": {"active_at"}}
 NEW_TABLES = {"contacts", "intake", "leases"}
 ADDED_BY_0006 = {"presence"}
 
@@ -122,10 +127,22 @@ def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
     return {k: v for k, v in outgoing_to_row(message).items() if k not in ADDED_TO_OUTBOX | ADDED_BY_0003}
 
 
+def before_0004(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as code older than 0004 wrote it: without the columns 0004 (and 0005) add."""
+    return {k: v for k, v in before_0005(table, row).items() if k not in ADDED_BY_0004.get(table, set())}
+
+
+def before_0005(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row as code older than 0005 wrote it: without the columns 0005 adds."""
+    return {k: v for k, v in row.items() if k not in ADDED_BY_0005.get(table, set())}
+
+
 def fill_at_0001(connection: Connection) -> list[Outgoing]:
     """One row in every 0001 table, written through the same Core tables the code uses."""
-    connection.execute(insert(tables.agents).values(**agent_to_row(samples.agent()), version=3))
-    connection.execute(insert(tables.conversations).values(**conversation_to_row(samples.conversation()), version=2))
+    agent = before_0004("agents", agent_to_row(samples.agent()))
+    conversation = before_0004("conversations", conversation_to_row(samples.conversation()))
+    connection.execute(insert(tables.agents).values(**agent, version=3))
+    connection.execute(insert(tables.conversations).values(**conversation, version=2))
     message = Message("wamid.in1", "K7Q2", Author.CUSTOMER, "Maria", samples.CONTENTS[0], samples.at(0))
     connection.execute(insert(tables.messages).values(**message_to_row(message)))
     connection.execute(insert(tables.events).values(**event_to_row(samples.EVENTS[0])))
@@ -150,7 +167,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002", "0003", "0006"]
+    assert pending(url) == ["0002", "0003", "0004", "0005", "0006"]
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -220,7 +237,7 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002", "0003", "0006"]
+    assert pending(url) == ["0002", "0003", "0004", "0005", "0006"]
     assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES - ADDED_BY_0006 | {"alembic_version"}
     engine = connect(url)
     try:
@@ -251,7 +268,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
             )
     finally:
         engine.dispose()
-    assert pending(url) == ["0003", "0006"]
+    assert pending(url) == ["0003", "0004", "0005", "0006"]
 
     upgrade(url)
 
@@ -271,18 +288,124 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
         engine.dispose()
 
     downgrade(url, "0002")
-    assert pending(url) == ["0003", "0006"]
+    assert pending(url) == ["0003", "0004", "0005", "0006"]
     assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
     upgrade(url)
     assert diffs(url) == []
 
 
-# -- 0003 → 0006 --------------------------------------------------------------------------------
+# -- 0003 → 0004 --------------------------------------------------------------------------------
+
+
+def test_0004_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0003")
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            agent = before_0004("agents", agent_to_row(samples.agent()))
+            conversation = before_0004("conversations", conversation_to_row(samples.conversation()))
+            connection.execute(insert(tables.agents).values(**agent, version=3))
+            connection.execute(insert(tables.conversations).values(**conversation, version=2))
+    finally:
+        engine.dispose()
+
+    upgrade(url)
+
+    assert pending(url) == []
+    assert diffs(url) == []
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            stored_agent = uow.agents.get("5511900000001")
+            stored = uow.conversations.get("K7Q2")
+            assert stored_agent is not None and stored is not None
+            assert (stored_agent.last_wrote_at, stored.offer_reminded_at, stored.reprompted_at) == (None, None, None)
+            stored_agent.wrote(samples.at(9))
+            stored.offer_reminded_at = samples.at(9)
+            stored.reprompted_at = samples.at(10)
+            uow.commit()
+        with SqlUnitOfWork(engine) as uow:
+            again, kept = uow.agents.get("5511900000001"), uow.conversations.get("K7Q2")
+            assert again is not None and kept is not None
+            assert (again.last_wrote_at, kept.offer_reminded_at, kept.reprompted_at) == (
+                samples.at(9),
+                samples.at(9),
+                samples.at(10),
+            )
+            assert again.version == 4
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0003")
+
+    assert pending(url) == ["0004", "0005", "0006"]
+    engine = connect(url)
+    try:
+        agent_columns = {column["name"] for column in inspect(engine).get_columns("agents")}
+        conversation_columns = {column["name"] for column in inspect(engine).get_columns("conversations")}
+        with engine.connect() as connection:
+            codes = connection.execute(select(tables.conversations.c.code)).scalars().all()
+    finally:
+        engine.dispose()
+    assert not agent_columns & ADDED_BY_0004["agents"]
+    assert not conversation_columns & ADDED_BY_0004["conversations"]
+    assert codes == ["K7Q2"]
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0004 → 0005 --------------------------------------------------------------------------------
+
+
+def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: str) -> None:
+    """Silent for days before the upgrade: closed by the first idle pass after it; lively: not."""
+    url = bare_database_url
+    upgrade(url, "0004")
+    menu = samples.conversation("MENU", "5511900000010", stage=Stage.CHOOSING, queued_at=None, waiting_since=None)
+    menu.assigned_at = menu.closed_at = menu.agent = None
+    talking = samples.conversation("TALK", "5511900000011", stage=Stage.ASSIGNED, closed_at=None, agent=None)
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            for conversation in (menu, talking):
+                row = before_0005("conversations", conversation_to_row(conversation))
+                connection.execute(insert(tables.conversations).values(**row, version=1))
+            for minute in (30, 90):  # the transcript's newest message is later than any stage change
+                said = samples.CONTENTS[0]
+                message = Message(f"wamid.{minute}", "TALK", Author.CUSTOMER, "", said, samples.at(minute))
+                connection.execute(insert(tables.messages).values(**message_to_row(message)))
+    finally:
+        engine.dispose()
+    assert pending(url) == ["0005", "0006"]
+
+    upgrade(url)
+
+    assert diffs(url) == []
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            stored_menu, stored_talk = uow.conversations.get("MENU"), uow.conversations.get("TALK")
+            assert stored_menu is not None and stored_menu.active_at == samples.at(0), "only opened"
+            assert stored_talk is not None and stored_talk.active_at == samples.at(90), "its latest message"
+            assert [c.code for c in uow.conversations.quiet(samples.at(60))] == ["MENU"]
+            assert [c.code for c in uow.conversations.quiet(samples.at(91))] == ["MENU", "TALK"]
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0004")
+    assert pending(url) == ["0005", "0006"]
+    assert row_counts(url, {"conversations", "messages"}) == {"conversations": 2, "messages": 2}
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0005 → 0006 --------------------------------------------------------------------------------
 
 
 def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
-    upgrade(url, "0003")
+    upgrade(url, "0005")
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -309,7 +432,7 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
         engine.dispose()
     assert row_counts(url, {"presence"}) == {"presence": 1}
 
-    downgrade(url, "0003")
+    downgrade(url, "0005")
     assert pending(url) == ["0006"]
     assert "presence" not in table_names(url)
     assert row_counts(url, {"events", "agents"}) == {"events": 1, "agents": 1}

@@ -194,7 +194,7 @@ def test_every_event_kind_through_the_log(uow_factory: UowFactory) -> None:
         assert uow.events.recent_waits("financeiro", 1) == [30.0]
         assert uow.events.recent_waits("vendas", 10) == []
         since = uow.events.since(samples.at(7).astimezone(UTC))
-        assert [e.name for e in since] == ["Closed", "Rated", "Assigned", "Assigned"]
+        assert [e.name for e in since] == ["Closed", "Rated", "IdleClosed", "IdleClosed", "Assigned", "Assigned"]
 
 
 def test_the_inbox_says_first_time_once(uow_factory: UowFactory) -> None:

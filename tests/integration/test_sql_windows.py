@@ -19,7 +19,7 @@ DAY = timedelta(hours=24).total_seconds()
 def test_a_folded_run_that_must_wait_again_keeps_every_line(uow_factory: UowFactory) -> None:
     """The courier folds a customer's run into its last row: on SQL too that row holds all of it,
     so a retry (or a hold) resends everything, and what waited stays marked until it is sent."""
-    world = World(uow_factory=uow_factory)
+    world = World(settings(assigned_idle_hours=0), uow_factory=uow_factory)  # a day of silence, kept open
     world.write(ANA, "/entrar", name="Ana")
     world.write(MARIA, "oi", name="Maria Silva")
     world.write(MARIA, Choice("dept:financeiro", "Financeiro"), name="Maria Silva")

@@ -289,6 +289,23 @@ async def test_the_ops_panel_shows_who_waits_and_the_agents_states() -> None:
         assert "Maria Silva" in text and "Ana: offline" in text
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.asyncio
+async def test_customers_queued_one_after_another_keep_their_order_while_the_clock_stands_still(seed: int) -> None:
+    settings = load_config(DEMO_CONFIG).to_settings()
+    session = LiveSession(settings, customers=3, start=MONDAY_MORNING, seed=seed)  # the seed picks the codes
+    app = SimulatorApp(session, source="demo", flowing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(app, pilot)
+        for name in ("Maria", "João", "Pedro"):
+            await type_in(app, pilot, name, "oi")
+            await type_in(app, pilot, name, "1")
+        told = {name: next(t for t in received(app, name) if "na fila" in t) for name in ("Maria", "João", "Pedro")}
+        assert ["posição 1" in told["Maria"], "posição 2" in told["João"], "posição 3" in told["Pedro"]] == [True] * 3
+        [financeiro, *_] = await asyncio.wrap_future(app.session.queues())
+        assert [row.name for row in financeiro.waiting] == ["Maria Silva", "João Souza", "Pedro Lima"]
+
+
 @pytest.mark.asyncio
 async def test_the_clock_control_brings_the_queue_reminder() -> None:
     async with simulator() as (app, pilot):
@@ -333,8 +350,9 @@ async def test_a_recorded_session_plays_back_headless_with_its_expectations(tmp_
         await type_in(app, pilot, "Maria", "1")
         await type_in(app, pilot, "Ana", "Olá!")
         bell = next(b for b in app.session.chats.received(window(app, "Ana").person.phone) if b.text.startswith("🔔"))
+        steps = await asyncio.wrap_future(app.session.steps_so_far())
         path = save_recording(
-            app.session, [Expected("Ana", bell.step, "Novo atendimento"), Expected("Maria", 4, "Olá!")], tmp_path
+            app.session, steps, [Expected("Ana", bell.step, "Novo atendimento"), Expected("Maria", 4, "Olá!")], tmp_path
         )
 
     from io import StringIO
@@ -351,14 +369,45 @@ async def test_a_recorded_session_plays_back_headless_with_its_expectations(tmp_
 
 
 @pytest.mark.asyncio
+async def test_what_arrived_while_time_flowed_can_be_expected_in_a_recording(tmp_path: Path) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from atende.simulator.headless import run_script
+    from atende.simulator.recorder import Expected, RecordSheet, contains_of, save_recording
+
+    async with simulator() as (app, pilot):
+        await type_in(app, pilot, "Ana", "/entrar")
+        await type_in(app, pilot, "Maria", "oi")
+        await type_in(app, pilot, "Maria", "1")  # offered to Ana, who says nothing
+        await asyncio.wrap_future(app.session.flow(200))  # the wall clock moves past the 3-min offer timeout
+        await settled(app, pilot)
+        ana = window(app, "Ana").person
+        lapsed = next(b for b in app.session.chats.received(ana.phone) if "sem resposta" in b.text)
+
+        await app.action_record()  # Ctrl+S while time is still flowing
+        await pilot.pause()
+        sheet = app.screen
+        assert isinstance(sheet, RecordSheet)
+        assert Expected("Ana", lapsed.step, contains_of(lapsed)) in sheet.candidates
+        path = save_recording(app.session, sheet.steps, [Expected("Ana", lapsed.step, contains_of(lapsed))], tmp_path)
+
+    out = StringIO()
+    code = await asyncio.to_thread(run_script, path, Console(file=out, width=120))
+    assert code == 0, out.getvalue()
+    assert "all 1 expectations hold" in out.getvalue(), out.getvalue()
+
+
+@pytest.mark.asyncio
 async def test_recording_twice_keeps_both_files(tmp_path: Path) -> None:
     from atende.simulator.recorder import save_recording
 
     async with simulator() as (app, pilot):
         await type_in(app, pilot, "Maria", "oi")
-        first = save_recording(app.session, [], tmp_path)
+        first = save_recording(app.session, await asyncio.wrap_future(app.session.steps_so_far()), [], tmp_path)
         await type_in(app, pilot, "Maria", "1")
-        second = save_recording(app.session, [], tmp_path)
+        second = save_recording(app.session, await asyncio.wrap_future(app.session.steps_so_far()), [], tmp_path)
 
     assert first != second
     assert first.read_text(encoding="utf-8").count("[[step]]") == 1

@@ -6,14 +6,13 @@ from tests.unit.people import Agent, Customer
 from tests.world import ANA, BRUNO, CARLA, JOAO, MARIA, PEDRO, World, settings
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "config(**changes): settings of the test's World (tests.world.settings)")
-
-
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:
-    marker = request.node.get_closest_marker("config")
-    return World(settings(**marker.kwargs) if marker else None)
+    """A world with the settings of every `config` marker, a module's under a test's own."""
+    changes: dict[str, object] = {}
+    for marker in reversed(list(request.node.iter_markers("config"))):  # the closest comes first
+        changes.update(marker.kwargs)
+    return World(settings(**changes) if changes else None)
 
 
 @pytest.fixture

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
+from atende.application.failures import Failure
 from atende.application.settings import AgentProfile
+from atende.application.texts import texts_for
+from atende.application.texts.en import EN
+from atende.application.texts.pt_br import PT_BR
 from atende.config import (
     DEFAULT_GRAPH_URL,
     SERVE_VARIABLES,
     ConfigError,
     Environment,
     TomlLocator,
+    describe_holidays,
     describe_hours,
     load_config,
     load_environment,
@@ -271,6 +276,125 @@ MISTAKES = [
         ['did you mean "customer_reopen_template"?'],
     ),
     (
+        "negative idle hours",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[idle]\nassigned_hours = -1  # here',
+        "idle.assigned_hours",
+        ["must be 0 or more", "0 turns it off"],
+    ),
+    (
+        "idle hours with a fraction",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[idle]\nmenu_hours = 1.5  # here',
+        "idle.menu_hours",
+        ["whole number"],
+    ),
+    (
+        "idle key under timers",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[timers]\nmenu_hours = 4  # here',
+        "timers.menu_hours",
+        ['unknown key "menu_hours"', "belongs under [idle]"],
+    ),
+    (
+        "holiday that is no date",
+        'name = "Loja Teste"',
+        'name = "Loja Teste"\nholidays = [2026-04-03, "2026-02-30"]  # here',
+        "business.holidays[1]",
+        ['"2026-02-30" is not a date', "2026-04-03", '"12-25"'],
+    ),
+    (
+        "holiday with a time of day",
+        'name = "Financeiro"',
+        'name = "Financeiro"\nhours = { seg-sex = "08:00-18:00" }\nholidays = [2026-04-03T08:00:00]  # here',
+        "departments[0].holidays[0]",
+        ["has a time of day"],
+    ),
+    (
+        "yearly holiday that is no day",
+        'name = "Loja Teste"',
+        'name = "Loja Teste"\nholidays = ["02-30"]  # here',
+        "business.holidays[0]",
+        ['"02-30" is not a date'],
+    ),
+    (
+        "unknown text",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\ngreting = "Oi! Aqui é a {business}"  # here',
+        "texts.greting",
+        ['unknown text "greting"', 'did you mean "greeting"', "`atende config texts` lists every key"],
+    ),
+    (
+        "unknown placeholder",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\ngreeting_named = "Oi, {nome}! Aqui é {business}"  # here',
+        "texts.greeting_named",
+        ["unknown placeholder {nome}", "{business}, {name}", 'did you mean "name"'],
+    ),
+    (
+        "placeholder in a text that takes none",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\nmenu_left = "Até logo, {name}!"  # here',
+        "texts.menu_left",
+        ["unknown placeholder {name}", "takes no placeholders"],
+    ),
+    (
+        "agent text without its customer",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\nended_done = "✅ Encerrado."  # here',
+        "texts.ended_done",
+        ["names the customer", "keep {code} and {name}"],
+    ),
+    (
+        "agent text without its customer's code",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\nrelay_header = "💬 *{first}*"  # here',
+        "texts.relay_header",
+        ["keep {code} (docs/design.md §5)"],
+    ),
+    (
+        "agent text without its marker",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\nended_done = "#{code} · {name} encerrado"  # here',
+        "texts.ended_done",
+        ["start it with ✅", "§5"],
+    ),
+    (
+        "lone brace in a text",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\nmenu_reprompt = "Escolha: {options"  # here',
+        "texts.menu_reprompt",
+        ["write {{ or }}"],
+    ),
+    (
+        "positional placeholder",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\nmenu_reprompt = "Escolha: {}"  # here',
+        "texts.menu_reprompt",
+        ["placeholders are named"],
+    ),
+    (
+        "text that is not text",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\nmenu_left = 3  # here',
+        "texts.menu_left",
+        ["must be text in quotes"],
+    ),
+    (
+        "unknown label of a text table",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts.usage]\npull = "⚠️ Use /puxar N"  # here',
+        "texts.usage.pull",
+        ['unknown label "pull"', "take, remove, transfer, switch, end"],
+    ),
+    (
+        "weekdays that are not seven",
+        'departments = ["financeiro", "suporte"]',
+        'departments = ["financeiro", "suporte"]\n\n[texts]\nweekdays = ["seg", "ter"]  # here',
+        "texts.weekdays",
+        ["exactly 7 entries", "got 2"],
+    ),
+    (
         "unquoted text (syntax)",
         'name = "Loja Teste"',
         "name = Loja Teste  # here",
@@ -516,6 +640,118 @@ def test_a_department_nobody_serves_is_a_warning_not_an_error(tmp_path: Path) ->
     assert warning.warning
     assert (warning.path, warning.line) == ("departments[1]", 8)
     assert 'no agent serves "suporte"' in warning.message
+
+
+# --- idle rules and holidays --------------------------------------------------------------------
+
+
+def test_idle_rules_have_safe_defaults_and_can_be_changed_or_turned_off(tmp_path: Path) -> None:
+    defaults = load_config(write(tmp_path, BASE)).to_settings()
+    changed = load_config(
+        write(tmp_path, BASE + "\n[idle]\nmenu_hours = 2\nrating_hours = 0\nassigned_hours = 48\n", "changed.toml")
+    ).to_settings()
+
+    assert (defaults.menu_idle_hours, defaults.rating_idle_hours, defaults.assigned_idle_hours) == (12, 12, 20)
+    assert (changed.menu_idle_hours, changed.rating_idle_hours, changed.assigned_idle_hours) == (2, 0, 48)
+
+
+HOLIDAYS = BASE.replace(
+    'name = "Loja Teste"', 'name = "Loja Teste"\nholidays = [2026-04-03, "2026-04-21", "12-25"]'
+).replace(
+    'key = "financeiro"\nname = "Financeiro"',
+    'key = "financeiro"\nname = "Financeiro"\nhours = { seg-sex = "08:00-18:00" }\nholidays = ["2026-02-17"]',
+)
+
+
+def test_holidays_close_the_departments_with_hours(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, HOLIDAYS))
+    financeiro, suporte = config.to_settings().departments
+
+    assert config.warnings == ()
+    assert financeiro.hours is not None
+    assert financeiro.hours.holidays.dates == {date(2026, 4, 3), date(2026, 4, 21), date(2026, 2, 17)}
+    assert financeiro.hours.holidays.yearly == {(12, 25)}
+    assert not financeiro.is_open(datetime(2026, 4, 3, 10, tzinfo=SAO_PAULO))  # Good Friday
+    assert not financeiro.is_open(datetime(2027, 12, 25, 10, tzinfo=SAO_PAULO))  # every Christmas
+    assert financeiro.is_open(datetime(2026, 4, 2, 10, tzinfo=SAO_PAULO))
+    assert suporte.hours is None and suporte.is_open(datetime(2026, 4, 3, 10, tzinfo=SAO_PAULO))
+
+
+def test_holidays_that_close_nothing_are_a_warning(tmp_path: Path) -> None:
+    text = BASE.replace('name = "Loja Teste"', 'name = "Loja Teste"\nholidays = ["12-25"]').replace(
+        'key = "suporte"\nname = "Suporte"', 'key = "suporte"\nname = "Suporte"\nholidays = [2026-04-03]'
+    )
+
+    config = load_config(write(tmp_path, text))
+
+    assert [(w.path, w.line) for w in config.warnings] == [("business.holidays", 3), ("departments[1].holidays", 12)]
+    assert all(w.warning and "always open" in w.message for w in config.warnings)
+
+
+def test_holidays_are_described_briefly() -> None:
+    assert describe_holidays([date(2026, 4, 3), (12, 25)]) == "2026-04-03 · every 12-25"
+
+
+# --- [texts] ------------------------------------------------------------------------------------
+
+TEXTS = (
+    BASE
+    + """
+[texts]
+greeting = "Oi! Aqui é a *{business}*. Escolha um setor:"
+leave_words = ["Tchau", "Sair"]
+rating_options = ["Ótimo!", "Ok", "Ruim"]
+ended_done = \"\"\"✅ #{code} · {name}:
+atendimento encerrado.\"\"\"
+
+[texts.usage]
+take = "⚠️ Para puxar: /puxar N ou /puxar #CÓD."
+
+[texts.failure_reasons]
+window_closed = "a janela de 24 horas está fechada"
+"""
+)
+
+
+def test_texts_overrides_replace_the_catalogs_words_key_by_key(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, TEXTS))
+    settings = config.to_settings()
+    texts = texts_for(settings.locale, settings.text_overrides)
+
+    assert config.warnings == ()
+    assert texts.greeting == "Oi! Aqui é a *{business}*. Escolha um setor:"
+    assert texts.leave_words == ("tchau", "sair"), "compared with what customers type: folded"
+    assert texts.rating_options == ((3, "Ótimo!"), (2, "Ok"), (1, "Ruim"))
+    assert texts.ended_done == "✅ #{code} · {name}:\natendimento encerrado."
+    assert texts.usage == {**PT_BR.usage, "take": "⚠️ Para puxar: /puxar N ou /puxar #CÓD."}
+    assert texts.failure_reasons[Failure.WINDOW_CLOSED] == "a janela de 24 horas está fechada"
+    assert texts.greeting_named == PT_BR.greeting_named, "what is not overridden stays"
+    assert texts_for("pt-BR") is PT_BR
+
+
+def test_a_text_that_leaves_out_a_detail_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    text = BASE + '\n[texts]\nqueued = "Você está na fila de *{department}*, posição {position}."\n'
+
+    config = load_config(write(tmp_path, text))
+
+    (warning,) = config.warnings
+    assert (warning.path, warning.line, warning.warning) == ("texts.queued", line_of(text, "queued ="), True)
+    assert "leaves out {estimate}" in warning.message
+
+
+def test_texts_are_checked_against_the_business_locale(tmp_path: Path) -> None:
+    text = BASE.replace('name = "Loja Teste"', 'name = "Loja Teste"\nlocale = "en"') + (
+        '\n[texts]\nleave_words = ["bye"]\nended_done = "✅ #{code} · {name} closed."\n'
+    )
+
+    settings = load_config(write(tmp_path, text)).to_settings()
+
+    texts = texts_for(settings.locale, settings.text_overrides)
+    assert (texts.leave_words, texts.ended_done, texts.greeting) == (
+        ("bye",),
+        "✅ #{code} · {name} closed.",
+        EN.greeting,
+    )
 
 
 # --- opening hours ----------------------------------------------------------------------------

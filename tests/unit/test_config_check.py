@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+from atende.application.texts import LOCALES, Texts, texts_for
 from atende.cli import config_cmd
-from tests.unit.test_config import BASE, ENVIRONMENT_VARIABLES, EXAMPLE, MISTAKES, line_of, mistaken, write
+from atende.config import load_config
+from tests.unit.test_config import BASE, ENVIRONMENT_VARIABLES, EXAMPLE, HOLIDAYS, MISTAKES, line_of, mistaken, write
 
 SECRETS = {
     "WHATSAPP_ACCESS_TOKEN": "EAAsecret-token-111",
@@ -139,6 +142,54 @@ def test_a_bad_database_url_fails_without_showing_its_password() -> None:
     assert "ATENDE_DATABASE_URL: " in result.stderr
     assert "postgresql+psycopg://atende:***@db/atende" in result.stderr
     assert "db-password-444" not in result.output
+
+
+def test_the_summary_shows_idle_rules_holidays_and_replaced_texts(tmp_path: Path) -> None:
+    text = HOLIDAYS + '\n[idle]\nrating_hours = 0\n\n[texts]\nmenu_left = "Até mais!"\n'
+
+    result = check(ATENDE_CONFIG=str(write(tmp_path, text)))
+
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    for holiday in ("closed 2026-04-03", "2026-04-21", "every 12-25", "2026-02-17"):
+        assert holiday in said
+    assert (
+        "Idle: a menu is forgotten after 12 h · a rating question never · "
+        "an assignment silent on both sides closes after 20 h · queued customers keep their place"
+    ) in said
+    assert "Texts: 1 replaced in pt-BR: menu_left" in said
+
+
+def test_a_texts_mistake_fails_the_check_with_its_line(tmp_path: Path) -> None:
+    text = BASE + '\n[texts]\nmenu_left = "Até mais!"\nrelay_header = "*{first}* #{code}"\n'
+    file = write(tmp_path, text)
+
+    result = check(ATENDE_CONFIG=str(file))
+
+    assert result.exit_code == 1
+    assert f"{file}:{line_of(text, 'relay_header')}: texts.relay_header: a message to an agent opens" in result.stderr
+    assert "start it with 💬" in result.stderr
+
+
+@pytest.mark.parametrize("locale", ["pt-BR", "en"])
+def test_config_texts_lists_every_sentence_as_a_texts_table_that_checks_clean(tmp_path: Path, locale: str) -> None:
+    listed = CliRunner().invoke(atende(), ["config", "texts", "--locale", locale])
+    assert listed.exit_code == 0, listed.output
+    text = BASE.replace('name = "Loja Teste"', f'name = "Loja Teste"\nlocale = "{locale}"') + "\n" + listed.stdout
+
+    config = load_config(write(tmp_path, text))
+
+    assert config.warnings == ()
+    settings = config.to_settings()
+    assert texts_for(locale, settings.text_overrides) == LOCALES[locale], "every default is a valid override of itself"
+    assert len(config.texts) == len(fields(Texts))
+
+
+def test_config_texts_refuses_an_unknown_locale() -> None:
+    result = CliRunner().invoke(atende(), ["config", "texts", "--locale", "pt-PT"])
+
+    assert result.exit_code == 1
+    assert "unknown locale 'pt-PT'" in result.stderr
 
 
 def test_a_supervisor_without_departments_passes_and_an_ordinary_agent_without_them_fails(tmp_path: Path) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import time
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from atende.application.arrivals import Inbound
-from atende.application.outbound import MenuBody, TextBody
+from atende.application.outbound import Delivery, MenuBody, TextBody
 from atende.domain.content import (
     Choice,
     Contacts,
@@ -24,10 +24,10 @@ from atende.domain.content import (
     Unsupported,
 )
 from atende.domain.conversation import CloseReason, Stage
-from atende.domain.department import Department, OpeningHours
+from atende.domain.department import Department, Holidays, OpeningHours
 from atende.domain.events import Abandoned, Assigned, Closed, Rated
 from tests.unit.people import Agent, Customer
-from tests.world import DEPARTMENTS, World
+from tests.world import DEPARTMENTS, World, render
 
 QUEUED_TAIL = "\nPode escrever à vontade: quem te atender verá tudo. Para sair da fila, envie *sair*."
 MENU_OPTIONS = "\n[Financeiro]\n[Suporte]\n[Vendas]\n[Trocas]"
@@ -139,6 +139,48 @@ def test_an_invalid_answer_gets_a_short_reprompt_not_the_whole_menu(maria: Custo
 
     maria.says("3")
     assert maria.reads() == [queued("Vendas", 1)]
+
+
+def test_a_flood_of_menu_answers_costs_one_reprompt_and_keeps_every_word(world: World, maria: Customer) -> None:
+    maria.says("oi")
+    maria.reads()
+
+    for n in range(1000):
+        maria.says(f"blá {n}")
+
+    assert maria.reads() == [REPROMPT]
+    assert [m.id for m in world.store.outbox if render(m) == REPROMPT] == [maria.received()[-1].id]
+    kept = [m.content for m in world.store.messages if m.conversation == maria.code]
+    assert kept == [Text("oi"), *(Text(f"blá {n}") for n in range(1000))]
+    assert maria.conversation.stage is Stage.CHOOSING
+
+    maria.says("2")
+    assert maria.reads() == [queued("Suporte", 1)]
+
+
+def test_a_flood_arriving_faster_than_the_courier_sends_queues_one_reprompt(world: World, maria: Customer) -> None:
+    maria.says("oi")
+    maria.reads()
+
+    for n in range(50):  # handled before the courier runs even once
+        world.atende.receive(Inbound(f"wamid.flood{n}", maria.wa_id, maria.name, world.clock.now(), Text(f"hã {n}")))
+
+    pending = [m for m in world.store.outbox if m.to == maria.wa_id and m.delivery is Delivery.PENDING]
+    assert [render(m) for m in pending] == [REPROMPT]
+
+
+def test_a_customer_still_lost_a_minute_later_is_reprompted_again(world: World, maria: Customer) -> None:
+    maria.says("oi")
+    maria.says("quero falar com alguém")
+    maria.reads()
+    world.wait(55)
+
+    maria.says("alguém?")
+    assert maria.reads() == []
+    world.wait(5)
+    maria.says("atendente")
+
+    assert maria.reads() == [REPROMPT]
 
 
 def test_a_tap_on_a_stale_menu_button_starts_straight_in_that_queue(maria: Customer) -> None:
@@ -325,7 +367,7 @@ OPEN_MORNINGS = OpeningHours("America/Sao_Paulo", {day: ((time(8), time(12)),) f
 )
 def test_outside_business_hours_the_customer_is_told_once(world: World, maria: Customer, joao: Customer) -> None:
     closed = (
-        "Agora estamos fora do horário de atendimento de *Financeiro*. "
+        "Agora estamos fora do horário de atendimento de *Financeiro*. Voltamos hoje às 11:00. "
         "Sua mensagem fica na fila e responderemos assim que voltarmos."
     )
     maria.says("oi")
@@ -342,6 +384,56 @@ def test_outside_business_hours_the_customer_is_told_once(world: World, maria: C
     joao.reads()
     joao.chooses("suporte")  # open now
     assert joao.reads() == [queued("Suporte", 1)]
+
+
+CARNIVAL = Holidays(frozenset({date(2026, 2, 16), date(2026, 2, 17)}))
+"""Carnival Monday and Tuesday, 2026."""
+WEEKDAYS_8_TO_18 = OpeningHours("America/Sao_Paulo", dict.fromkeys(range(5), ((time(8), time(18)),)), CARNIVAL)
+FRIDAY_BEFORE_CARNIVAL = datetime(2026, 2, 13, 21, 30, tzinfo=UTC)
+"""18:30 in São Paulo: closed, and Monday and Tuesday are holidays."""
+
+
+def told_when_closed(world: World, maria: Customer, moment: datetime) -> str:
+    world.clock.current = moment
+    maria.says("oi")
+    maria.reads()
+    maria.chooses("financeiro")
+    return maria.reads()[0]
+
+
+@pytest.mark.config(departments=(replace(DEPARTMENTS[0], hours=WEEKDAYS_8_TO_18), *DEPARTMENTS[1:]))
+def test_the_closed_notice_names_the_next_opening_across_a_weekend_and_holidays(world: World, maria: Customer) -> None:
+    closed = told_when_closed(world, maria, FRIDAY_BEFORE_CARNIVAL)
+
+    assert closed == (
+        "Agora estamos fora do horário de atendimento de *Financeiro*. Voltamos quarta-feira às 08:00. "
+        "Sua mensagem fica na fila e responderemos assim que voltarmos."
+    )
+
+
+@pytest.mark.parametrize(
+    ("moment", "when"),
+    [
+        (datetime(2026, 3, 6, 21, 30, tzinfo=UTC), "segunda-feira às 08:00"),  # Friday 18:30
+        (datetime(2026, 3, 3, 9, 0, tzinfo=UTC), "hoje às 08:00"),  # Tuesday 06:00
+        (datetime(2026, 3, 2, 22, 0, tzinfo=UTC), "amanhã às 08:00"),  # Monday 19:00
+        (datetime(2026, 3, 7, 13, 0, tzinfo=UTC), "segunda-feira às 08:00"),  # Saturday 10:00
+    ],
+)
+@pytest.mark.config(departments=(replace(DEPARTMENTS[0], hours=WEEKDAYS_8_TO_18), *DEPARTMENTS[1:]))
+def test_the_next_opening_is_said_as_people_say_it(world: World, maria: Customer, moment: datetime, when: str) -> None:
+    assert f"Voltamos {when}." in told_when_closed(world, maria, moment)
+
+
+@pytest.mark.config(
+    locale="en",
+    departments=(replace(DEPARTMENTS[0], hours=WEEKDAYS_8_TO_18), *DEPARTMENTS[1:]),
+)
+def test_the_next_opening_in_english(world: World, maria: Customer) -> None:
+    assert told_when_closed(world, maria, FRIDAY_BEFORE_CARNIVAL) == (
+        "*Financeiro* is closed right now. We are back on Wednesday at 08:00. "
+        "Your message stays in the queue and we will answer as soon as we are back."
+    )
 
 
 @pytest.mark.config(departments=(replace(DEPARTMENTS[0], hours=OPENS_AT_11), *DEPARTMENTS[1:]))

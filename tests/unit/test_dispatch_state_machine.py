@@ -15,8 +15,15 @@ and ADR 0001:
 * FIFO by first enqueue per department: whoever dispatch or `/proximo` assigns had nobody older
   waiting in their department (an explicit `/puxar` may jump the line, on purpose);
 * nobody waits while an available agent of their department has a free slot;
-* after a tick no offer is older than `offer_timeout_seconds`, whoever missed one is paused, and
-  ⏳ reminders go only to busy agents with someone waiting, at most once per interval.
+* a customer answering the menu with what it does not understand is re-prompted at most once a
+  minute (`REPROMPT_SECONDS`), however fast they write;
+* after a tick no offer has waited `offer_timeout_seconds` (since it was made, or since its agent
+  was last reminded of it); one whose agent wrote anything since then stayed with her, with a ⏳
+  naming its customer; one whose agent was silent went back to the queue and she is paused; and
+  queue ⏳ reminders go only to busy agents with someone waiting, at most once per interval;
+* nothing hangs (docs/adr/0009-idle-rules.md): hours and days pass too, and after a tick no menu,
+  rating question or assignment has been quiet for longer than its idle limit; an idle close
+  ends only a menu or an assignment that was quiet that long, and never a queued customer.
 
 `HYPOTHESIS_PROFILE=ci` (or `CI=1`) runs it with 500 examples; see tests/conftest.py.
 """
@@ -24,13 +31,14 @@ and ADR 0001:
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from atende.application.customer import REPROMPT_SECONDS
 from atende.application.outbound import Outgoing
 from atende.application.settings import Settings
 from atende.domain import events
@@ -46,7 +54,7 @@ OFFER_TIMEOUT = 90
 REMINDER = 60
 """Shorter than the offer timeout, so reminders also reach agents whose offers are still pending."""
 STEPS = 100
-"""Steps per example: 500 examples (the `ci` profile) take about 30 s on two cores."""
+"""Steps per example: 500 examples (the `ci` profile) take about a minute on two cores."""
 
 CUSTOMERS = ("5511911110001", "5511911110002", "5511911110003", "5511911110004", "5511911110005")
 NAMES = dict(zip(CUSTOMERS, ("Maria Silva", "João Souza", "Pedro", "", "Luíza Prado"), strict=True))
@@ -58,8 +66,8 @@ ALLOWED: dict[Stage | None, frozenset[Stage]] = {
     None: frozenset({Stage.CHOOSING, Stage.QUEUED, Stage.ASSIGNED}),
     Stage.CHOOSING: frozenset({Stage.CHOOSING, Stage.QUEUED, Stage.ASSIGNED, Stage.CLOSED}),
     Stage.QUEUED: frozenset({Stage.QUEUED, Stage.ASSIGNED, Stage.CLOSED}),
-    # Rating is on, so /fim always goes through RATING.
-    Stage.ASSIGNED: frozenset({Stage.ASSIGNED, Stage.QUEUED, Stage.RATING}),
+    # Rating is on, so /fim always goes through RATING; an assignment closes directly only when idle.
+    Stage.ASSIGNED: frozenset({Stage.ASSIGNED, Stage.QUEUED, Stage.RATING, Stage.CLOSED}),
     Stage.RATING: frozenset({Stage.RATING, Stage.CLOSED}),
     Stage.CLOSED: frozenset({Stage.CLOSED}),
 }
@@ -68,12 +76,28 @@ TRAIL_STAGE = {"choosing": Stage.CHOOSING, "queued": Stage.QUEUED, "assigned": S
 """The stage a conversation must be in, given the state its events replay to."""
 
 
+IDLE_LIMITS = {
+    Stage.CHOOSING: timedelta(hours=12),
+    Stage.RATING: timedelta(hours=12),
+    Stage.ASSIGNED: timedelta(hours=20),
+}
+"""The idle rules' defaults (`[idle]`), which the machine runs with."""
+
+
 def machine_config() -> Settings:
     return world_settings(
         offer_timeout_seconds=OFFER_TIMEOUT,
         queue_reminder_seconds=REMINDER,
         position_update_seconds=30,
+        menu_idle_hours=12,
+        rating_idle_hours=12,
+        assigned_idle_hours=20,
     )
+
+
+def quiet_too_long(conversation: Conversation, until: datetime) -> bool:
+    limit = IDLE_LIMITS.get(conversation.stage)
+    return limit is not None and until - conversation.last_active > limit
 
 
 class DispatchMachine(RuleBasedStateMachine):
@@ -92,6 +116,10 @@ class DispatchMachine(RuleBasedStateMachine):
         """The agent who ran `/puxar` in this step: what they pulled may jump the line."""
         self.ticked = False
         self.reminded: dict[str, datetime] = {}
+        self.reprompted: dict[str, datetime] = {}
+        """Conversation → when its customer was last told the menu did not understand them."""
+        self.offers: dict[str, tuple[str, datetime, bool]] = {}
+        """Every pending offer after the previous step: code → (agent, since when it waits, since a ⏳)."""
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -162,6 +190,13 @@ class DispatchMachine(RuleBasedStateMachine):
     def customer_writes(self, customer: str, text: str) -> None:
         """Starts a conversation, answers the menu, talks while queued or to the agent, skips a rating."""
         self.write(customer, text)
+
+    @rule(count=st.integers(2, 6), data=st.data())
+    def customer_floods_the_menu(self, count: int, data: st.DataObject) -> None:
+        """Nonsense at the menu, again and again, a second apart: kept, and re-prompted once."""
+        customer = self.customer(data, Stage.CHOOSING)
+        for n in range(count):
+            self.write(customer, f"hã?? {n}")
 
     @rule(text=st.sampled_from(["alguém aí?", "2", "Financeiro", "ainda estou esperando"]), data=st.data())
     def customer_writes_while_queued(self, text: str, data: st.DataObject) -> None:
@@ -252,12 +287,24 @@ class DispatchMachine(RuleBasedStateMachine):
             self.ticked = True
             self.world.wait(seconds, step=seconds)
 
+    @rule(hours=st.sampled_from([6, 13, 21]))
+    def hours_pass(self, hours: int) -> None:
+        """An evening, a night, a weekend's worth: the timer loop runs hourly, so menus and ratings
+        are forgotten and quiet assignments close (offers time out on the first pass)."""
+        for hour in range(hours):
+            if hour:
+                self.routing_promises_hold()
+            self.ticked = True
+            self.world.wait(3600, step=3600)
+
     def teardown(self) -> None:
         """What the example reached, for `--hypothesis-show-statistics`."""
         kinds = Counter(type(e).__name__ for e in self.world.store.events)
-        for kind in ("Assigned", "OfferTimedOut", "Transferred", "Removed", "Abandoned", "Rated"):
+        for kind in ("Assigned", "OfferTimedOut", "Transferred", "Removed", "Abandoned", "Rated", "IdleClosed"):
             event(f"some {kind}", str(kinds[kind] > 0))
-        event("some ⏳ reminder", str(any(render(m).startswith("⏳") for m in self.world.gateway.sent)))
+        reminders = [m for m in self.world.gateway.sent if render(m).startswith("⏳")]
+        event("some ⏳ reminder", str(any(m.conversation is None for m in reminders)))
+        event("some offer kept for a working agent", str(any(m.conversation for m in reminders)))
 
     # --- the promises --------------------------------------------------------------------
 
@@ -275,10 +322,17 @@ class DispatchMachine(RuleBasedStateMachine):
             self.check_agents(conversations)
             self.check_fifo(conversations, new_events)
             self.check_nobody_waits_for_a_free_agent(conversations)
+            self.check_reprompts(sent)
             if self.ticked:
                 self.check_timers(conversations, new_events, sent)
+                self.check_offers(conversations, new_events, sent)
         finally:
             self.stages = {code: c.stage for code, c in conversations.items()}
+            self.offers = {
+                code: (c.agent, c.offer_since, c.offer_reminded_at == c.offer_since)
+                for code, c in conversations.items()
+                if c.agent is not None and c.offer_since is not None
+            }
             self.puller = None
             self.ticked = False
 
@@ -296,7 +350,13 @@ class DispatchMachine(RuleBasedStateMachine):
                     f"#{code} left the queue closed as {conversation.close_reason}"
                 )
             if before is Stage.CHOOSING and after is Stage.CLOSED:
-                assert conversation.close_reason is CloseReason.ABANDONED
+                assert conversation.close_reason in {CloseReason.ABANDONED, CloseReason.IDLE}
+            if before in {Stage.CHOOSING, Stage.ASSIGNED} and conversation.close_reason is CloseReason.IDLE:
+                assert before is not None and conversation.closed_at is not None
+                quiet = conversation.closed_at - conversation.last_active
+                assert quiet > IDLE_LIMITS[before], f"#{code} closed idle after only {quiet} as {before}"
+            if before is Stage.ASSIGNED and after is Stage.CLOSED:
+                assert conversation.close_reason is CloseReason.IDLE, f"#{code} left its agent closed, not idle"
             if before is Stage.ASSIGNED and after is Stage.QUEUED:
                 assert code in moved_back, f"#{code} went back to the queue without a timeout or transfer"
             if after is Stage.QUEUED:
@@ -328,6 +388,10 @@ class DispatchMachine(RuleBasedStateMachine):
                     state = "transferred"
                 case events.Abandoned():
                     assert state in {"choosing", "queued"}, f"#{code} abandoned while {state}"
+                    state = "leaving"
+                case events.IdleClosed(stage=stage, agent=agent):
+                    assert state in {"choosing", "assigned"} and stage == state, f"#{code} idle while {state}"
+                    assert state == "choosing" or agent == self.trail_agent[code]
                     state = "leaving"
                 case events.Removed():
                     assert state == "queued", f"#{code} removed while {state}"
@@ -403,27 +467,41 @@ class DispatchMachine(RuleBasedStateMachine):
             idle = [a.name for a in free if a.serves(conversation.department)]
             assert not idle, f"#{conversation.code} waits in {conversation.department} while {idle} are free"
 
+    def check_reprompts(self, sent: list[Outgoing]) -> None:
+        """A customer who keeps answering the menu with nonsense is re-prompted at most once a minute."""
+        for message in sent:
+            if message.conversation is None or not render(message).startswith("Não entendi"):
+                continue
+            at, last = message.created_at, self.reprompted.get(message.conversation)
+            assert last is None or (at - last).total_seconds() >= REPROMPT_SECONDS, (
+                f"#{message.conversation} re-prompted again {(at - last).total_seconds()} s later"
+            )
+            self.reprompted[message.conversation] = at
+
     def check_timers(
         self,
         conversations: dict[str, Conversation],
         new_events: list[events.Event],
         sent: list[Outgoing],
     ) -> None:
-        """After a tick no offer is past its time; whoever missed one is paused; reminders are due and spaced."""
+        """After a tick no offer is past its time; whoever missed one is paused; reminders are due and spaced;
+        nothing has been quiet past its idle limit."""
         now = self.world.clock.now()
         agents = self.world.store.agents
+        hanging = [f"#{c.code} ({c.stage})" for c in conversations.values() if quiet_too_long(c, now)]
+        assert not hanging, f"quiet past their idle limit after a tick: {hanging}"
         for conversation in conversations.values():
             if conversation.is_offer:
-                assert conversation.assigned_at is not None
-                age = (now - conversation.assigned_at).total_seconds()
-                assert age < OFFER_TIMEOUT, f"#{conversation.code} is still an offer {age} s after it was made"
+                assert conversation.offer_since is not None
+                age = (now - conversation.offer_since).total_seconds()
+                assert age < OFFER_TIMEOUT, f"#{conversation.code} has waited {age} s for its agent"
         for step in new_events:
             if isinstance(step, events.OfferTimedOut):
                 assert agents[step.agent].presence is Presence.PAUSED, f"{step.agent} missed an offer, not paused"
         loads = Counter(c.agent for c in conversations.values() if c.stage is Stage.ASSIGNED)
         for message in sent:
-            if not render(message).startswith("⏳"):
-                continue
+            if not render(message).startswith("⏳") or message.conversation is not None:
+                continue  # an offer's ⏳ names its customer: checked with the offers
             agent = agents[message.to]
             assert agent.presence is Presence.AVAILABLE and loads[agent.phone] > 0, f"⏳ to {agent.name}, not busy"
             assert any(c.stage is Stage.QUEUED and agent.serves(c.department or "") for c in conversations.values()), (
@@ -432,6 +510,36 @@ class DispatchMachine(RuleBasedStateMachine):
             last = self.reminded.get(agent.phone)
             assert last is None or (now - last).total_seconds() >= REMINDER, f"⏳ to {agent.name} too soon"
             self.reminded[agent.phone] = now
+
+    def check_offers(
+        self,
+        conversations: dict[str, Conversation],
+        new_events: list[events.Event],
+        sent: list[Outgoing],
+    ) -> None:
+        """An offer past its time lapses exactly when its agent was silent since it began waiting:
+        a working agent keeps it (⏳ naming its customer, not paused for it), a silent one loses it."""
+        now = self.world.clock.now()
+        agents = self.world.store.agents
+        lapsed = {e.code for e in new_events if isinstance(e, events.OfferTimedOut)}
+        offer_reminders = {(m.to, m.conversation) for m in sent if m.conversation and render(m).startswith("⏳")}
+        assert lapsed <= set(self.offers), f"lapsed without an offer: {lapsed - set(self.offers)}"
+        for code, (phone, since, reminded) in self.offers.items():
+            agent = agents[phone]
+            last = agent.last_wrote_at
+            # A message in the very instant of a ⏳ was handled after it; one with the offer, maybe not.
+            working = last is not None and (last > since or (reminded and last == since))
+            due = (now - since).total_seconds() >= OFFER_TIMEOUT
+            conversation = conversations[code]
+            if code in lapsed:
+                assert due and not working, f"#{code} lapsed from {agent.name} (due {due}, working {working})"
+            kept = conversation.is_offer and conversation.agent == phone
+            if kept and due:
+                assert working, f"#{code} stayed with silent {agent.name}"
+                assert conversation.offer_since == now, f"#{code} kept by {agent.name} without a reminder"
+                assert (phone, code) in offer_reminders, f"no ⏳ to {agent.name} naming #{code}"
+        for phone, code in offer_reminders:
+            assert conversations[code].is_offer and conversations[code].agent == phone, f"⏳ about #{code}"
 
 
 # max_examples comes from the loaded profile (tests/conftest.py): 500 under CI.

@@ -185,6 +185,21 @@ def test_switch_changes_the_active_conversation() -> None:
     assert agent.active == "BBBB"
 
 
+# --- writing ---------------------------------------------------------------------------
+
+
+def test_an_agent_has_written_since_a_moment_only_after_it_and_never_goes_back() -> None:
+    agent = carla(Presence.AVAILABLE)
+    assert not agent.wrote_since(at(0))
+
+    agent.wrote(at(2))
+    agent.wrote(at(1))  # an older stamp handled late
+
+    assert agent.last_wrote_at == at(2)
+    assert agent.wrote_since(at(1.9))
+    assert not agent.wrote_since(at(2)), "the same instant is not since"
+
+
 def test_every_change_of_presence_is_recorded_once_with_its_time() -> None:
     agent = carla()
     agent.check_in(at(0))

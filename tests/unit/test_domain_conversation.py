@@ -101,6 +101,33 @@ def test_an_offer_that_times_out_goes_back_to_the_queue_keeping_its_place() -> N
     assert conversation.agent == "bruno" and conversation.is_offer
 
 
+def test_an_offer_is_due_once_it_has_waited_the_timeout_since_made_or_last_reminded() -> None:
+    conversation = in_stage("offer")  # assigned at minute 3
+    assert conversation.offer_since == at(3)
+    assert not conversation.offer_due(at(5.9), 180)
+    assert conversation.offer_due(at(6), 180)
+
+    conversation.offer_waits(at(6))  # its agent is working: it stays, and waits afresh
+
+    assert (conversation.stage, conversation.agent, conversation.offer_since) == (Stage.ASSIGNED, "ana", at(6))
+    assert not conversation.offer_due(at(8.9), 180)
+    assert conversation.offer_due(at(9), 180)
+    assert conversation.waited(at(9)) == 120, "a reminder changes nothing of the wait before the assignment"
+
+
+def test_a_reminded_offer_starts_afresh_when_it_times_out_or_is_assigned_again() -> None:
+    conversation = in_stage("offer")
+    conversation.offer_waits(at(6))
+    conversation.offer_timed_out(at(9))
+    assert (conversation.offer_since, conversation.offer_reminded_at) == (None, None)
+
+    conversation.assign("bruno", at(10))
+
+    assert conversation.offer_since == at(10)
+    conversation.accept(at(11))
+    assert conversation.offer_since is None and not conversation.offer_due(at(60), 180), "accepted: no offer"
+
+
 def test_transfer_queues_the_customer_in_another_department_keeping_the_first_enqueue_time() -> None:
     conversation = in_stage("accepted")
     conversation.transfer("suporte", "Ana", at(8))
@@ -217,6 +244,7 @@ ACTIONS: dict[str, Callable[[Conversation], object]] = {
     "assign": lambda c: c.assign("bruno", at(20)),
     "accept": lambda c: c.accept(at(20)),
     "offer_timed_out": lambda c: c.offer_timed_out(at(20)),
+    "offer_waits": lambda c: c.offer_waits(at(20)),
     "transfer": lambda c: c.transfer("vendas", "Ana", at(20)),
     "move": lambda c: c.move("vendas", "Sofia", at(20)),
     "leave": lambda c: c.leave(at(20)),
@@ -230,6 +258,7 @@ LEGAL = {
     "assign": {"queued"},
     "accept": {"offer", "accepted"},
     "offer_timed_out": {"offer"},
+    "offer_waits": {"offer"},
     "transfer": {"offer", "accepted"},
     "move": {"queued"},
     "leave": {"choosing", "queued"},
@@ -243,6 +272,7 @@ AFTER = {
     "assign": "offer",
     "accept": "accepted",
     "offer_timed_out": "queued",
+    "offer_waits": "offer",
     "transfer": "queued",
     "move": "queued",
     "leave": "closed",

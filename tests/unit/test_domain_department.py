@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta, timezone
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from atende.domain.department import Department, OpeningHours
+from atende.domain.department import Department, Holidays, OpeningHours
 
 MONDAY, TUESDAY, SATURDAY, SUNDAY = 0, 1, 5, 6
 BUSINESS_DAY = ((time(9), time(18)),)
@@ -84,3 +86,74 @@ def test_a_department_without_hours_is_always_open() -> None:
         assert always.is_open(utc(8, hour))
     assert office.is_open(utc(2, 13))
     assert not office.is_open(utc(8, 13))
+
+
+# --- holidays and the next opening ---------------------------------------------------------------
+
+GOOD_FRIDAY = date(2026, 4, 3)
+TIRADENTES = date(2026, 4, 21)  # a Tuesday
+
+
+def local(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=ZoneInfo("America/Sao_Paulo"))
+
+
+def with_holidays(*dates: date, yearly: tuple[tuple[int, int], ...] = ()) -> OpeningHours:
+    return replace(SAO_PAULO, holidays=Holidays(frozenset(dates), frozenset(yearly)))
+
+
+def test_a_holiday_closes_the_whole_local_day() -> None:
+    hours = with_holidays(GOOD_FRIDAY)
+    assert not hours.is_open(local(3, 10, month=4))
+    assert hours.is_open(local(2, 10, month=4)), "the day before is a plain Thursday"
+    assert GOOD_FRIDAY in hours.holidays and date(2026, 4, 2) not in hours.holidays
+
+
+def test_a_yearly_holiday_closes_that_day_every_year() -> None:
+    christmas = with_holidays(yearly=((12, 25),))
+    assert not christmas.is_open(datetime(2026, 12, 25, 10, tzinfo=ZoneInfo("America/Sao_Paulo")))
+    assert not christmas.is_open(datetime(2028, 12, 25, 10, tzinfo=ZoneInfo("America/Sao_Paulo")))
+    assert christmas.is_open(datetime(2026, 12, 24, 10, tzinfo=ZoneInfo("America/Sao_Paulo")))
+
+
+@pytest.mark.parametrize(
+    ("moment", "opens"),
+    [
+        (local(6, 18, 30), local(9, 9)),  # Friday evening → Monday 09:00
+        (local(7, 11), local(9, 9)),  # Saturday → Monday
+        (local(2, 7), local(2, 9)),  # Monday before opening → today
+        (local(2, 18), local(3, 9)),  # Monday at closing time (the end is not open) → Tuesday
+        (local(2, 10), local(2, 10)),  # open now: now
+    ],
+)
+def test_the_next_opening_skips_closed_hours_and_weekends(moment: datetime, opens: datetime) -> None:
+    assert SAO_PAULO.next_opening(moment) == opens
+
+
+def test_the_next_opening_skips_holidays_after_a_weekend() -> None:
+    hours = with_holidays(TIRADENTES, date(2026, 4, 20))  # a bridge Monday, then the holiday
+    assert hours.next_opening(local(17, 18, 30, month=4)) == local(22, 9, month=4)
+
+
+def test_the_next_opening_is_in_the_business_zone_whatever_zone_asks() -> None:
+    friday_evening_utc = utc(6, 21, 30)  # 18:30 in São Paulo
+    opening = SAO_PAULO.next_opening(friday_evening_utc)
+    assert opening == local(9, 9) and opening is not None
+    assert opening.utcoffset() == timedelta(hours=-3)
+
+
+def test_a_range_past_midnight_opens_at_its_start() -> None:
+    nights = OpeningHours("UTC", {MONDAY: ((time(22), time.max),), TUESDAY: ((time.min, time(2)),)})
+    assert nights.next_opening(utc(2, 12)) == utc(2, 22)
+    assert nights.is_open(utc(3, 1))
+
+
+def test_hours_that_never_open_have_no_next_opening() -> None:
+    every_day_a_holiday = OpeningHours("UTC", {MONDAY: BUSINESS_DAY}, Holidays(yearly=frozenset({(1, 1)})))
+    assert OpeningHours("UTC").next_opening(utc(2, 12)) is None
+    assert every_day_a_holiday.next_opening(utc(2, 12)) is not None
+
+
+def test_a_department_says_when_it_opens() -> None:
+    assert Department("suporte", "Suporte").next_opening(utc(8, 3)) == utc(8, 3), "always open: now"
+    assert Department("financeiro", "Financeiro", hours=SAO_PAULO).next_opening(utc(8, 3)) == local(9, 9)

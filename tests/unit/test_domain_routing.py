@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from atende.domain.agent import Agent, Presence
 from atende.domain.conversation import Conversation, Customer
-from atende.domain.routing import plan_assignments, queue_order, waiting_line
+from atende.domain.routing import offer_lapses, plan_assignments, queue_order, waiting_line
 
 T0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 NOW = T0 + timedelta(hours=1)
@@ -225,3 +225,42 @@ def test_any_plan_is_fifo_within_capacity_and_leaves_no_match_unmade(
             and loads[a.phone] + given_out[a.phone] < a.capacity
         ]
         assert not free, f"{conversation.code} left waiting while {free} are free"
+
+
+# --- offers past their time -------------------------------------------------------------
+
+
+def minutes(n: float) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+def test_an_offer_lapses_only_when_its_agent_wrote_nothing_since_it_began_waiting() -> None:
+    offer = waiting("AAAA", "fin", 0)
+    offer.assign("carla", minutes(1))
+    carla = agent("carla", "fin", capacity=3)
+
+    assert offer_lapses(offer, carla), "never wrote"
+    carla.wrote(minutes(0.5))
+    assert offer_lapses(offer, carla), "wrote before the offer only"
+    carla.wrote(minutes(2))
+    assert not offer_lapses(offer, carla), "wrote since: working"
+
+    offer.offer_waits(minutes(4))  # reminded: from now on, she must write again
+
+    assert offer_lapses(offer, carla)
+    carla.wrote(minutes(5))
+    assert not offer_lapses(offer, carla)
+
+
+def test_a_message_in_the_same_instant_as_a_reminder_came_after_it_but_not_one_with_the_offer() -> None:
+    offer = waiting("AAAA", "fin", 0)
+    offer.assign("carla", minutes(1))
+    carla = agent("carla", "fin", capacity=3)
+
+    carla.wrote(minutes(1))  # the message that made the offer (her /entrar), or one just before it
+    assert offer_lapses(offer, carla)
+
+    offer.offer_waits(minutes(4))
+    carla.wrote(minutes(4))  # handled after the timer pass that reminded her, on a clock that stood still
+
+    assert not offer_lapses(offer, carla)

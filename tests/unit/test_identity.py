@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from atende.application.outbound import TextBody
 from atende.application.settings import AgentProfile
 from atende.domain.content import Choice, Edited, Revoked, SystemNotice
@@ -161,6 +163,7 @@ def test_an_agent_who_changes_number_is_still_herself_and_her_messages_follow(
     assert world.store.agents[ANA].active == maria.code
 
 
+@pytest.mark.config(assigned_idle_hours=0)  # silent for 25 h on purpose: no idle close here
 def test_what_waited_for_an_agent_goes_to_her_new_number(world: World, ana: Agent, maria: Customer) -> None:
     serving(ana, maria)
     world.clock.advance(25 * 3600)

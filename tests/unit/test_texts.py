@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import string
 from dataclasses import fields
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from atende.application.texts import LOCALES, Texts
 from atende.application.texts.en import EN
-from atende.application.texts.formatting import duration, phone
+from atende.application.texts.formatting import duration, phone, when_it_opens
 from atende.application.texts.pt_br import PT_BR
 from atende.domain.content import Choice
 from tests.unit.people import Agent, Customer
@@ -23,8 +25,9 @@ AGENT_MESSAGES = (
     "nobody_waiting", "at_capacity", "target_missing", "removed_done", "ended_done", "transferred_done",
     "unknown_department", "same_department", "active_header", "active_none", "switched", "not_yours",
     "history_header", "history_empty", "no_active", "conversation_gone", "cannot_relay", "unknown_command",
+    "offer_waiting", "assignment_part",
     "customer_window_closed", "customer_window_waiting", "customer_template_failed", "back_from_reopen",
-    "still_arriving", "supervisors_only", "dashboard_header", "report_header", "moved_done",
+    "still_arriving", "idle_closed_done", "supervisors_only", "dashboard_header", "report_header", "moved_done",
 )  # fmt: skip
 """Sentences that are whole messages to an agent, so they must open with a §5 marker."""
 
@@ -117,6 +120,8 @@ def test_both_locales_define_the_same_sentences_with_the_same_placeholders() -> 
                 assert placeholders(pt[key]) == placeholders(en[key]), f"{field.name}[{key}]"
         elif field.name == "rating_options":
             assert [score for score, _ in pt] == [score for score, _ in en]
+        elif field.name in {"weekdays", "months"}:
+            assert (len(pt), len(en)) == ((7, 7) if field.name == "weekdays" else (12, 12)), field.name
     assert set(LOCALES) == {"pt-BR", "en"}
 
 
@@ -156,3 +161,55 @@ def test_phones_are_shown_the_brazilian_way(wa_id: str, shown: str) -> None:
 )  # fmt: skip
 def test_durations_at_a_glance(seconds: float, pt: str, en: str) -> None:
     assert (duration(PT_BR, seconds), duration(EN, seconds)) == (pt, en)
+
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+NOW = datetime(2026, 3, 6, 18, 30, tzinfo=SAO_PAULO)
+"""A Friday evening."""
+
+
+@pytest.mark.parametrize(
+    ("opening", "pt", "en"),
+    [
+        (datetime(2026, 3, 6, 19, 0, tzinfo=SAO_PAULO), "hoje às 19:00", "today at 19:00"),
+        (datetime(2026, 3, 7, 8, 0, tzinfo=SAO_PAULO), "amanhã às 08:00", "tomorrow at 08:00"),
+        (datetime(2026, 3, 9, 8, 0, tzinfo=SAO_PAULO), "segunda-feira às 08:00", "on Monday at 08:00"),
+        (datetime(2026, 3, 12, 13, 30, tzinfo=SAO_PAULO), "quinta-feira às 13:30", "on Thursday at 13:30"),
+        (
+            datetime(2026, 3, 13, 8, 0, tzinfo=SAO_PAULO),
+            "sexta-feira, 13 de março, às 08:00",
+            "on Friday, March 13, at 08:00",
+        ),  # a week away: "sexta-feira" alone would be today
+        (datetime(2026, 3, 9, 11, 0, tzinfo=UTC), "segunda-feira às 08:00", "on Monday at 08:00"),  # any zone in
+    ],
+)
+def test_when_a_department_opens_is_said_in_the_business_zone(opening: datetime, pt: str, en: str) -> None:
+    assert when_it_opens(PT_BR, opening, NOW, "America/Sao_Paulo") == pt
+    assert when_it_opens(EN, opening, NOW, "America/Sao_Paulo") == en
+
+
+def test_the_day_counts_in_the_business_zone_not_in_utc() -> None:
+    late_friday = datetime(2026, 3, 7, 2, 0, tzinfo=UTC)  # Friday 23:00 in São Paulo, Saturday in UTC
+    saturday_morning = datetime(2026, 3, 7, 8, 0, tzinfo=SAO_PAULO)
+    assert when_it_opens(PT_BR, saturday_morning, late_friday, "America/Sao_Paulo") == "amanhã às 08:00"
+
+
+@pytest.mark.config(
+    text_overrides={
+        "greeting_named": "Oi, {name}! Aqui é a {business}. Qual setor?",
+        "leave_words": ("tchau",),
+        "ended_done": "✅ #{code} · {name}: finalizado.",
+    }
+)
+def test_the_deployments_own_words_reach_customers_and_agents(world: World, ana: Agent, maria: Customer) -> None:
+    maria.says("oi")
+    assert maria.reads()[0].startswith("Oi, Maria! Aqui é a Loja Exemplo. Qual setor?")
+    maria.says("Tchau!")
+    assert maria.read() == PT_BR.menu_left, "the overridden leave word works, as typed"
+
+    maria.queues_for("financeiro")
+    ana.checks_in()
+    ana.says("Olá!")
+    ana.says("/fim")
+
+    assert ana.reads()[-1] == f"✅ {maria.tag} · Maria Silva: finalizado."

@@ -8,8 +8,10 @@ from atende.domain.agent import PauseReason, Presence
 from atende.domain.conversation import Stage
 from atende.domain.events import OfferTimedOut
 from tests.unit.people import Agent, Customer
-from tests.unit.scenes import serving
-from tests.world import World
+from tests.unit.scenes import carla_with_maria_and_joao, serving
+from tests.world import CARLA, JOAO, MARIA, PEDRO, World, render
+
+LUIZA = "5511911110005"
 
 # --- ⏳ reminders to busy agents ----------------------------------------------------------------
 
@@ -226,3 +228,128 @@ def test_the_longest_idle_agent_gets_the_next_customer(
     pedro.queues_for("financeiro")
 
     assert pedro.conversation.agent == agents[expected].wa_id
+
+
+# --- offers that lapse together ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_offers_lapsing_in_the_same_tick_each_keep_their_own_place(seed: int) -> None:
+    """Three customers offered at one instant, who had queued at different moments: whatever order
+    their codes sort in, each hears their own place, and the customer behind them keeps theirs."""
+    world = World(seed=seed)
+    carla = Agent(world, CARLA)
+    line = [Customer(world, wa_id) for wa_id in (MARIA, JOAO, PEDRO)]
+    for customer in line:
+        customer.queues_for("vendas")
+        world.clock.advance(20)
+    carla.checks_in()  # capacity 3: all three are offered to her at once
+    luiza = Customer(world, LUIZA, "Luíza Prado")
+    luiza.queues_for("vendas")
+    assert [c.conversation.stage for c in line] == [Stage.ASSIGNED] * 3
+    for customer in line:
+        customer.reads()
+
+    world.wait(180)
+
+    told = [customer.reads() for customer in line]
+    assert told == [
+        [f"Quem ia te atender não pôde responder agora. Você continua na fila, na mesma posição ({place})."]
+        for place in (1, 2, 3)
+    ]
+    assert luiza.reads() == []
+    carla.reads()
+    carla.says("/fila")
+    rows = carla.read().splitlines()[1:]
+    assert [row.split(" · ")[0] for row in rows] == [
+        f"{place}. {customer.name} {customer.tag}" for place, customer in enumerate([*line, luiza], 1)
+    ]
+
+
+# --- a working agent keeps her offers ----------------------------------------------------------
+
+
+def test_a_capacity_3_agent_answering_one_customer_keeps_her_other_offers(
+    world: World, carla: Agent, maria: Customer, joao: Customer, pedro: Customer
+) -> None:
+    carla_with_maria_and_joao(world, carla, maria, joao)  # João offered in the background
+    world.wait(30)
+    pedro.queues_for("trocas")  # offered too
+    carla.reads()
+    for step in range(1, 5):
+        world.wait(55)
+        carla.says(f"Maria, passo {step}")  # she is busy with Maria, and writing
+        world.wait(5)
+
+    assert carla.reads() == [
+        f"⏳ {joao.tag} · João Souza espera sua resposta há 3 min. Deslize esta mensagem para responder, "
+        f"ou /ir {joao.tag}.",
+        f"⏳ {pedro.tag} · Pedro Lima espera sua resposta há 3 min. Deslize esta mensagem para responder, "
+        f"ou /ir {pedro.tag}.",
+    ]
+    assert (carla.presence, carla.state.pause_reason) == (Presence.AVAILABLE, None)
+    assert (joao.conversation.agent, pedro.conversation.agent) == (carla.wa_id, carla.wa_id)
+    assert joao.reads() == [] and pedro.reads() == []
+    assert not any(isinstance(e, OfferTimedOut) for e in world.store.events)
+
+    carla.swipes(f"⏳ {joao.tag}", "Oi João, já te atendo!")  # a swipe on the ⏳ answers João
+
+    assert joao.reads() == ["Oi João, já te atendo!"]
+    assert joao.conversation.accepted_at is not None
+    assert maria.reads() == [f"Maria, passo {n}" for n in (1, 2, 3, 4)]
+
+
+def test_a_working_agent_is_reminded_every_offer_timeout_while_the_offer_waits(
+    world: World, carla: Agent, maria: Customer, joao: Customer
+) -> None:
+    carla_with_maria_and_joao(world, carla, maria, joao)
+    offered = world.clock.now()
+
+    reminded = []
+    for _ in range(7):
+        world.wait(60)
+        reminded += [(world.clock.now() - offered).total_seconds() for t in carla.reads() if t.startswith("⏳")]
+        carla.says("/fila")  # a command is writing too: she is at her phone
+
+    assert reminded == [180, 360]
+    reminders = [m for m in carla.received() if render(m).startswith("⏳")]
+    assert [render(m).split(" espera")[0] for m in reminders] == [f"⏳ {joao.tag} · João Souza"] * 2
+    assert [m.conversation for m in reminders] == [joao.code] * 2, "a swipe-reply on a ⏳ reaches João"
+    assert render(reminders[1]).split("há ")[1].startswith("6 min")
+    assert carla.presence is Presence.AVAILABLE
+
+
+def test_offers_of_an_agent_who_goes_silent_lapse_one_timeout_after_her_last_reminder(
+    world: World, carla: Agent, maria: Customer, joao: Customer
+) -> None:
+    carla_with_maria_and_joao(world, carla, maria, joao)
+    world.wait(100)
+    carla.says("Maria, só um instante")
+    world.wait(80)  # João's offer is 3 min old: Carla wrote since, so it stays with her
+    assert carla.reads()[-1].startswith(f"⏳ {joao.tag}")
+
+    world.wait(175)  # silent ever since the reminder
+    assert carla.reads() == []
+    world.wait(5)
+
+    assert carla.reads() == [
+        f"⚠️ {joao.tag} · João Souza: sem resposta em 3 min. O cliente voltou para a fila "
+        "e você foi pausado. /volto para receber novos clientes."
+    ]
+    assert joao.reads()[-1].endswith("na mesma posição (1).")
+    assert (carla.presence, carla.state.pause_reason, carla.state.active) == (
+        Presence.PAUSED,
+        PauseReason.MISSED_OFFER,
+        maria.code,
+    )
+
+
+def test_writing_before_the_offer_is_not_working_on_it(world: World, ana: Agent, maria: Customer) -> None:
+    ana.checks_in()
+    ana.says("/fila")
+    maria.queues_for("financeiro")  # offered after Ana last wrote
+
+    world.wait(180)
+
+    assert ana.presence is Presence.PAUSED
+    assert maria.conversation.stage is Stage.QUEUED

@@ -23,6 +23,10 @@ from tests.unit.people import Agent, Customer
 from tests.unit.scenes import serving
 from tests.world import ANA, JOAO, MARIA, World
 
+pytestmark = pytest.mark.config(assigned_idle_hours=0)
+"""Days pass in these tests with conversations left open on purpose: the idle rules, which would
+close them, are tested on their own (test_idle.py)."""
+
 DAY = timedelta(hours=24).total_seconds()
 WINDOW_CLOSED = 131047
 

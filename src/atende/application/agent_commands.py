@@ -27,8 +27,10 @@ from .windows import still_arriving, window_status
 def agent_writes(session: Session, profile: AgentProfile, inbound: Inbound, *, released: int = 0) -> None:
     """A command runs; anything else goes to a customer — unless the agent has not yet been shown
     what waited for her closed window (`released`: this very message released it), whatever
-    she wrote then cannot be about it (no cross-talk after a reopen, docs/design.md §6)."""
+    she wrote then cannot be about it (no cross-talk after a reopen, docs/design.md §6). Either
+    way she is working: her offers wait for her (docs/design.md §4)."""
     agent = session.uow.agents.get(profile.phone) or enroll(session, profile)
+    agent.wrote(session.now)
     content = inbound.content
     command = cmd.parse_command(content.body) if isinstance(content, Text) else None
     if command is not None:

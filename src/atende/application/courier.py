@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 
 from .failures import Failure, SendError
 from .outbound import Audience, Delivery, Outgoing, TextBody
+from .pages import TEXT_LIMIT
 from .ports import Clock, WhatsAppGateway
 from .session import Session
 from .statuses import fail
@@ -23,8 +24,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 """Retryable failures in a row before a message is given up on and reported."""
-
-TEXT_LIMIT = 4096
 
 T = TypeVar("T")
 

@@ -21,13 +21,20 @@ from atende.domain.spelling import fold_answer
 
 from .arrivals import Inbound
 from .dispatch import dispatch
+from .idle import expire, is_idle
 from .outbound import Audience, MenuBody, Option, TextBody
 from .relay import relay_to_agent
 from .session import Session
+from .texts.formatting import when_it_opens
 from .waiting_line import queue_status
 
 DEPARTMENT_PREFIX = "dept:"
 RATING_PREFIX = "rate:"
+
+REPROMPT_SECONDS = 60
+"""A customer who keeps answering the menu with what it does not understand hears the re-prompt
+at most this often: one in flight at a time, so a flood costs one message (and a pair-rate
+budget nobody else is waiting on), while everything they wrote is kept all the same."""
 
 _NOT_A_CONVERSATION_START = (Reaction, Revoked, Edited, SystemNotice)
 """A reaction, deletion or edit with nothing open refers to a finished talk, and WhatsApp's own
@@ -36,6 +43,13 @@ notices are nothing the customer wrote: nothing to start, and no reason to drop 
 
 def customer_writes(session: Session, inbound: Inbound) -> None:
     conversation = session.uow.conversations.open_for(inbound.sender)
+    if conversation is not None and is_idle(session, conversation):
+        # Days later, "Bom dia, alguém aí?" is a new conversation, not an answer to an old menu.
+        was_assigned = conversation.stage is Stage.ASSIGNED
+        expire(session, conversation)
+        conversation = None
+        if was_assigned:
+            dispatch(session)  # the agent's slot is free
     if conversation is not None and conversation.stage is Stage.RATING:
         if _take_rating(session, conversation, inbound.content):
             return
@@ -107,10 +121,20 @@ def choose_department(session: Session, conversation: Conversation, inbound: Inb
     )
     if department is None:
         keep(session, conversation, inbound)
-        options = " · ".join(f"{i} {d.name}" for i, d in enumerate(session.settings.departments, 1))
-        session.tell_customer(conversation, session.texts.menu_reprompt.format(options=options))
+        reprompt(session, conversation)
         return
     enter_queue(session, conversation, department)
+
+
+def reprompt(session: Session, conversation: Conversation) -> None:
+    """The short "didn't understand" with the options, unless one went out moments ago: the
+    customer has it right above, and a second one would only add to a flood."""
+    last = conversation.reprompted_at
+    if last is not None and (session.now - last).total_seconds() < REPROMPT_SECONDS:
+        return
+    conversation.reprompted_at = session.now
+    options = " · ".join(f"{i} {d.name}" for i, d in enumerate(session.settings.departments, 1))
+    session.tell_customer(conversation, session.texts.menu_reprompt.format(options=options))
 
 
 def enter_queue(session: Session, conversation: Conversation, department: Department) -> None:
@@ -125,9 +149,19 @@ def take_place_in_line(session: Session, conversation: Conversation, department:
         return  # someone is serving them right now, opening hours or not
     if not department.is_open(session.now) and not conversation.told_closed_hours:
         conversation.told_closed_hours = True
-        session.tell_customer(conversation, session.texts.outside_hours.format(department=department.name))
+        closed = session.texts.outside_hours.format(department=department.name, reopens=_reopens(session, department))
+        session.tell_customer(conversation, closed)
     session.tell_customer(conversation, session.texts.queued.format(**queue_status(session, conversation)))
     conversation.position_told_at = session.now
+
+
+def _reopens(session: Session, department: Department) -> str:
+    """` Voltamos segunda-feira às 08:00.`, weekends and holidays counted; "" if it never opens."""
+    opening = department.next_opening(session.now)
+    if opening is None:
+        return ""
+    when = when_it_opens(session.texts, opening, session.now, session.settings.timezone)
+    return session.texts.reopens.format(when=when)
 
 
 def write_while_queued(session: Session, conversation: Conversation, inbound: Inbound) -> None:
@@ -145,6 +179,7 @@ def write_while_queued(session: Session, conversation: Conversation, inbound: In
 
 def keep(session: Session, conversation: Conversation, inbound: Inbound) -> None:
     """Add what the customer wrote to the transcript."""
+    conversation.touch(inbound.at)
     session.uow.messages.add(
         Message(
             inbound.message_id,

@@ -15,19 +15,27 @@ from atende.domain.message import Author, Message
 
 from .arrivals import Inbound
 from .outbound import Audience, LocationBody, MediaBody, ReactionBody, TextBody
+from .pages import TEXT_LIMIT, paginate, split
 from .session import Session
+from .texts import Texts
 from .texts.formatting import describe, phone, snippet
 from .windows import customer_window_open, wait_for_customer, window_note
 
-MEDIA_ON_ASSIGNMENT = 5
-"""At most this many pieces of media written while waiting are re-sent with the 🔔."""
+MEDIA_ON_ASSIGNMENT = 10
+"""At most this many pieces of media written while waiting are re-sent after the 🔔, the first
+ones (where the problem usually is); the 🔔 says how many more there were, never silently."""
 
 
 def announce(session: Session, conversation: Conversation, agent: Agent) -> None:
-    """🔔 to the agent: who the customer is, where from, how long they waited, what they wrote."""
+    """🔔 to the agent: who the customer is, where from, how long they waited, and all they wrote.
+
+    Everything in the transcript is shown, in order and whole: what does not fit in the 🔔 (one
+    WhatsApp message) follows right after it, under one header per message, and a text longer
+    than a message is split across them, never cut (docs/design.md §4).
+    """
     texts = session.texts
     customer = conversation.customer
-    lines = [
+    head = [
         texts.assignment.format(
             code=conversation.code,
             first=customer.first_name,
@@ -37,28 +45,54 @@ def announce(session: Session, conversation: Conversation, agent: Agent) -> None
         )
     ]
     if note := window_note(session, conversation):
-        lines.append(note)
+        head.append(note)
     if conversation.transferred_from:
-        lines.append(
+        head.append(
             texts.assignment_transfer.format(
                 department=session.department_name(conversation.transferred_from),
                 agent=session.settings.agent_name(conversation.transferred_by),
             )
         )
-    transcript = session.uow.messages.for_conversation(conversation.code, session.settings.history_lines)
+    transcript = session.uow.messages.for_conversation(conversation.code)
     if transcript:
-        lines.append(texts.assignment_wrote)
-        for message in transcript:
-            said = snippet(describe(texts, message.content), 200)
-            who = "›" if message.author is Author.CUSTOMER else f"{message.author_name}:"
-            lines.append(f"{who} {said}")
-    hint = texts.assignment_active_hint if agent.active == conversation.code else texts.assignment_background_hint
-    lines.append(hint.format(first=customer.first_name, code=conversation.code))
-    session.tell_agent(agent, "\n".join(lines), conversation)
+        head.append(texts.assignment_wrote)
     media = [m for m in transcript if m.author is Author.CUSTOMER and isinstance(m.content, Media)]
-    for message in media[-MEDIA_ON_ASSIGNMENT:]:
+    resent = media[:MEDIA_ON_ASSIGNMENT]
+    foot = []
+    if len(media) > len(resent):
+        foot.append(texts.assignment_media_left_out.format(limit=len(resent), count=len(media) - len(resent)))
+    hint = texts.assignment_active_hint if agent.active == conversation.code else texts.assignment_background_hint
+    foot.append(hint.format(first=customer.first_name, code=conversation.code))
+    for page in _bell(texts, conversation, head, [_said(texts, m) for m in transcript], foot):
+        session.tell_agent(agent, page, conversation)
+    for message in resent:
         assert isinstance(message.content, Media)
         relay_media_to_agent(session, conversation, agent.phone, message.content, origin_id=message.id)
+
+
+def _said(texts: Texts, message: Message) -> str:
+    """One line of the transcript, the text whole (`›` for the customer, the agent's name else)."""
+    who = "›" if message.author is Author.CUSTOMER else f"{message.author_name}:"
+    return f"{who} {describe(texts, message.content).strip()}"
+
+
+def _bell(texts: Texts, conversation: Conversation, head: list[str], said: list[str], foot: list[str]) -> list[str]:
+    """The 🔔 and, when all that was said does not fit in it, the messages that follow it."""
+    whole = "\n".join([*head, *said, *foot])
+    if len(whole) <= TEXT_LIMIT:
+        return [whole]
+    first_name, code = conversation.customer.first_name, conversation.code
+
+    def part(number: int, parts: int) -> str:
+        return texts.assignment_part.format(first=first_name, code=code, part=number, parts=parts)
+
+    # Room is measured with the widest numbers these lines could carry (never more pages than
+    # characters), so the real ones fit.
+    widest = len(whole)
+    framing = len("\n".join([*head, texts.assignment_continues.format(count=widest), *foot]))
+    shown, *rest = paginate(said, TEXT_LIMIT - framing, TEXT_LIMIT - len(part(widest, widest)))
+    bell = "\n".join([*head, *shown, texts.assignment_continues.format(count=len(rest)), *foot])
+    return [bell] + ["\n".join([part(n, len(rest)), *page]) for n, page in enumerate(rest, 1)]
 
 
 def _number(session: Session, wa_id: str) -> str:
@@ -89,8 +123,11 @@ def relay_to_agent(session: Session, conversation: Conversation, inbound: Inboun
         quoted = copy.provider_id if copy else quoted
         said = _change(session, conversation, content) or said
     header = relay_header(session, conversation)
-    text = f"{header}\n{said}"
-    session.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=quoted, coalesce_key=header)
+    # A text longer than one message goes in pieces, each under the header: split, never cut.
+    for n, piece in enumerate(split(said, TEXT_LIMIT - len(header) - 1)):
+        text = f"{header}\n{piece}"
+        reply = quoted if n == 0 else None
+        session.tell_agent(agent, text, conversation, origin_id=inbound.message_id, reply_to=reply, coalesce_key=header)
 
 
 def _change(session: Session, conversation: Conversation, content: Edited | Revoked) -> str | None:
@@ -156,12 +193,21 @@ def relay_from_agent(session: Session, agent: Agent, inbound: Inbound) -> None:
         session.tell_agent(agent, closed, conversation)
         return
     conversation.accept(session.now)
+    conversation.touch(inbound.at)
     session.uow.messages.add(
         Message(inbound.message_id, conversation.code, Author.AGENT, agent.name, content, inbound.at)
     )
-    relayed = session.tell_customer(conversation, body_out, origin_id=inbound.message_id, reply_to=quoted)
-    if not window_open:
-        wait_for_customer(session, conversation, agent.phone, relayed)
+    # WhatsApp lets the agent write more than one Cloud API text holds: it goes in pieces, never cut.
+    pieces = split(body_out.text, TEXT_LIMIT) if isinstance(body_out, TextBody) else [None]
+    for n, piece in enumerate(pieces):
+        relayed = session.tell_customer(
+            conversation,
+            body_out if piece is None else TextBody(piece),
+            origin_id=inbound.message_id,
+            reply_to=quoted if n == 0 else None,
+        )
+        if not window_open:
+            wait_for_customer(session, conversation, agent.phone, relayed)
 
 
 def relay_header(session: Session, conversation: Conversation) -> str:

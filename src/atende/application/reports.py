@@ -10,12 +10,15 @@ every implementation (docs/adr/0011):
   an offer still pending counts, it is answered unless it lapses;
 - **abandoned**: customers who left a queue by *sair* (`Abandoned` with a department) plus
   those closed by atende while they waited (a `Closed` right after entering a queue or after a
-  lapsed offer: an idle close, a number that became an agent's). Removals by an agent or
+  lapsed offer — today only a number that became an agent's, since the idle rules never close
+  a queued customer, ADR 0009; any future close of a waiting customer counts here too). Removals by an agent or
   supervisor are not abandonment: they are counted apart, as **removed**;
 - **wait** of an answered customer: `Assigned.waited_seconds`, the time in that department's
   queue; **ASA** is its average over the answered;
 - **handle time**: from the assignment to the end of that agent's part (`Closed` or
-  `Transferred`); **AHT** is its average over the answered conversations whose part ended;
+  `Transferred`); **AHT** is its average over the answered conversations whose part ended so.
+  A conversation closed by the idle rule (both sides silent for hours, `IdleClosed`) is answered
+  but has no handle time: its length is silence, not work;
 - **service level** at a threshold T: answered within T ÷ (answered + abandoned), so that
   customers who gave up count against it;
 - **rating**: `Rated` scores (1–3), credited to the conversation's last department and agent.
@@ -53,10 +56,11 @@ class Tally:
     left: int = 0
     """Left the queue by *sair*."""
     closed_waiting: int = 0
-    """Closed by atende while waiting (idle, a number that became an agent's)."""
+    """Closed by atende while waiting (a number that became an agent's; any close of a queued customer)."""
     removed: int = 0
     handled: int = 0
-    """Answered conversations whose part with the agent ended (the handle-time sample)."""
+    """Answered conversations whose part with the agent ended, closed or transferred (the
+    handle-time sample; an idle close is not one)."""
     handle_seconds: float = 0.0
     ratings: int = 0
     rating_points: int = 0

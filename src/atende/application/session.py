@@ -50,6 +50,7 @@ class Session:
         origin_id: str | None = None,
         reply_to: str | None = None,
         coalesce_key: str | None = None,
+        hold_if_closed: bool = False,
     ) -> Outgoing:
         message = Outgoing(
             id=self.new_id(),
@@ -65,7 +66,7 @@ class Session:
         if audience is Audience.AGENT:
             self._hold_until_reopened(message)
         elif origin_id is None:
-            self._skip_into_a_closed_window(message)
+            self._skip_into_a_closed_window(message, hold=hold_if_closed)
         self.uow.outbox.add(message)
         return message
 
@@ -81,15 +82,19 @@ class Session:
         self.hold(message)
         self.ask_to_reopen(contact, message.to)
 
-    def _skip_into_a_closed_window(self, message: Outgoing) -> None:
+    def _skip_into_a_closed_window(self, message: Outgoing, *, hold: bool = False) -> None:
         """atende's own notices to a customer whose window has closed ("Ana vai te atender", on
         Monday, to the Friday-night customer) are not sent: WhatsApp would refuse them, and they
         would be stale by the time the customer writes again. Kept as failed, for the record.
-        (An agent's words wait instead: `windows.wait_for_customer`.)"""
+        (An agent's words wait instead: `windows.wait_for_customer`.) A notice that is news
+        whenever it arrives (`hold`: the conversation was closed meanwhile) waits for them."""
         if isinstance(message.body, (TemplateBody, ReadReceipt)):
             return
         contact = self.uow.contacts.get(message.to)
         if contact is not None and not contact.window_open(self.now):
+            if hold:
+                self.hold(message)
+                return
             message.delivery = Delivery.FAILED
             message.error = "not sent: the recipient's 24 h window is closed"
 
@@ -111,14 +116,24 @@ class Session:
         )
         self.send(agent, Audience.AGENT, template)
 
-    def tell_customer(self, conversation: Conversation, body: Body | str, **kwargs: str | None) -> Outgoing:
+    def tell_customer(
+        self,
+        conversation: Conversation,
+        body: Body | str,
+        *,
+        origin_id: str | None = None,
+        reply_to: str | None = None,
+        hold_if_closed: bool = False,
+    ) -> Outgoing:
         payload = TextBody(body) if isinstance(body, str) else body
         return self.send(
             conversation.customer.wa_id,
             Audience.CUSTOMER,
             payload,
             conversation=conversation.code,
-            **kwargs,
+            origin_id=origin_id,
+            reply_to=reply_to,
+            hold_if_closed=hold_if_closed,
         )
 
     def tell_agent(
@@ -126,12 +141,23 @@ class Session:
         agent: Agent | str,
         body: Body | str,
         conversation: Conversation | None = None,
-        **kwargs: str | None,
+        *,
+        origin_id: str | None = None,
+        reply_to: str | None = None,
+        coalesce_key: str | None = None,
     ) -> Outgoing:
         phone = agent if isinstance(agent, str) else agent.phone
         payload = TextBody(body) if isinstance(body, str) else body
         code = conversation.code if conversation else None
-        return self.send(phone, Audience.AGENT, payload, conversation=code, **kwargs)
+        return self.send(
+            phone,
+            Audience.AGENT,
+            payload,
+            conversation=code,
+            origin_id=origin_id,
+            reply_to=reply_to,
+            coalesce_key=coalesce_key,
+        )
 
     def wait(self, seconds: float) -> str:
         """A duration as the locale says it (`3 min`)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from atende.domain.department import Department
 from atende.domain.spelling import fold_answer
+
+from .texts import TextOverride
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,16 @@ class Settings:
     """How long a webhook arrival waits for earlier ones from the same sender that Meta delivers late."""
     rating: bool = True
     history_lines: int = 10
+    menu_idle_hours: int = 12
+    """A menu nobody answered this long is forgotten: the next message greets afresh (0 = never)."""
+    rating_idle_hours: int = 12
+    """A rating question ignored this long is forgotten (0 = never)."""
+    assigned_idle_hours: int = 20
+    """An assigned conversation with no message either way this long is closed, both sides told
+    (0 = never). Under a day, so the customer, silent as long, can still be told; queued customers
+    are never closed by time (docs/adr/0009-idle-rules.md)."""
+    text_overrides: Mapping[str, TextOverride] = field(default_factory=dict)
+    """`[texts]` of atende.toml: catalog sentences replaced per key, already checked."""
     _roster: dict[str, AgentProfile] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

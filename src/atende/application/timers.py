@@ -1,43 +1,74 @@
-"""What happens because time passes: offers that time out and reminders to busy agents."""
+"""What happens because time passes: idle conversations closed, offers that time out, reminders
+to busy agents."""
 
 from __future__ import annotations
 
 from atende.domain.agent import Agent, PauseReason, Presence
 from atende.domain.conversation import Conversation
+from atende.domain.routing import offer_lapses
 
 from .dispatch import dispatch, release
+from .idle import close_idle
 from .session import Session
 from .waiting_line import position_in_queue, waiting_summary
 
 
 def tick(session: Session) -> None:
     """One pass of every timer, then a dispatch sweep as the safety net (ADR 0001)."""
-    expire_offers(session)
+    close_idle(session)
+    review_offers(session)
     dispatch(session)
     remind_busy_agents(session)
 
 
-def expire_offers(session: Session) -> None:
-    """An offer unanswered for `offer_timeout_seconds`: the customer keeps their place, the agent pauses."""
+def review_offers(session: Session) -> None:
+    """Offers unanswered for `offer_timeout_seconds`: a silent agent's go back to the queue and she
+    is paused; a working agent keeps hers and is reminded who waits for her (ADR 0001)."""
     timeout = session.settings.offer_timeout_seconds
     if timeout <= 0:
         return
-    for conversation in session.uow.conversations.assigned():
-        if not conversation.is_offer or conversation.assigned_at is None:
+    lapsed: list[Conversation] = []
+    for offer in session.uow.conversations.assigned():
+        if not offer.offer_due(session.now, timeout):
             continue
-        if (session.now - conversation.assigned_at).total_seconds() < timeout:
-            continue
-        agent = session.uow.agents.get(conversation.offer_timed_out(session.now))
+        agent = session.uow.agents.get(offer.agent or "")
         assert agent is not None
-        if agent.presence is Presence.AVAILABLE:
-            agent.pause(session.now, PauseReason.MISSED_OFFER)
-        release(session, agent, conversation)
-        missed = session.texts.offer_missed.format(
-            code=conversation.code, name=conversation.customer.display_name, timeout=session.wait(timeout)
-        )
-        session.tell_agent(agent, missed, conversation)
+        if offer_lapses(offer, agent):
+            take_back(session, agent, offer)
+            lapsed.append(offer)
+        else:
+            keep_waiting(session, agent, offer)
+    # Only once every lapsed customer is back in line is a place worth telling: told inside the
+    # loop, the first ones would count a line the later ones had not yet rejoined.
+    for conversation in lapsed:
         position = position_in_queue(session, conversation)
         session.tell_customer(conversation, session.texts.back_in_queue.format(position=position))
+
+
+def take_back(session: Session, agent: Agent, offer: Conversation) -> None:
+    """The customer returns to the queue keeping their place; the silent agent is paused and told why."""
+    offer.offer_timed_out(session.now)
+    if agent.presence is Presence.AVAILABLE:
+        agent.pause(session.now, PauseReason.MISSED_OFFER)
+    release(session, agent, offer)
+    missed = session.texts.offer_missed.format(
+        code=offer.code,
+        name=offer.customer.display_name,
+        timeout=session.wait(session.settings.offer_timeout_seconds),
+    )
+    session.tell_agent(agent, missed, offer)
+
+
+def keep_waiting(session: Session, agent: Agent, offer: Conversation) -> None:
+    """⏳ naming the customer who waits; a swipe-reply on it answers them (it carries their code)."""
+    assert offer.assigned_at is not None
+    offer.offer_waits(session.now)
+    reminder = session.texts.offer_waiting.format(
+        code=offer.code,
+        name=offer.customer.display_name,
+        wait=session.wait((session.now - offer.assigned_at).total_seconds()),
+    )
+    session.tell_agent(agent, reminder, offer)
 
 
 def remind_busy_agents(session: Session) -> None:

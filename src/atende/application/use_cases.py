@@ -57,7 +57,7 @@ class Atende:
         self.uow_factory = uow_factory
         self.clock = clock
         self.rng = rng or random.Random()
-        self.texts = texts_for(settings.locale)
+        self.texts = texts_for(settings.locale, settings.text_overrides)
         self.telemetry = telemetry or NoTelemetry()
 
     def receive(self, inbound: Inbound) -> bool:

@@ -10,11 +10,12 @@ One module per concern:
 - `problems`: `Problem`, `ConfigError` and key paths, the shape every mistake is reported in;
 - `environment`: the environment variables (the one module that reads the process environment);
 - `toml_lines`: the line of each key in the TOML text, since tomllib keeps none;
-- `hours`: opening hours, read from the file and described for people;
+- `hours`: opening hours and holidays, read from the file and described for people;
 - `fields`: the validated value types (phone, key, locale, time zone, template names, hours);
 - `schema`: the pydantic models of the file and `Config.to_settings()`;
 - `explain`: pydantic's validation errors turned into problems with friendly messages;
-- `checks`: the checks across entries (duplicates, unknown departments, coverage);
+- `checks`: the checks across entries (duplicates, unknown departments, coverage, holidays);
+- `texts`: the `[texts]` overrides checked against the catalog;
 - `loading`: `load_config`, reading the file and explaining TOML syntax mistakes.
 """
 
@@ -30,7 +31,7 @@ from atende.config.environment import (
     load_environment,
     mask_url,
 )
-from atende.config.hours import describe_hours, parse_hours
+from atende.config.hours import describe_holidays, describe_hours, parse_hours
 from atende.config.loading import load_config
 from atende.config.problems import ConfigError, Problem, format_path
 from atende.config.schema import (
@@ -38,6 +39,7 @@ from atende.config.schema import (
     BusinessConfig,
     Config,
     DepartmentConfig,
+    IdleConfig,
     ServiceConfig,
     TimersConfig,
     WhatsAppConfig,
@@ -55,12 +57,14 @@ __all__ = [
     "ConfigError",
     "DepartmentConfig",
     "Environment",
+    "IdleConfig",
     "Problem",
     "ServiceConfig",
     "TimersConfig",
     "TomlLocator",
     "WhatsAppConfig",
     "config_path",
+    "describe_holidays",
     "describe_hours",
     "format_path",
     "load_config",

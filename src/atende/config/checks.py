@@ -1,7 +1,7 @@
 """Checks across the entries of `atende.toml`, which no single table can make on its own.
 
 Duplicate department keys and phones, agents naming departments that do not exist (or twice),
-departments that no agent serves.
+departments that no agent serves, holidays that close nothing.
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ def cross_check(data: Mapping[str, Any], locate: Callable[[KeyPath], int | None]
             seen.add(choice)
         served |= seen
 
+    problems.extend(_holidays_that_close_nothing(data, departments, problem))
+
     for key, path in known.items():
         if key not in served:
             problems.append(
@@ -93,3 +95,21 @@ def cross_check(data: Mapping[str, Any], locate: Callable[[KeyPath], int | None]
                 )
             )
     return problems
+
+
+def _holidays_that_close_nothing(
+    data: Mapping[str, Any],
+    departments: list[tuple[int, Mapping[str, Any]]],
+    problem: Callable[..., Problem],
+) -> list[Problem]:
+    """Holidays only close departments with opening hours: an always-open one stays open."""
+    found: list[Problem] = []
+    for index, department in departments:
+        if department.get("holidays") and "hours" not in department:
+            message = "holidays close only a department with hours; this one has none, so it is always open"
+            found.append(problem(("departments", index, "holidays"), message, warning=True))
+    business = data.get("business")
+    if isinstance(business, dict) and business.get("holidays") and not any("hours" in d for _, d in departments):
+        message = "no department has hours, so every department is always open and holidays close none"
+        found.append(problem(("business", "holidays"), message, warning=True))
+    return found

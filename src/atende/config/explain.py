@@ -16,6 +16,8 @@ from atende.config.hours import HoursMistake
 from atende.config.problems import KeyPath, Problem, did_you_mean, format_path
 from atende.config.schema import Config
 
+_OFF_AT_ZERO = {"offer_timeout_seconds", "queue_reminder_seconds", "menu_hours", "rating_hours", "assigned_hours"}
+
 
 def _model_at(path: KeyPath) -> type[BaseModel] | None:
     """The model describing the table at `path` (list indexes skipped), to name its allowed keys."""
@@ -99,7 +101,7 @@ def _explain(error: ErrorDetails, path: KeyPath) -> str:
             return f"write [{key}] (single brackets): there is only one"
         return f"must be a table, got {_toml(value)}"
     if kind == "greater_than_equal":
-        off = " (0 turns it off)" if key in {"offer_timeout_seconds", "queue_reminder_seconds"} else ""
+        off = " (0 turns it off)" if key in _OFF_AT_ZERO else ""
         return f"must be {context.get('ge')} or more, got {_toml(value)}{off}"
     if kind in {"too_short", "string_too_short"}:
         return "must not be empty"

@@ -1,7 +1,7 @@
 """The value types of `atende.toml` that need more than a type check, as annotated types for the schema.
 
-Names, department keys, phones, locales, time zones, WhatsApp template names and opening hours:
-each validator says what is wrong and, where it can, how to write it instead.
+Names, department keys, phones, locales, time zones, WhatsApp template names, opening hours and
+holidays: each validator says what is wrong and, where it can, how to write it instead.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import AfterValidator, PlainValidator, StringConstraints
 
 from atende.application.texts import LOCALES
-from atende.config.hours import Week, parse_hours
+from atende.config.hours import Holiday as HolidayValue
+from atende.config.hours import Week, parse_holiday, parse_hours
 from atende.config.problems import did_you_mean
 
 
@@ -111,3 +112,4 @@ TimeZone = Annotated[str, AfterValidator(_check_timezone)]
 TemplateName = Annotated[str, AfterValidator(_check_template_name)]
 TemplateLanguage = Annotated[str, AfterValidator(_check_language)]
 Hours = Annotated[Week | None, PlainValidator(parse_hours)]
+Holiday = Annotated[HolidayValue, PlainValidator(parse_holiday)]

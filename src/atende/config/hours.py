@@ -1,7 +1,10 @@
-"""Opening hours: a department's `hours` table read into a week, and a week described in one line.
+"""Opening hours: a department's `hours` table read into a week, a week described in one line, and
+the holidays it closes on.
 
 The table is written for people (`mon-fri = "08:00-18:00"`, pt-BR day names too, lists for breaks,
 ranges past midnight); a mistake in one entry is a `HoursMistake` naming that entry's key.
+Holidays are dates (`2026-04-03`, TOML's own dates or in quotes) or, for those every year,
+month and day (`"12-25"`).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from datetime import time
+from datetime import date, datetime, time
 
 Week = dict[int, tuple[tuple[time, time], ...]]
 """Weekday (0 = Monday) → sorted, non-overlapping (start, end) ranges, as `OpeningHours.week`."""
@@ -132,3 +135,39 @@ def describe_hours(week: Mapping[int, Sequence[tuple[time, time]]] | None) -> st
         else:
             groups.append((day, day, ranges))
     return " · ".join(f"{_DAY_NAMES[a]}{'-' + _DAY_NAMES[b] if b != a else ''} {ranges}" for a, b, ranges in groups)
+
+
+Holiday = date | tuple[int, int]
+"""A date, or (month, day) for a holiday every year."""
+
+_YEARLY = re.compile(r"(\d{1,2})-(\d{1,2})")
+_LEAP_YEAR = 2000
+"""Where a yearly day is checked: 29 February is a day of some years."""
+
+
+def parse_holiday(value: object) -> Holiday:
+    """`2026-04-03` (a TOML date, or the same in quotes) or `"12-25"` (every 25 December)."""
+    example = 'write a date such as 2026-04-03, or "12-25" for every 25 December'
+    if isinstance(value, datetime):
+        raise ValueError(f"{value.isoformat()} has a time of day; {example}")
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a date; {example}")
+    text = value.strip()
+    yearly = _YEARLY.fullmatch(text)
+    try:
+        if yearly:
+            month, day = int(yearly.group(1)), int(yearly.group(2))
+            date(_LEAP_YEAR, month, day)
+            return (month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f'"{value}" is not a date; {example}') from None
+
+
+def describe_holidays(holidays: Sequence[Holiday]) -> str:
+    """`2026-04-03 · every 12-25`, in the order given; "" for none."""
+    return " · ".join(
+        day.isoformat() if isinstance(day, date) else f"every {day[0]:02d}-{day[1]:02d}" for day in holidays
+    )

@@ -1,7 +1,8 @@
 """`load_config`: read `atende.toml`, parse and validate it, and report every problem at once.
 
 Reading and TOML syntax mistakes are explained here; the line of each key comes from
-`toml_lines`, the messages for invalid values from `explain`, the cross-entry checks from `checks`.
+`toml_lines`, the messages for invalid values from `explain`, the cross-entry checks from `checks`,
+the `[texts]` overrides' from `texts`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from atende.config.environment import DEFAULT_CONFIG_PATH
 from atende.config.explain import problems_from
 from atende.config.problems import ConfigError, Problem
 from atende.config.schema import Config
+from atende.config.texts import check_texts
 from atende.config.toml_lines import TomlLocator
 
 EXAMPLE_CONFIG = "examples/atende.toml"
@@ -85,6 +87,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except ValidationError as exc:
         problems.extend(problems_from(exc, locate))
     problems.extend(cross_check(data, locate))
+    problems.extend(check_texts(data, locate))
     errors = sorted((p for p in problems if not p.warning), key=lambda p: (p.line or 0, p.path))
     warnings = sorted((p for p in problems if p.warning), key=lambda p: (p.line or 0, p.path))
     if errors or config is None:

@@ -5,14 +5,29 @@
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from atende.application.settings import AgentProfile, Settings
-from atende.config.fields import Hours, Key, Locale, Name, Phone, TemplateLanguage, TemplateName, TimeZone, UserId
+from atende.application.texts import TextOverride
+from atende.config.fields import (
+    Holiday,
+    Hours,
+    Key,
+    Locale,
+    Name,
+    Phone,
+    TemplateLanguage,
+    TemplateName,
+    TimeZone,
+    UserId,
+)
+from atende.config.hours import Holiday as HolidayValue
 from atende.config.problems import Problem
-from atende.domain.department import Department, OpeningHours
+from atende.domain.department import Department, Holidays, OpeningHours
 
 
 class _Table(BaseModel):
@@ -25,6 +40,8 @@ class BusinessConfig(_Table):
     name: Name
     locale: Locale = "pt-BR"
     timezone: TimeZone = "America/Sao_Paulo"
+    holidays: list[Holiday] = Field(default_factory=list)
+    """Days every department with opening hours is closed."""
 
 
 class DepartmentConfig(_Table):
@@ -33,6 +50,8 @@ class DepartmentConfig(_Table):
     description: str = ""
     hours: Hours = None
     """Opening hours in the business time zone; None (left out) = always open."""
+    holidays: list[Holiday] = Field(default_factory=list)
+    """Days this department is closed besides the business's holidays (it needs hours)."""
 
 
 class AgentConfig(_Table):
@@ -70,6 +89,14 @@ class TimersConfig(_Table):
     position_update_seconds: int = Field(default=120, ge=0)
 
 
+class IdleConfig(_Table):
+    """How long a conversation may stay silent before it ends by itself (docs/adr/0009-idle-rules.md)."""
+
+    menu_hours: int = Field(default=12, ge=0)
+    rating_hours: int = Field(default=12, ge=0)
+    assigned_hours: int = Field(default=20, ge=0)
+
+
 class WhatsAppConfig(_Table):
     agent_reopen_template: TemplateName = "atende_agente"
     customer_reopen_template: TemplateName | None = None
@@ -91,6 +118,9 @@ class Config(_Table):
     timers: TimersConfig = Field(default_factory=TimersConfig)
     whatsapp: WhatsAppConfig = Field(default_factory=WhatsAppConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
+    idle: IdleConfig = Field(default_factory=IdleConfig)
+    texts: dict[str, Any] = Field(default_factory=dict)
+    """Catalog sentences replaced per key; checked against the catalog by `atende.config.texts`."""
     _warnings: tuple[Problem, ...] = PrivateAttr(default=())
 
     @property
@@ -107,7 +137,11 @@ class Config(_Table):
                     key=department.key,
                     name=department.name,
                     description=department.description,
-                    hours=OpeningHours(zone, dict(department.hours)) if department.hours else None,
+                    hours=OpeningHours(
+                        zone, dict(department.hours), _holidays([*self.business.holidays, *department.holidays])
+                    )
+                    if department.hours
+                    else None,
                 )
                 for department in self.departments
             ),
@@ -132,4 +166,24 @@ class Config(_Table):
             position_update_seconds=self.timers.position_update_seconds,
             rating=self.service.rating,
             history_lines=self.service.history_lines,
+            menu_idle_hours=self.idle.menu_hours,
+            rating_idle_hours=self.idle.rating_hours,
+            assigned_idle_hours=self.idle.assigned_hours,
+            text_overrides={key: _override(value) for key, value in self.texts.items()},
         )
+
+
+def _holidays(days: Sequence[HolidayValue]) -> Holidays:
+    return Holidays(
+        frozenset(day for day in days if isinstance(day, date)),
+        frozenset(day for day in days if isinstance(day, tuple)),
+    )
+
+
+def _override(value: object) -> TextOverride:
+    """A `[texts]` value as the catalog holds it: lists become tuples (already checked)."""
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    if isinstance(value, dict):
+        return {str(key): str(item) for key, item in value.items()}
+    return str(value)

@@ -53,6 +53,9 @@ class Agent:
     active: str | None = None
     """Code of the conversation that the agent's plain text goes to."""
     reminded_at: datetime | None = None
+    last_wrote_at: datetime | None = None
+    """When the agent last wrote anything, to a customer or a command: an agent who writes is
+    working, so her offers wait for her instead of lapsing (ADR 0001)."""
     version: int = 0
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -113,3 +116,11 @@ class Agent:
 
     def switch_to(self, code: str) -> None:
         self.active = code
+
+    def wrote(self, at: datetime) -> None:
+        """A message from the agent reached atende at `at`; an older stamp never moves it back."""
+        if self.last_wrote_at is None or at > self.last_wrote_at:
+            self.last_wrote_at = at
+
+    def wrote_since(self, moment: datetime) -> bool:
+        return self.last_wrote_at is not None and self.last_wrote_at > moment

@@ -29,6 +29,9 @@ class CloseReason(StrEnum):
     """An agent took the customer out of the queue."""
     BECAME_AGENT = "became_agent"
     """The customer's number is now an agent's: a number is an agent everywhere, or a customer."""
+    IDLE = "idle"
+    """Nobody wrote for longer than the idle rules allow: a menu nobody answered, or a
+    conversation both sides left silent (docs/adr/0009-idle-rules.md)."""
 
 
 OPEN_STAGES = frozenset({Stage.CHOOSING, Stage.QUEUED, Stage.ASSIGNED, Stage.RATING})
@@ -64,6 +67,8 @@ class Conversation:
     assigned_at: datetime | None = None
     accepted_at: datetime | None = None
     """When the agent first acted on the offer; None while it is still only an offer."""
+    offer_reminded_at: datetime | None = None
+    """When the agent, busy writing to others, was last reminded that this offer waits for her."""
     closed_at: datetime | None = None
     close_reason: CloseReason | None = None
     rating: int | None = None
@@ -72,8 +77,17 @@ class Conversation:
     """Phone of the agent who transferred it: routing offers it to someone else first."""
     told_closed_hours: bool = False
     position_told_at: datetime | None = None
+    reprompted_at: datetime | None = None
+    """When the customer was last told the menu did not understand them (re-prompts are spaced)."""
+    active_at: datetime | None = None
+    """The last time anyone wrote in it or it changed hands: what the idle rules measure from.
+    Left out, it is `opened_at`."""
     version: int = 0
     events: list[events.Event] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.active_at is None:
+            self.active_at = self.opened_at
 
     @property
     def is_open(self) -> bool:
@@ -83,9 +97,34 @@ class Conversation:
     def is_offer(self) -> bool:
         return self.stage is Stage.ASSIGNED and self.accepted_at is None
 
+    @property
+    def offer_since(self) -> datetime | None:
+        """Since when the offer has waited for an answer: its making, or the agent's latest reminder."""
+        if not self.is_offer or self.assigned_at is None:
+            return None
+        return max(self.assigned_at, self.offer_reminded_at or self.assigned_at)
+
+    def offer_due(self, now: datetime, timeout: float) -> bool:
+        """Whether the offer has waited `timeout` seconds for its agent (since made or last reminded)."""
+        since = self.offer_since
+        return since is not None and (now - since).total_seconds() >= timeout
+
     def served_by(self, agent: str) -> bool:
         """Whether this agent is serving the conversation now (an offer counts)."""
         return self.stage is Stage.ASSIGNED and self.agent == agent
+
+    @property
+    def last_active(self) -> datetime:
+        return self.active_at or self.opened_at
+
+    def quiet_for(self, now: datetime) -> float:
+        """Seconds since anyone wrote in the conversation or it changed hands."""
+        return max(0.0, (now - self.last_active).total_seconds())
+
+    def touch(self, at: datetime) -> None:
+        """Someone wrote in it (a message may arrive late: the clock never goes back)."""
+        if self.active_at is None or at > self.active_at:
+            self.active_at = at
 
     def waited(self, now: datetime) -> float:
         """Seconds in the current queue (or spent there before the assignment)."""
@@ -105,6 +144,7 @@ class Conversation:
         self.department = department
         self.queued_at = now
         self.waiting_since = now
+        self.touch(now)
         self.events.append(events.EnteredQueue(self.code, now, department))
 
     def assign(self, agent: str, now: datetime) -> None:
@@ -115,12 +155,20 @@ class Conversation:
         self.agent = agent
         self.assigned_at = now
         self.accepted_at = None
+        self.touch(now)
+        self.offer_reminded_at = None
 
     def accept(self, now: datetime) -> None:
         """The agent answered: the offer can no longer time out."""
         self._require(Stage.ASSIGNED)
         if self.accepted_at is None:
             self.accepted_at = now
+
+    def offer_waits(self, now: datetime) -> None:
+        """The agent is working on others: the offer stays with her, and its wait starts again."""
+        if not self.is_offer:
+            raise InvalidTransition(f"conversation {self.code} has no pending offer")
+        self.offer_reminded_at = now
 
     def offer_timed_out(self, now: datetime) -> str:
         """Back to the queue keeping the place; returns the agent who missed it."""
@@ -132,6 +180,8 @@ class Conversation:
         self.stage = Stage.QUEUED
         self.agent = None
         self.assigned_at = None
+        self.touch(now)
+        self.offer_reminded_at = None
         return agent
 
     def transfer(self, department: str, by_agent: str, now: datetime) -> None:
@@ -148,7 +198,9 @@ class Conversation:
         self.agent = None
         self.assigned_at = None
         self.accepted_at = None
+        self.offer_reminded_at = None
         self.waiting_since = now
+        self.touch(now)
 
     def move(self, department: str, by: str, now: datetime) -> None:
         """A supervisor moves a waiting customer to another department's queue.
@@ -186,11 +238,22 @@ class Conversation:
             raise InvalidTransition(f"conversation {self.code} is already closed")
         self._close(CloseReason.BECAME_AGENT, now)
 
+    def close_idle(self, now: datetime) -> None:
+        """Nobody wrote for too long: a menu nobody answered, or a conversation both sides left
+        silent. Never a queued customer (docs/adr/0009-idle-rules.md): they keep their place."""
+        self._require(Stage.CHOOSING, Stage.ASSIGNED)
+        stage = self.stage
+        self.events.append(
+            events.IdleClosed(self.code, now, stage.value, self.department, self.agent, self.quiet_for(now))
+        )
+        self._close(CloseReason.IDLE, now)
+
     def end(self, now: datetime, *, ask_rating: bool) -> None:
         """The agent ended it; the customer may still rate it before it is fully closed."""
         self._require(Stage.ASSIGNED)
         self.accepted_at = self.accepted_at or now
         self._close(CloseReason.ENDED, now)
+        self.touch(now)
         if ask_rating:
             self.stage = Stage.RATING
 

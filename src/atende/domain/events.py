@@ -57,6 +57,17 @@ class Transferred(Event):
 
 
 @dataclass(frozen=True)
+class IdleClosed(Event):
+    """Closed because nobody wrote for longer than the idle rules allow (a menu, or an assignment)."""
+
+    stage: str
+    """Where it stood: "choosing" (a menu nobody answered) or "assigned"."""
+    department: str | None
+    agent: str | None
+    idle_seconds: float
+
+
+@dataclass(frozen=True)
 class Closed(Event):
     reason: str
 

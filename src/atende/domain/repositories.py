@@ -20,6 +20,9 @@ from .routing import waiting_line
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
+IDLE_STAGES = frozenset({Stage.CHOOSING, Stage.ASSIGNED, Stage.RATING})
+"""Where a conversation can hang on nobody's answer; a queued customer waits for the business."""
+
 
 class ConversationRepository(abc.ABC):
     def __init__(self) -> None:
@@ -66,6 +69,15 @@ class ConversationRepository(abc.ABC):
         return sorted(
             (c for c in found if c.stage is Stage.ASSIGNED),
             key=lambda c: (c.assigned_at or _EPOCH, c.code),
+        )
+
+    def quiet(self, before: datetime) -> list[Conversation]:
+        """Menus, assignments and rating questions in which nothing happened since `before`, the
+        quietest first: what the idle rules look at (never the queue, whose customers wait)."""
+        found = self._merge(self._quiet(before))
+        return sorted(
+            (c for c in found if c.stage in IDLE_STAGES and c.last_active < before),
+            key=lambda c: (c.last_active, c.code),
         )
 
     def _once(
@@ -115,6 +127,10 @@ class ConversationRepository(abc.ABC):
 
     @abc.abstractmethod
     def _assigned(self) -> Sequence[Conversation]: ...
+
+    @abc.abstractmethod
+    def _quiet(self, before: datetime) -> Sequence[Conversation]:
+        """Stored conversations in one of `IDLE_STAGES` whose `active_at` is before `before`."""
 
 
 class AgentRepository(abc.ABC):

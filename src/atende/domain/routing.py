@@ -52,3 +52,21 @@ def plan_assignments(
         free[chosen.phone] -= 1
         idle[chosen.phone] = now
     return plan
+
+
+def offer_lapses(offer: Conversation, agent: Agent) -> bool:
+    """Whether an offer past its time goes back to the queue: only when its agent has been silent.
+
+    An agent who wrote anything since the offer was made (or since she was last reminded of it),
+    to any customer or as a command, is working, not absent: the offer waits for her. So a
+    capacity-3 agent answering one customer first is never punished for it (ADR 0001).
+    """
+    since = offer.offer_since
+    assert since is not None, f"#{offer.code} is not an offer"
+    if agent.last_wrote_at is not None and agent.last_wrote_at == since == offer.offer_reminded_at:
+        # A ⏳ comes from a timer pass, which never handles a message: a message stamped the same
+        # instant was handled after it. (Only a clock that stands still between the two — a
+        # simulation's — makes the instants equal; an offer made in the same instant as her
+        # message may have been made by it, so that tie stays silent.)
+        return False
+    return not agent.wrote_since(since)

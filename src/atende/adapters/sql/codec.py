@@ -273,6 +273,15 @@ def event_to_dict(event: ev.Event) -> Json:
             return {"kind": "removed", **head, "department": department, "agent": agent, "reason": reason}
         case ev.Transferred(from_department=source, to_department=target, agent=agent):
             return {"kind": "transferred", **head, "from_department": source, "to_department": target, "agent": agent}
+        case ev.IdleClosed(stage=stage, department=department, agent=agent, idle_seconds=idle):
+            return {
+                "kind": "idle_closed",
+                **head,
+                "stage": stage,
+                "department": department,
+                "agent": agent,
+                "idle_seconds": idle,
+            }
         case ev.Closed(reason=reason):
             return {"kind": "closed", **head, "reason": reason}
         case ev.Rated(score=score):
@@ -297,6 +306,10 @@ def event_from_dict(data: Json) -> ev.Event:
             return ev.Removed(code, at, data["department"], data["agent"], data["reason"])
         case "transferred":
             return ev.Transferred(code, at, data["from_department"], data["to_department"], data["agent"])
+        case "idle_closed":
+            return ev.IdleClosed(
+                code, at, data["stage"], data["department"], data["agent"], float(data["idle_seconds"])
+            )
         case "closed":
             return ev.Closed(code, at, data["reason"])
         case "rated":

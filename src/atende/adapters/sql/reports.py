@@ -40,8 +40,14 @@ from atende.domain.conversation import Stage
 from . import tables as t
 from .engine import read_only
 
-KINDS = ("entered_queue", "assigned", "offer_timed_out", "abandoned", "removed", "transferred", "closed")
+KINDS = (
+    "entered_queue", "assigned", "offer_timed_out", "abandoned", "removed", "transferred", "idle_closed", "closed",
+)  # fmt: skip
 """The steps whose order says what happened to a customer (ratings are read apart)."""
+
+PART_ENDS = ("closed", "transferred")
+"""What ends an agent's part with a handle time; an idle close (both sides silent for hours) ends
+none: its length is silence, not work."""
 
 WAITING_STEPS = ("entered_queue", "offer_timed_out")
 """Steps after which the customer is in a queue: a `closed` right after one closed them waiting."""
@@ -122,7 +128,7 @@ class _Outcomes:
         s = steps.c
         self.entered = s.kind == "entered_queue"
         self.answered = and_(s.kind == "assigned", or_(s.next_kind.is_(None), s.next_kind != "offer_timed_out"))
-        self.ended = and_(self.answered, s.next_seconds.is_not(None))
+        self.ended = and_(self.answered, s.next_kind.in_(PART_ENDS))
         self.handle = s.next_seconds - s.at_seconds
         self.left = and_(s.kind == "abandoned", s.department.is_not(None))
         self.closed_waiting = and_(s.kind == "closed", s.prev_kind.in_(WAITING_STEPS))

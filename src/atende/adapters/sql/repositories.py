@@ -23,6 +23,7 @@ from atende.domain.events import Event, PresenceChanged
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Message
 from atende.domain.repositories import (
+    IDLE_STAGES,
     AgentRepository,
     ContactRepository,
     ConversationRepository,
@@ -144,6 +145,11 @@ class SqlConversationRepository(ConversationRepository):
 
     def _assigned(self) -> Sequence[Conversation]:
         return self._select(t.conversations.c.stage == Stage.ASSIGNED.value)
+
+    def _quiet(self, before: datetime) -> Sequence[Conversation]:
+        columns = t.conversations.c
+        stages = sorted(stage.value for stage in IDLE_STAGES)
+        return self._select(columns.stage.in_(stages), columns.active_at < before)
 
     def _select(self, *where: Any, order_by: Iterable[Any] = ()) -> list[Conversation]:
         query = select(t.conversations).where(*where).order_by(*order_by)

@@ -34,6 +34,7 @@ def conversation_to_row(conversation: Conversation) -> Values:
         "agent": conversation.agent,
         "assigned_at": conversation.assigned_at,
         "accepted_at": conversation.accepted_at,
+        "offer_reminded_at": conversation.offer_reminded_at,
         "closed_at": conversation.closed_at,
         "close_reason": conversation.close_reason.value if conversation.close_reason else None,
         "rating": conversation.rating,
@@ -41,6 +42,8 @@ def conversation_to_row(conversation: Conversation) -> Values:
         "transferred_by": conversation.transferred_by,
         "told_closed_hours": conversation.told_closed_hours,
         "position_told_at": conversation.position_told_at,
+        "reprompted_at": conversation.reprompted_at,
+        "active_at": conversation.active_at,
     }
 
 
@@ -56,6 +59,7 @@ def conversation_from_row(row: Row[Any]) -> Conversation:
         agent=row.agent,
         assigned_at=row.assigned_at,
         accepted_at=row.accepted_at,
+        offer_reminded_at=row.offer_reminded_at,
         closed_at=row.closed_at,
         close_reason=CloseReason(row.close_reason) if row.close_reason else None,
         rating=row.rating,
@@ -63,6 +67,8 @@ def conversation_from_row(row: Row[Any]) -> Conversation:
         transferred_by=row.transferred_by,
         told_closed_hours=bool(row.told_closed_hours),
         position_told_at=row.position_told_at,
+        reprompted_at=row.reprompted_at,
+        active_at=row.active_at,
         version=row.version,
     )
 
@@ -78,6 +84,7 @@ def agent_to_row(agent: Agent) -> Values:
         "idle_since": agent.idle_since,
         "active": agent.active,
         "reminded_at": agent.reminded_at,
+        "last_wrote_at": agent.last_wrote_at,
     }
 
 
@@ -92,6 +99,7 @@ def agent_from_row(row: Row[Any]) -> Agent:
         idle_since=row.idle_since,
         active=row.active,
         reminded_at=row.reminded_at,
+        last_wrote_at=row.last_wrote_at,
         version=row.version,
     )
 

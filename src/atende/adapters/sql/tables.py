@@ -68,6 +68,8 @@ class ConversationRow(SQLModel, table=True):
             postgresql_where=OPEN,
         ),
         Index("ix_conversations_opened_at", "opened_at"),
+        # The idle rules' pass: WHERE stage IN ('choosing', 'assigned', 'rating') AND active_at < ?.
+        Index("ix_conversations_quiet", "stage", "active_at"),
     )
 
     code: str = Field(primary_key=True)
@@ -81,6 +83,7 @@ class ConversationRow(SQLModel, table=True):
     agent: str | None = Field(default=None, foreign_key="agents.phone")
     assigned_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     accepted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    offer_reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     close_reason: str | None = None
     rating: int | None = None
@@ -88,6 +91,8 @@ class ConversationRow(SQLModel, table=True):
     transferred_by: str | None = None
     told_closed_hours: bool = False
     position_told_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    reprompted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    active_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     version: int
 
 
@@ -103,6 +108,7 @@ class AgentRow(SQLModel, table=True):
     idle_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
     active: str | None = None
     reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_wrote_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     version: int
 
 

@@ -66,6 +66,9 @@ class Texts:
     assignment: str
     assignment_transfer: str
     assignment_wrote: str
+    assignment_continues: str
+    assignment_part: str
+    assignment_media_left_out: str
     assignment_window_template: str
     """A line of the 🔔: the customer's window has closed, the template will carry her first words."""
     assignment_window_closed: str
@@ -76,6 +79,7 @@ class Texts:
     reminder: str
     reminder_part: str
     offer_missed: str
+    offer_waiting: str
 
     # agent side: command answers
     help: str
@@ -128,6 +132,27 @@ class Texts:
     failure_other: str
     usage: dict[str, str]
 
+    # opening hours and idle rules (docs/adr/0009-idle-rules.md)
+    reopens: str
+    """The sentence `{reopens}` of `outside_hours`: when the department opens again."""
+    opens_today: str
+    opens_tomorrow: str
+    opens_on: str
+    """A day within the coming week, by its weekday name."""
+    opens_on_date: str
+    """A day a week or more away (a long holiday): its weekday and its date."""
+    weekdays: tuple[str, ...]
+    """Monday first, as `datetime.weekday()` counts."""
+    months: tuple[str, ...]
+    idle_closed: str
+    """To a customer whose conversation both sides left silent for `[idle] assigned_hours`."""
+    idle_closed_done: str
+    """To the agent who served it: who, and why it closed."""
+    idle_customer_told: str
+    idle_customer_later: str
+    """The customer's 24 h window had closed: the notice waits for them to write again."""
+    idle_held_waiting: str
+    """The agent's words that wait for the customer's answer to the template: they still do."""
     # supervisors: /painel, /relatorio, moving anyone who waits (docs/design.md §5)
     supervisors_only: str
     help_supervisor: str

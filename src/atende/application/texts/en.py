@@ -37,7 +37,7 @@ EN = Texts(
     "Feel free to write: whoever serves you will see it all. To leave the queue, send *exit*.",
     estimate=" Estimated wait: {wait}.",
     still_queued="You are still in the *{department}* queue, position {position}.{estimate}",
-    outside_hours="*{department}* is closed right now. "
+    outside_hours="*{department}* is closed right now.{reopens} "
     "Your message stays in the queue and we will answer as soon as we are back.",
     left_queue="You left the queue. Write any time you need us.",
     being_served="*{agent}* will help you now.",
@@ -59,6 +59,10 @@ EN = Texts(
     assignment="🔔 *New customer* · *{first}* #{code} · {department}\n👤 {who} · waited {wait}",
     assignment_transfer="↪️ Transferred from {department} by {agent}",
     assignment_wrote="Already wrote:",
+    assignment_continues="⤵️ Continued in {count} more message(s), right below.",
+    assignment_part="🔔 *{first}* #{code} · already wrote (continued {part}/{parts})",
+    assignment_media_left_out="📎 The first {limit} files follow below; {count} more were not sent again "
+    "(they are in the list above). Ask the customer if you need them.",
     assignment_window_template="⏳ The customer has not written for over 24 h: your first message goes with the "
     "reopening template, and what you write follows as soon as they answer.",
     assignment_window_closed="⚠️ The customer has not written for over 24 h: WhatsApp only delivers your answer "
@@ -70,6 +74,8 @@ EN = Texts(
     reminder_part="{count} waiting in {department} (oldest: {oldest})",
     offer_missed="⚠️ #{code} · {name}: no answer within {timeout}. The customer is back in the queue "
     "and you are paused. /resume to receive customers again.",
+    offer_waiting="⏳ #{code} · {name} has been waiting {wait} for your answer. "
+    "Swipe-reply to this message to answer, or /switch #{code}.",
     help="📋 *Commands*\n"
     "/login · /logout — start or finish your shift\n"
     "/pause · /resume — stop or resume receiving customers\n"
@@ -150,6 +156,32 @@ EN = Texts(
         "end": "⚠️ Use /end, or /end #CODE to end another conversation of yours.",
         "report": "⚠️ Use /report (today) or /report N (the last N days, up to 366).",
     },
+    reopens=" We are back {when}.",
+    opens_today="today at {time}",
+    opens_tomorrow="tomorrow at {time}",
+    opens_on="on {weekday} at {time}",
+    opens_on_date="on {weekday}, {month} {day}, at {time}",
+    weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    months=(
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    idle_closed="We closed this conversation after {hours} h without messages. If you still need anything, just write.",
+    idle_closed_done="🔔 #{code} · {name}: closed after {hours} h without messages from either side.{customer}{held}",
+    idle_customer_told=" The customer was told.",
+    idle_customer_later=" The customer has not written for over 24 h: they will see the notice when they write again.",
+    idle_held_waiting=" {count} message(s) of yours still wait for the customer to answer the reopening template: "
+    "they go, before the notice, if they ever write again.",
     supervisors_only="⚠️ {command} is a supervisor command. Ask whoever runs atende to mark you with supervisor = true.",
     help_supervisor="\n📋 *Supervision*\n"
     "/dashboard — queues and agents now\n"

@@ -1,6 +1,9 @@
-"""Small, locale-aware renderings shared by every message: durations, phones, content."""
+"""Small, locale-aware renderings shared by every message: durations, phones, content, openings."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from atende.domain.content import (
     Choice,
@@ -76,3 +79,21 @@ def describe(texts: Texts, content: Content) -> str:
 def snippet(text: str, width: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def when_it_opens(texts: Texts, opening: datetime, now: datetime, timezone: str) -> str:
+    """`hoje às 13:00`, `amanhã às 08:00`, `segunda-feira às 08:00`, or with its date a week or
+    more away (a long holiday): in the business's own time zone, which its customers live by."""
+    zone = ZoneInfo(timezone)
+    local, today = opening.astimezone(zone), now.astimezone(zone).date()
+    days = (local.date() - today).days
+    clock = f"{local:%H:%M}"
+    if days <= 0:
+        return texts.opens_today.format(time=clock)
+    if days == 1:
+        return texts.opens_tomorrow.format(time=clock)
+    weekday = texts.weekdays[local.weekday()]
+    if days < 7:
+        return texts.opens_on.format(weekday=weekday, time=clock)
+    month = texts.months[local.month - 1]
+    return texts.opens_on_date.format(weekday=weekday, day=local.day, month=month, time=clock)

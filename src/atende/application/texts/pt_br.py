@@ -37,7 +37,7 @@ PT_BR = Texts(
     "Pode escrever à vontade: quem te atender verá tudo. Para sair da fila, envie *sair*.",
     estimate=" Espera estimada: {wait}.",
     still_queued="Você continua na fila de *{department}*, posição {position}.{estimate}",
-    outside_hours="Agora estamos fora do horário de atendimento de *{department}*. "
+    outside_hours="Agora estamos fora do horário de atendimento de *{department}*.{reopens} "
     "Sua mensagem fica na fila e responderemos assim que voltarmos.",
     left_queue="Você saiu da fila. Quando precisar, é só escrever.",
     being_served="*{agent}* vai te atender agora.",
@@ -58,6 +58,10 @@ PT_BR = Texts(
     assignment="🔔 *Novo atendimento* · *{first}* #{code} · {department}\n👤 {who} · esperou {wait}",
     assignment_transfer="↪️ Transferido de {department} por {agent}",
     assignment_wrote="Já escreveu:",
+    assignment_continues="⤵️ Continua em mais {count} mensagem(ns), logo abaixo.",
+    assignment_part="🔔 *{first}* #{code} · já escreveu (continuação {part}/{parts})",
+    assignment_media_left_out="📎 Seguem abaixo os {limit} primeiros arquivos; {count} outro(s) não foram "
+    "reenviados (estão na lista acima). Peça ao cliente se precisar deles.",
     assignment_window_template="⏳ O cliente não escreve há mais de 24 h: sua primeira mensagem vai com o modelo "
     "de retomada, e o que você escrever segue assim que ele responder.",
     assignment_window_closed="⚠️ O cliente não escreve há mais de 24 h: o WhatsApp só entrega sua resposta "
@@ -69,6 +73,8 @@ PT_BR = Texts(
     reminder_part="{count} aguardando em {department} (mais antigo: {oldest})",
     offer_missed="⚠️ #{code} · {name}: sem resposta em {timeout}. O cliente voltou para a fila "
     "e você foi pausado. /volto para receber novos clientes.",
+    offer_waiting="⏳ #{code} · {name} espera sua resposta há {wait}. "
+    "Deslize esta mensagem para responder, ou /ir #{code}.",
     help="📋 *Comandos*\n"
     "/entrar · /sair — começar ou terminar o expediente\n"
     "/pausa · /volto — parar ou voltar a receber clientes\n"
@@ -149,6 +155,34 @@ PT_BR = Texts(
         "end": "⚠️ Use /fim, ou /fim #CÓD para encerrar outro atendimento seu.",
         "report": "⚠️ Use /relatorio (hoje) ou /relatorio N (os últimos N dias, até 366).",
     },
+    reopens=" Voltamos {when}.",
+    opens_today="hoje às {time}",
+    opens_tomorrow="amanhã às {time}",
+    opens_on="{weekday} às {time}",
+    opens_on_date="{weekday}, {day} de {month}, às {time}",
+    weekdays=("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo"),
+    months=(
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ),
+    idle_closed="Encerramos este atendimento depois de {hours} h sem mensagens. Se ainda precisar de algo, "
+    "é só escrever.",
+    idle_closed_done="🔔 #{code} · {name}: encerrado depois de {hours} h sem mensagens de nenhum dos lados."
+    "{customer}{held}",
+    idle_customer_told=" O cliente foi avisado.",
+    idle_customer_later=" O cliente não escreve há mais de 24 h: verá o aviso quando escrever de novo.",
+    idle_held_waiting=" {count} mensagem(ns) sua(s) ainda esperam o cliente responder ao modelo de retomada: "
+    "seguem, antes do aviso, se ele voltar a escrever.",
     supervisors_only="⚠️ {command} é um comando de supervisão. Peça a quem administra o atende para "
     "marcar você com supervisor = true.",
     help_supervisor="\n📋 *Supervisão*\n"

@@ -133,3 +133,22 @@ def test_the_hour_in_progress_counts_in_part(world: World) -> None:
     assert rows["financeiro", 10].arrivals_per_hour == 6.0
     assert rows["financeiro", 10].agents_checked_in == 1.0
     assert ("financeiro", 11) not in rows, "not yet seen"
+
+
+def test_a_conversation_the_idle_rule_closed_is_answered_but_has_no_handle_time(
+    world: World, ana: Agent, maria: Customer, joao: Customer
+) -> None:
+    ana.checks_in()
+    maria.queues_for("financeiro")
+    ana.says("Olá, Maria!")
+    world.wait(21 * 3600, step=600)  # both silent past [idle] assigned_hours: closed by atende
+    joao.queues_for("financeiro")
+    ana.says("Olá, João!")
+    world.wait(300)
+    ana.says("/fim")
+
+    with world.uow_factory() as uow:
+        report = service_report(uow.reports, world.settings, Period(MONDAY.start, MONDAY.end + timedelta(days=1)))
+    tally = report.departments[0].tally
+    assert (tally.offered, tally.answered, tally.handled) == (2, 2, 1)
+    assert tally.aht_seconds == 300.0, "twenty silent hours are not handle time"

@@ -19,9 +19,10 @@ from sqlalchemy import text
 from atende.adapters.sql.engine import connect
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.reports import HourRow, Period, Reports, ServiceRow, Tally
+from atende.domain.content import Choice
 from tests.day import working_day
 from tests.fakes import FakeReports
-from tests.world import MONDAY_MORNING, World
+from tests.world import ANA, JOAO, MARIA, MONDAY_MORNING, World
 
 UowFactory = Callable[[], SqlUnitOfWork]
 
@@ -103,3 +104,34 @@ def test_on_sqlite_figures_are_read_beside_a_writer_holding_the_lock(sqlite_url:
         engine.dispose()
     assert sum(r.tally.offered for r in rows) > 0
     assert len(live.agents) == len(world.settings.agents)
+
+
+def idle_then_served(world: World) -> None:
+    """Ana and Maria fall silent past the idle rule; then João is served and ended, and rates."""
+    world.write(ANA, "/entrar")
+    world.write(MARIA, "oi", name="Maria Silva")
+    world.write(MARIA, "1", name="Maria Silva")
+    world.write(ANA, "Olá, Maria!")
+    world.wait(21 * 3600, step=600)
+    world.write(JOAO, "oi", name="João Souza")
+    world.write(JOAO, "1", name="João Souza")
+    world.write(ANA, "Olá, João!")
+    world.wait(240)
+    world.write(ANA, "/fim")
+    world.write(JOAO, Choice("rate:2", "😐 Regular"), name="João Souza")
+
+
+def test_an_idle_close_is_read_alike_on_the_database(uow_factory: UowFactory) -> None:
+    on_database, on_fakes = World(uow_factory=uow_factory), World()
+    idle_then_served(on_database)
+    idle_then_served(on_fakes)
+    period = Period(MONDAY_MORNING - timedelta(hours=1), on_fakes.clock.now() + timedelta(hours=1))
+
+    got, want = (
+        tallies(sql_reports(uow_factory).service(period, 20)),
+        tallies(FakeReports(on_fakes.store).service(period, 20)),
+    )
+
+    assert_same_tallies(got, want)
+    total = sum(want.values(), Tally())
+    assert (total.answered, total.handled, total.handle_seconds, total.ratings) == (2, 1, 240.0, 1)

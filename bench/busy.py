@@ -70,7 +70,7 @@ class Desk:
 
 def write_config(path: Path, desk: Desk) -> Path:
     """The desk's roster as atende.toml, for `atende serve` (the same settings `seed` used)."""
-    lines = ['[business]', 'name = "Loja Bench"', ""]
+    lines = ["[business]", 'name = "Loja Bench"', ""]
     for department in DEPARTMENTS:
         lines += [
             "[[departments]]",
@@ -189,7 +189,12 @@ class Traffic:
         elif kind == "image":
             message["image"] = {"id": mark, "mime_type": "image/jpeg", "sha256": "0" * 64, "caption": f"foto {mark}"}
         elif kind == "document":
-            message["document"] = {"id": mark, "mime_type": "application/pdf", "filename": "boleto.pdf", "caption": mark}
+            message["document"] = {
+                "id": mark,
+                "mime_type": "application/pdf",
+                "filename": "boleto.pdf",
+                "caption": mark,
+            }
         elif kind == "audio":
             message["audio"] = {"id": mark, "mime_type": "audio/ogg; codecs=opus", "voice": True}
         else:

@@ -130,7 +130,7 @@ def deliver(
     return _run(_deliver(urls, notes, rate, duplicate_share, connections, deadline, seed))  # type: ignore[no-any-return]
 
 
-async def _deliver(
+async def _deliver(  # noqa: PLR0915, PLR0917 (one closure-heavy loop)
     urls: Sequence[str],
     notes: Sequence[Note],
     rate: float,

@@ -83,6 +83,11 @@ class Result:
     left: dict[str, int] = field(default_factory=dict)
     sink: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    expected: dict[str, str] = field(default_factory=dict)
+    """What the count was checked against: marker → recipient (kept for the harness's own test)."""
+    stored_at: dict[str, float] = field(default_factory=dict)
+    records: list[tuple[int, float, str, str]] = field(default_factory=list)
+    """Everything the sink accepted: (number, wall-clock time, recipient, body)."""
 
 
 def write_pool(path: Path, notes: list[busy.Note]) -> Path:
@@ -107,7 +112,7 @@ def drain(sink: SinkProcess, expected: dict[str, str], until: float) -> list[tal
     seen = 0
     while True:
         records = sink.fetch()
-        for number, _at, _to, body in records[seen:]:
+        for _number, _at, _to, body in records[seen:]:
             for mark in busy.MARKER.findall(body):
                 missing.discard(f"MK{mark[0]}{mark[1]}n{mark[2]}")
         seen = len(records)
@@ -151,7 +156,9 @@ def run_variant(
         result.acks = result.saturated.requests - result.saturated.errors["status"]
         delivered = drain(sink, expected, load_ended + budget.drain_seconds)
         finished = time.time()
-        result.count = tally.count(expected, delivered)
+        stored_at = {key.removeprefix("wamid."): at for key, at in stored.items()}
+        result.count = tally.count(expected, delivered, stored=stored_at)
+        result.expected, result.stored_at, result.records = expected, stored_at, list(sink.records)
         result.relays = sum(1 for d in delivered if d.at <= finished)
         result.relay_seconds = finished - started
         customers = [m for m in expected if m.startswith("MKc") and m in result.count.first_at]
@@ -196,7 +203,9 @@ def bare(scratch: Path, budget: Budget) -> Bare:
     return Bare(saturated, paced)
 
 
-def measure(databases: Databases, scratch: Path, budget: Budget, variants: tuple[Variant, ...] = VARIANTS) -> list[Section]:
+def measure(
+    databases: Databases, scratch: Path, budget: Budget, variants: tuple[Variant, ...] = VARIANTS
+) -> list[Section]:
     problems: list[str] = []
     results: list[Result] = []
     baseline = bare(scratch, budget)

@@ -32,7 +32,9 @@ def _pg_bin() -> Path | None:
 
 
 def available() -> bool:
-    return bool(os.environ.get(POSTGRES_URL_VARIABLE)) or (_pg_bin() is not None and shutil.which("runuser") is not None)
+    return bool(os.environ.get(POSTGRES_URL_VARIABLE)) or (
+        _pg_bin() is not None and shutil.which("runuser") is not None
+    )
 
 
 class Cluster:
@@ -89,7 +91,9 @@ class Cluster:
         if self._root is None or self._bin is None:
             return
         with contextlib.suppress(ClusterError):
-            self._as_postgres(str(self._bin / "pg_ctl"), "-D", str(self._root / "data"), "-m", "immediate", "-w", "stop")
+            self._as_postgres(
+                str(self._bin / "pg_ctl"), "-D", str(self._root / "data"), "-m", "immediate", "-w", "stop"
+            )
         shutil.rmtree(self._root, ignore_errors=True)
         self._root = None
 

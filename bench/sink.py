@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import socket
@@ -124,7 +125,11 @@ class Sink:
             self.queue.append((wamid, to))
             if self.wakeup is not None:
                 self.wakeup.set()
-        answer = {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]}
+        answer = {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": to}],
+            "messages": [{"id": wamid}],
+        }
         return 200, json.dumps(answer).encode()
 
     # -- status notifications back to the webhook ------------------------------------------------
@@ -239,10 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         app, loop="uvloop", http="httptools", lifespan="on", log_level="warning", access_log=False, server_header=False
     )
     print(json.dumps({"port": sock.getsockname()[1]}), flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it was stopped with
         uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -34,7 +34,7 @@ def free_port() -> int:
 
 
 def _get(url: str, timeout: float = 5) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 (loopback only)
+    with urllib.request.urlopen(url, timeout=timeout) as answer:  # loopback only
         return json.loads(answer.read())
 
 
@@ -107,7 +107,7 @@ class SinkProcess:
     def faults(self, p500: float = 0.0, p131056: float = 0.0) -> None:
         data = json.dumps({"p500": p500, "p131056": p131056}).encode()
         request = urllib.request.Request(f"{self.url}/_bench/faults", data=data, method="POST")
-        with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+        with urllib.request.urlopen(request, timeout=5):
             pass
 
     def stop(self) -> None:
@@ -118,6 +118,8 @@ class SinkProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+        self._err.join(5)
+        _close_pipes(self.process)
 
 
 class AtendeServe:
@@ -155,10 +157,12 @@ class AtendeServe:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"atende serve exited {self.process.returncode}: {''.join(self.log)[-1500:]}")
-            with contextlib.suppress(OSError, ValueError):
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as answer:  # noqa: S310
-                    if answer.status == 200 and len(self.pids()) >= self.workers:
-                        break
+            with (
+                contextlib.suppress(OSError, ValueError),
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as answer,
+            ):
+                if answer.status == 200 and len(self.pids()) >= self.workers:
+                    break
             time.sleep(0.1)
         else:
             raise RuntimeError(f"atende serve not healthy within {timeout:.0f} s: {''.join(self.log)[-1500:]}")
@@ -194,6 +198,7 @@ class AtendeServe:
         os.kill(pid, signal.SIGKILL)
         if self.workers == 1 and self.process is not None:
             self.process.wait(10)
+            _close_pipes(self.process)
         return pid
 
     def wait_workers(self, excluded: int, timeout: float = 60) -> bool:
@@ -216,6 +221,15 @@ class AtendeServe:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
+        if self.process is not None:
+            _close_pipes(self.process)
+
+
+def _close_pipes(process: subprocess.Popen[str]) -> None:
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def _cmdline(pid: int) -> str:

@@ -10,7 +10,10 @@ the order its sender wrote (per sender: its message numbers rise). Counted:
   documented in-flight window (a send WhatsApp accepted in the instant before atende could
   record it) and are counted apart;
 - misrouted: relayed to someone else; mixed: one message carrying two senders' words;
-- out of order: a message relayed after a later one of the same sender.
+- out of order: a message relayed after a later one of the same sender — unless it reached
+  atende more than the reorder window after that later one (Meta's at-least-once delivery
+  after an outage can do that, and no relay can wait for what it has not been given): those are
+  counted apart as `arrived_late`, when the caller gives the stored times.
 
 Only relays are read: texts to an agent that start with another marker (📋 ✅ ⚠️ 🔔 ⏳, command
 answers and notices) are not relays, and may quote what a customer wrote.
@@ -68,6 +71,7 @@ class Count:
     misrouted: list[str] = field(default_factory=list)
     mixed: int = 0
     out_of_order: list[str] = field(default_factory=list)
+    arrived_late: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     """Markers relayed that were never acknowledged (a bug in atende or in the harness)."""
     first_at: dict[str, float] = field(default_factory=dict)
@@ -85,6 +89,7 @@ class Count:
             f"{self.expected:,} acknowledged, {self.relayed:,} relayed: {len(self.lost):,} lost, "
             f"{len(self.duplicated):,} duplicated (+{len(self.in_flight):,} in the in-flight window), "
             f"{len(self.misrouted):,} misrouted, {self.mixed:,} mixed, {len(self.out_of_order):,} out of order"
+            + (f" (+{len(self.arrived_late):,} that reached atende late)" if self.arrived_late else "")
             + (f", {len(self.unexpected):,} never acknowledged" if self.unexpected else "")
         )
 
@@ -99,11 +104,14 @@ def count(
     expected: Mapping[str, str],
     delivered: Iterable[Delivered],
     kills: Sequence[float] = (),
+    stored: Mapping[str, float] | None = None,
+    window: float = 1.0,
 ) -> Count:
-    """`expected`: marker → recipient, for every acknowledged marked notification."""
+    """`expected`: marker → recipient, for every acknowledged marked notification; `stored`:
+    marker → when atende stored it, and `window` its reorder window, to tell late arrivals apart."""
     result = Count(expected=len(expected))
     copies: dict[str, list[float]] = defaultdict(list)
-    latest: dict[str, int] = {}
+    latest: dict[str, tuple[int, str]] = {}
     for message in sorted(delivered, key=lambda d: d.number):
         marks = marks_in(message)
         if len({_sender_and_number(m)[0] for m in marks}) > 1:
@@ -119,9 +127,12 @@ def count(
             if expected[mark] != message.to:
                 result.misrouted.append(mark)
             sender, number = _sender_and_number(mark)
-            if number < latest.get(sender, 0):
-                result.out_of_order.append(mark)
-            latest[sender] = max(number, latest.get(sender, 0))
+            before, before_mark = latest.get(sender, (0, ""))
+            if number < before:
+                late = stored is not None and stored.get(mark, 0.0) > stored.get(before_mark, 0.0) + window
+                (result.arrived_late if late else result.out_of_order).append(mark)
+            else:
+                latest[sender] = (number, mark)
     for mark in expected:
         if mark not in copies:
             result.lost.append(mark)

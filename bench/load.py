@@ -22,8 +22,12 @@ uvloop + httptools — is loaded by the same wrk with the same notifications, in
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import busy
@@ -33,6 +37,7 @@ import pgcluster
 import storage
 import tally
 from common import Databases, Row, Section, fmt_ms, fmt_rate, percentile
+from sqlalchemy.engine import make_url
 from stack import AtendeServe, SinkProcess, free_port
 
 from atende.adapters.sql.schema import upgrade
@@ -83,6 +88,7 @@ class Result:
     left: dict[str, int] = field(default_factory=dict)
     sink: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    seed_seconds: float = 0.0
     expected: dict[str, str] = field(default_factory=dict)
     """What the count was checked against: marker → recipient (kept for the harness's own test)."""
     stored_at: dict[str, float] = field(default_factory=dict)
@@ -122,37 +128,73 @@ def drain(sink: SinkProcess, expected: dict[str, str], until: float) -> list[tal
     return [tally.Delivered(n, at, to, body) for n, at, to, body in sink.fetch()]
 
 
-def run_variant(
-    variant: Variant, budget: Budget, databases: Databases, scratch: Path, cluster: pgcluster.Cluster | None
-) -> Result:
-    result = Result(variant)
-    desk = busy.Desk(budget.agents, budget.customers)
-    url = database(variant, databases, cluster, f"load{variant.engine}{variant.workers}")
-    seeded_at = busy.now()
-    busy.seed(url, desk, seeded_at.replace(microsecond=0) - _minutes(10))
-    config = busy.write_config(scratch / f"load-{variant.engine}-{variant.workers}.toml", desk)
+def copy_database(variant: Variant, seeded: str, cluster: pgcluster.Cluster | None, name: str) -> str:
+    """A copy of the seeded database, so that each phase starts from the same desk."""
+    if variant.engine == "sqlite":
+        source = Path(make_url(seeded).database or "")
+        target = source.with_name(f"{name}.db")
+        shutil.copyfile(source, target)
+        return f"sqlite:///{target}"
+    assert cluster is not None
+    return cluster.copy_database(seeded, name)
+
+
+@contextlib.contextmanager
+def serving(variant: Variant, config: Path, url: str) -> Iterator[tuple[AtendeServe, SinkProcess]]:
+    """`atende serve` on `url` and a Graph sink that posts statuses back to it."""
     port = free_port()
     sink = SinkProcess([f"http://127.0.0.1:{port}/webhook"])
     server = AtendeServe(config, url, sink.url, workers=variant.workers, port=port)
     try:
         server.start()
-        traffic = busy.Traffic(desk, seeded_at - _minutes(5))
-        paced_notes = list(traffic.mixed(budget.paced_rate * budget.paced_seconds))
-        guess = 3000 if variant.engine == "sqlite" else 4000
-        saturated_notes = list(traffic.mixed(max(2000, guess * budget.saturated_seconds * 2)))
-        pool = write_pool(scratch / f"load-pool-{variant.engine}-{variant.workers}.txt", saturated_notes)
-        started = time.time()
+        yield server, sink
+    finally:
+        server.stop()
+        sink.stop()
+
+
+def run_variant(  # noqa: PLR0915 (two phases, read top to bottom)
+    variant: Variant, budget: Budget, databases: Databases, scratch: Path, cluster: pgcluster.Cluster | None
+) -> Result:
+    """The paced phase and the saturated phase, each on its own copy of one seeded desk."""
+    result = Result(variant)
+    desk = busy.Desk(budget.agents, budget.customers)
+    name = f"load{variant.engine}{variant.workers}"
+    seeded = database(variant, databases, cluster, name)
+    seeded_at = busy.now()
+    began = time.perf_counter()
+    busy.seed(seeded, desk, seeded_at.replace(microsecond=0) - timedelta(minutes=10))
+    result.seed_seconds = time.perf_counter() - began
+    config = busy.write_config(scratch / f"{name}.toml", desk)
+    traffic = busy.Traffic(desk, seeded_at - timedelta(minutes=5))
+
+    paced_notes = list(traffic.mixed(budget.paced_rate * budget.paced_seconds))
+    url = copy_database(variant, seeded, cluster, f"{name}paced")
+    with serving(variant, config, url) as (server, _sink):
         result.paced = drive.paced(server.url, paced_notes, budget.paced_rate)
+        time.sleep(0.5)
+        stored_paced = storage.stored(url)
+    if len(stored_paced) < len(result.paced.acked):
+        result.problems.append(
+            f"{variant.label}, paced: {len(result.paced.acked)} answered 200, {len(stored_paced)} stored"
+        )
+    if result.paced.errors:
+        result.problems.append(f"{variant.label}: paced run errors {result.paced.errors}")
+
+    guess = 3000 if variant.engine == "sqlite" else 4000
+    notes = list(traffic.mixed(max(2000, guess * budget.saturated_seconds * 2)))
+    pool = write_pool(scratch / f"{name}-pool.txt", notes)
+    url = copy_database(variant, seeded, cluster, f"{name}saturated")
+    with serving(variant, config, url) as (server, sink):
+        started = time.time()
         result.saturated = ingest.run_wrk(
             server.url, pool, seconds=budget.saturated_seconds, connections=64, wrap=False
         )
-        if result.saturated.exhausted:
-            result.problems.append(f"{variant.label}: wrk used up its pool; acks/s is understated")
         load_ended = time.monotonic()
         time.sleep(0.5)  # requests in flight when wrk stopped may still be committing
         stored = storage.stored(url)
-        notes = {n.message_id: n for n in paced_notes + saturated_notes}
-        expected = {n.mark: busy.expected_recipient(desk, n.mark) for k in stored if (n := notes.get(k)) and n.mark}
+        by_id = {n.message_id: n for n in notes}
+        expected = {n.mark: busy.expected_recipient(desk, n.mark) for k in stored if (n := by_id.get(k)) and n.mark}
         result.acks = result.saturated.requests - result.saturated.errors["status"]
         delivered = drain(sink, expected, load_ended + budget.drain_seconds)
         finished = time.time()
@@ -162,27 +204,17 @@ def run_variant(
         result.relays = sum(1 for d in delivered if d.at <= finished)
         result.relay_seconds = finished - started
         customers = [m for m in expected if m.startswith("MKc") and m in result.count.first_at]
-        result.relay_latencies = [result.count.first_at[m] - stored[f"wamid.{m}"] for m in customers]
+        result.relay_latencies = [result.count.first_at[m] - stored_at[m] for m in customers]
         result.left = storage.backlog(url)
         result.sink = sink.stats()
-        answered_200 = result.acks + len(result.paced.acked)
-        if len(stored) < answered_200:
-            result.problems.append(f"{variant.label}: {answered_200} answered 200 but {len(stored)} stored")
-        if result.saturated.failed:
-            result.problems.append(f"{variant.label}: wrk saw failed requests {result.saturated.errors}")
-        if result.paced.errors:
-            result.problems.append(f"{variant.label}: paced run errors {result.paced.errors}")
-    finally:
         result.peak_rss = server.peak_rss
-        server.stop()
-        sink.stop()
+    if result.saturated.exhausted:
+        result.problems.append(f"{variant.label}: wrk used up its pool; acks/s is understated")
+    if len(stored) < result.acks:
+        result.problems.append(f"{variant.label}: {result.acks} answered 200 but {len(stored)} stored")
+    if result.saturated.failed:
+        result.problems.append(f"{variant.label}: wrk saw failed requests {result.saturated.errors}")
     return result
-
-
-def _minutes(n: int):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(minutes=n)
 
 
 @dataclass
@@ -303,7 +335,8 @@ def sections(baseline: Bare, results: list[Result], budget: Budget, problems: li
             problems.append(f"{result.variant.label}: {c.summary()}")
         sink = result.sink
         counts.notes.append(
-            f"{result.variant.label}: the sink accepted {sink.get('accepted', 0):,} messages "
+            f"{result.variant.label}: desk seeded in {result.seed_seconds:.1f} s; "
+            f"the sink accepted {sink.get('accepted', 0):,} messages "
             f"({sink.get('pair_limited', 0):,} refused with 131056 past the pair limit), got "
             f"{sink.get('read_receipts', 0):,} read receipts and posted {sink.get('statuses_posted', 0):,} statuses "
             f"back ({sink.get('status_backlog', 0):,} still queued); paced run {p.rate:,.0f}/s achieved of "
@@ -315,7 +348,9 @@ def sections(baseline: Bare, results: list[Result], budget: Budget, problems: li
         "(bench/http1.py + drive.paced: open loop, 64 keep-alive connections, latency from each request's due time). "
         f"Saturated: wrk -t1 -c64 -d{budget.saturated_seconds}s, every notification distinct "
         "(bench/webhook.lua). The bare app gets the same notifications and the same clients, just before.",
-        f"relays/s: messages the sink accepted ÷ time from the load's start until everything stored was relayed "
+        "Each phase runs on its own copy of one seeded desk, on a server started for it. "
+        "relays/s (saturated phase): messages the sink accepted ÷ time from the load's start until everything "
+        "stored was relayed "
         f"or {budget.drain_seconds} s after the load stopped; relay p99: a customer's message stored → its relay "
         "at the sink, over those relayed. Peak RSS: the serve process tree.",
         "Mix: 70 % customer texts (~300 chars), 10 % customer media (image, document, audio), 15 % agent texts, "

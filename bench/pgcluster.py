@@ -103,6 +103,17 @@ class Cluster:
             return f"{base}/{database}"
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
+    def copy_database(self, source_url: str, name: str) -> str:
+        """A copy of the database behind `source_url` (`CREATE DATABASE … TEMPLATE`); its URL."""
+        import psycopg
+
+        source = source_url.rsplit("/", 1)[1]
+        admin = self.server_url("postgres").replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        return self.server_url(name)
+
     def fresh_database(self, name: str) -> str:
         """An empty database `name` (dropped first if it exists); its SQLAlchemy URL."""
         import psycopg

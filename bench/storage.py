@@ -47,7 +47,7 @@ def _epoch(value: Any) -> float:
     return float(value.timestamp())
 
 
-def stored(url: str, prefix: str = "wamid.MK") -> dict[str, float]:
+def stored(url: str, prefix: str = "wamid.") -> dict[str, float]:
     """Stored arrivals whose key starts with `prefix` → when they were stored (≈ acknowledged)."""
     with _connection(url) as connection:
         rows = connection.execute(

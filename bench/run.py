@@ -87,10 +87,13 @@ def table(section: Section, markdown: bool) -> Table:
     result.add_column("measured")
     for column in section.columns:
         result.add_column(column, justify="right")
-    result.add_column(section.ratio_label, justify="right")
+    if section.ratio_label:
+        result.add_column(section.ratio_label, justify="right")
     for row in section.rows:
         style = "dim" if row.baseline and not markdown else None
-        cells = [row.label, *(row.values.get(c, "") for c in section.columns), ratio_text(row.ratio, row.baseline)]
+        cells = [row.label, *(row.values.get(c, "") for c in section.columns)]
+        if section.ratio_label:
+            cells.append(ratio_text(row.ratio, row.baseline))
         result.add_row(*cells, style=style)
     return result
 

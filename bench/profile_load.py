@@ -94,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                 recorders = []
                 for pid in server.worker_pids():
                     out = scratch / f"py-spy-{pid}.txt"
+                    seconds = str(args.seconds + args.drain)
                     command = [str(PY_SPY), "record", "--format", "raw", "--rate", "200", "--nonblocking",
-                               "--threads", "-d", str(args.seconds + args.drain), "-o", str(out), "-p", str(pid)]  # fmt: skip
+                               "--threads", "-d", seconds, "-o", str(out), "-p", str(pid)]  # fmt: skip
                     recorders.append(
                         (pid, out, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
                     )

@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -99,6 +100,14 @@ class Outcome:
     reasons: list[str] = field(default_factory=list)
     sink: dict[str, int] = field(default_factory=dict)
     not_stored: int = 0
+    fates: dict[str, str] = field(default_factory=dict)
+    """Each lost marker's arrival (wamid.…) → where it stands (`storage.fates`)."""
+
+    @property
+    def not_yet(self) -> int:
+        """Acknowledged and still on its way (intake or outbox) when the bounded drain ended."""
+        return sum(1 for fate in self.fates.values() if fate in storage.NOT_YET)
+
     problems: list[str] = field(default_factory=list)
 
 
@@ -178,6 +187,7 @@ def run_variant(  # noqa: PLR0915 (a timeline reads best in one piece)
         stored_at = {key.removeprefix("wamid."): at for key, at in stored.items()}
         outcome.count = tally.count(expected, delivered, outcome.kills, stored_at)
         outcome.left = storage.backlog(url)
+        outcome.fates = storage.fates(url, [f"wamid.{mark}" for mark in outcome.count.lost])
         outcome.reasons = storage.set_aside(url)
         outcome.sink = sink.stats()
         if delivery.unacked:
@@ -223,8 +233,8 @@ def section(outcomes: list[Outcome], budget: Budget, problems: list[str]) -> Sec
         f"Fault run — {budget.agents} agents, {budget.customers:,} customers, {budget.rate:g} notifications/s for "
         f"{budget.seconds:g} s: duplicates, reorders, 500s and 131056s, a SIGKILL, the write lock held "
         f"{budget.lock_seconds:g} s",
-        columns=("acknowledged", "relayed once", "lost", "duplicated", "in-flight window", "misrouted", "mixed",
-                 "out of order", "arrived late", "set aside", "verdict"),
+        columns=("acknowledged", "relayed once", "lost for good", "not relayed in time", "duplicated",
+                 "in-flight window", "misrouted", "mixed", "out of order", "arrived late", "set aside", "verdict"),
         ratio_label="",
     )  # fmt: skip
     for outcome in outcomes:
@@ -239,7 +249,8 @@ def section(outcomes: list[Outcome], budget: Budget, problems: list[str]) -> Sec
                 {
                     "acknowledged": f"{c.expected:,}",
                     "relayed once": f"{once:,}",
-                    "lost": f"{len(c.lost):,}",
+                    "lost for good": f"{len(c.lost) - outcome.not_yet:,}",
+                    "not relayed in time": f"{outcome.not_yet:,}",
                     "duplicated": f"{len(c.duplicated):,}",
                     "in-flight window": f"{len(c.in_flight):,}",
                     "misrouted": f"{len(c.misrouted):,}",
@@ -266,7 +277,12 @@ def section(outcomes: list[Outcome], budget: Budget, problems: list[str]) -> Sec
                 f"{outcome.variant.label}, set aside (first {len(outcome.reasons)}): " + " | ".join(outcome.reasons)
             )
         if c.lost:
-            result.notes.append(f"{outcome.variant.label}, lost (first 5): {', '.join(c.lost[:5])}")
+            where = Counter(outcome.fates.values())
+            result.notes.append(
+                f"{outcome.variant.label}, not relayed by the end: "
+                + ", ".join(f"{fate} {n:,}" for fate, n in where.most_common())
+                + f" (first 5: {', '.join(c.lost[:5])})"
+            )
         if c.duplicated:
             result.notes.append(f"{outcome.variant.label}, duplicated (first 5): {', '.join(c.duplicated[:5])}")
         problems += outcome.problems
@@ -278,7 +294,9 @@ def section(outcomes: list[Outcome], budget: Budget, problems: list[str]) -> Sec
         f"The in-flight window: a marker whose first copy reached the sink ≤ {tally.IN_FLIGHT_SECONDS:g} s before "
         "a SIGKILL and whose one other copy came after it. Arrived late: relayed after a later message of its "
         "sender because it reached atende more than the 1 s reorder window after that one (Meta's retries after an "
-        "outage): not a failure."
+        "outage): not a failure. Lost for good: set aside, never stored, or handled with no relay left to send; "
+        "not relayed in time: still in the intake or its relay still pending in the outbox when the drain's "
+        "bound ran out (the run is bounded, so both fail it)."
     )
     result.problems += problems
     return result

@@ -89,6 +89,8 @@ class Result:
     sink: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     seed_seconds: float = 0.0
+    lost_for_good: int = 0
+    """Not relayed, and never going to be (set aside, or handled without a relay left to send)."""
     expected: dict[str, str] = field(default_factory=dict)
     """What the count was checked against: marker → recipient (kept for the harness's own test)."""
     stored_at: dict[str, float] = field(default_factory=dict)
@@ -206,6 +208,8 @@ def run_variant(  # noqa: PLR0915 (two phases, read top to bottom)
         customers = [m for m in expected if m.startswith("MKc") and m in result.count.first_at]
         result.relay_latencies = [result.count.first_at[m] - stored_at[m] for m in customers]
         result.left = storage.backlog(url)
+        fates = storage.fates(url, [f"wamid.{mark}" for mark in result.count.lost])
+        result.lost_for_good = sum(1 for fate in fates.values() if fate not in storage.NOT_YET)
         result.sink = sink.stats()
         result.peak_rss = server.peak_rss
     if result.saturated.exhausted:
@@ -269,7 +273,7 @@ def sections(baseline: Bare, results: list[Result], budget: Budget, problems: li
         f"Load — a busy number ({budget.agents} agents × {busy.CAPACITY}, {budget.customers:,} customers assigned), "
         "atende serve over loopback",
         columns=("acks/s", "p50 ms", "p99 ms", f"p50 ms @{budget.paced_rate:,}/s", f"p99 ms @{budget.paced_rate:,}/s",
-                 "relays/s", "relay p99 s", "peak RSS MB"),
+                 "relays/s", "relayed msgs/s", "relay p99 s", "peak RSS MB"),
         ratio_label="acks/s ÷ bare",
     )  # fmt: skip
     raw = baseline.saturated
@@ -288,8 +292,8 @@ def sections(baseline: Bare, results: list[Result], budget: Budget, problems: li
     )
     counts = Section(
         "Load — the count: every relay the sink accepted against every acknowledged message",
-        columns=("acknowledged", "relayed", "not relayed", "duplicated", "misrouted", "mixed", "out of order",
-                 "left in intake", "set aside", "outbox pending"),
+        columns=("acknowledged", "relayed", "not relayed", "lost for good", "duplicated", "misrouted", "mixed",
+                 "out of order", "left in intake", "set aside", "outbox pending"),
         ratio_label="relayed share",
     )  # fmt: skip
     for result in results:
@@ -306,6 +310,7 @@ def sections(baseline: Bare, results: list[Result], budget: Budget, problems: li
                     f"p50 ms @{budget.paced_rate:,}/s": fmt_ms(percentile(p.latencies, 50)),
                     f"p99 ms @{budget.paced_rate:,}/s": fmt_ms(percentile(p.latencies, 99)),
                     "relays/s": fmt_rate(relay_rate),
+                    "relayed msgs/s": fmt_rate(c.relayed / result.relay_seconds if result.relay_seconds else 0.0),
                     "relay p99 s": f"{percentile(result.relay_latencies, 99):.1f}" if result.relay_latencies else "—",
                     "peak RSS MB": _mb(result.peak_rss),
                 },
@@ -319,6 +324,7 @@ def sections(baseline: Bare, results: list[Result], budget: Budget, problems: li
                     "acknowledged": f"{c.expected:,}",
                     "relayed": f"{c.relayed:,}",
                     "not relayed": f"{len(c.lost):,}",
+                    "lost for good": f"{result.lost_for_good:,}",
                     "duplicated": f"{len(c.duplicated):,}",
                     "misrouted": f"{len(c.misrouted):,}",
                     "mixed": f"{c.mixed:,}",
@@ -351,7 +357,9 @@ def sections(baseline: Bare, results: list[Result], budget: Budget, problems: li
         "Each phase runs on its own copy of one seeded desk, on a server started for it. "
         "relays/s (saturated phase): messages the sink accepted ÷ time from the load's start until everything "
         "stored was relayed "
-        f"or {budget.drain_seconds} s after the load stopped; relay p99: a customer's message stored → its relay "
+        f"or {budget.drain_seconds} s after the load stopped; relayed msgs/s: the acknowledged messages (customers' "
+        "and agents') that reached their recipient ÷ the same time — a relay to an agent may carry several of one "
+        "customer's texts (coalesced); relay p99: a customer's message stored → its relay "
         "at the sink, over those relayed. Peak RSS: the serve process tree.",
         "Mix: 70 % customer texts (~300 chars), 10 % customer media (image, document, audio), 15 % agent texts, "
         "5 % agent commands (/ativos, /fila, /ajuda); the sink posts sent, delivered and read back for every message.",

@@ -69,6 +69,41 @@ def backlog(url: str) -> dict[str, int]:
     }
 
 
+NOT_YET = ("still in the intake", "relay pending in the outbox", "relay held in the outbox")
+"""A message in one of these places is late, not lost: the drain's bound ran out before it went."""
+
+
+def fates(url: str, keys: list[str]) -> dict[str, str]:
+    """Where each arrival (by key) stands: set aside, still in the intake, its relay still in the
+    outbox (pending, held, failed), or handled with no relay left to send — lost."""
+    found: dict[str, str] = {}
+    mark = "?" if _is_sqlite(url) else "%s"
+    with _connection(url) as connection:
+        for key in keys:
+            row = connection.execute(f"SELECT done_at, error FROM intake WHERE key = {mark}", (key,)).fetchone()
+            if row is None:
+                found[key] = "never stored"
+            elif row[1] is not None:
+                found[key] = "set aside"
+            elif row[0] is None:
+                found[key] = "still in the intake"
+            else:
+                states = []
+                for stored_state, error in connection.execute(
+                    f"SELECT delivery, error FROM outbox WHERE origin_id = {mark} ORDER BY seq", (key,)
+                ).fetchall():
+                    if error and error.startswith("merged into "):  # coalesced: its carrier tells
+                        carrier = connection.execute(
+                            f"SELECT delivery FROM outbox WHERE id = {mark}", (error.removeprefix("merged into "),)
+                        ).fetchone()
+                        states.append(carrier[0] if carrier else stored_state)
+                    else:
+                        states.append(stored_state)
+                waiting = [state for state in states if state in ("pending", "held", "failed")]
+                found[key] = f"relay {waiting[0]} in the outbox" if waiting else "handled, no relay queued"
+    return found
+
+
 def set_aside(url: str, limit: int = 3) -> list[str]:
     """A few set-aside arrivals' reasons, for the report."""
     with _connection(url) as connection:

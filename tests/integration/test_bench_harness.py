@@ -130,7 +130,6 @@ def _records(result: object) -> list[tuple[int, float, str, str]]:
 
 
 @pytest.mark.slow
-@needs_wrk
 def test_the_fault_harness_kills_locks_and_counts(tmp_path: Path) -> None:
     import fault
     from common import Databases

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import signal
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,9 +38,14 @@ def _raw(url: str, note: Note) -> tuple[str, int, bytes]:
 
 
 def _run(coroutine):  # type: ignore[no-untyped-def]
-    if uvloop is not None:
-        return uvloop.run(coroutine)
-    return asyncio.run(coroutine)
+    """Run on uvloop (asyncio without it); Ctrl-C stops the whole bench afterwards, as before."""
+    try:
+        if uvloop is not None:
+            return uvloop.run(coroutine)
+        return asyncio.run(coroutine)
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass

@@ -198,8 +198,11 @@ def run_variant(  # noqa: PLR0915 (two phases, read top to bottom)
         by_id = {n.message_id: n for n in notes}
         expected = {n.mark: busy.expected_recipient(desk, n.mark) for k in stored if (n := by_id.get(k)) and n.mark}
         result.acks = result.saturated.requests - result.saturated.errors["status"]
-        delivered = drain(sink, expected, load_ended + budget.drain_seconds)
+        drain(sink, expected, load_ended + budget.drain_seconds)
         finished = time.time()
+        result.peak_rss = server.peak_rss
+        server.stop()  # nothing may be sent between the sink's last records and the database's answers
+        delivered = [tally.Delivered(n, at, to, body) for n, at, to, body in sink.fetch()]
         stored_at = {key.removeprefix("wamid."): at for key, at in stored.items()}
         result.count = tally.count(expected, delivered, stored=stored_at)
         result.expected, result.stored_at, result.records = expected, stored_at, list(sink.records)
@@ -211,7 +214,6 @@ def run_variant(  # noqa: PLR0915 (two phases, read top to bottom)
         fates = storage.fates(url, [f"wamid.{mark}" for mark in result.count.lost])
         result.lost_for_good = sum(1 for fate in fates.values() if fate not in storage.NOT_YET)
         result.sink = sink.stats()
-        result.peak_rss = server.peak_rss
     if result.saturated.exhausted:
         result.problems.append(f"{variant.label}: wrk used up its pool; acks/s is understated")
     if len(stored) < result.acks:

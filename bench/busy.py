@@ -212,8 +212,10 @@ class Traffic:
         body = _envelope(phone, f"Agente {a}", message)
         return Note(message_id, phone, "command" if command else "agent-text", mark, sign(APP_SECRET, body), body)
 
-    def mixed(self, count: int) -> Iterator[Note]:
-        """`count` notifications in MIX's shares, senders drawn at random."""
+    def mixed(self, count: int, customers: int | None = None) -> Iterator[Note]:
+        """`count` notifications in MIX's shares, senders drawn at random (customers among the first
+        `customers` only, when given: the fault run keeps the others for its burst)."""
+        among = customers or self.desk.customers
         for _ in range(count):
             kind = self.rng.choice(self._kinds)
             if kind == "agent-text":
@@ -221,7 +223,7 @@ class Traffic:
             elif kind == "command":
                 yield self.agent(self.rng.randrange(self.desk.agents), self.rng.choice(COMMANDS))
             else:
-                yield self.customer(self.rng.randrange(self.desk.customers), kind)
+                yield self.customer(self.rng.randrange(among), kind)
 
 
 def expected_recipient(desk: Desk, mark: str) -> str:

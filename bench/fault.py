@@ -12,7 +12,9 @@ does (each notification until it gets a 200):
   `--workers 2` one worker, which uvicorn's supervisor replaces;
 - `lock_at` s in: the database's write lock is held for `lock_seconds` (SQLite: another
   connection in `BEGIN IMMEDIATE`; PostgreSQL: `LOCK TABLE intake, outbox IN ACCESS EXCLUSIVE
-  MODE`).
+  MODE`), taken while the intake is working through a burst (`burst` texts from customers kept
+  apart for it, posted 1.5 s before: the reorder window lets them become ready just then), so
+  the lock lands between arrivals being handled, not on an idle intake.
 
 Then faults stop and the backlog drains (bounded); `tally.count` checks every relay the sink
 accepted against every acknowledged notification. The run fails (exit status 1) on any loss,
@@ -55,6 +57,7 @@ class Budget:
     p131056: float = 0.03
     duplicated: float = 0.05
     reordered: float = 0.05
+    burst: int = 200
 
 
 FULL = Budget(
@@ -63,7 +66,7 @@ FULL = Budget(
 QUICK = Budget(
     busy.AGENTS, busy.CUSTOMERS, rate=60, seconds=30, kill_at=5, lock_at=10, lock_seconds=12, drain_seconds=40
 )
-TINY = Budget(8, 40, rate=15, seconds=8, kill_at=2, lock_at=4, lock_seconds=2, drain_seconds=40)
+TINY = Budget(8, 40, rate=15, seconds=8, kill_at=2, lock_at=4, lock_seconds=2, drain_seconds=40, burst=20)
 
 VARIANTS = (
     Variant("SQLite, 1 process", "sqlite", 1),
@@ -121,9 +124,12 @@ def run_variant(  # noqa: PLR0915 (a timeline reads best in one piece)
     busy.seed(url, desk, seeded_at.replace(microsecond=0) - timedelta(minutes=10))
     config = busy.write_config(scratch / f"fault-{variant.engine}.toml", desk)
     traffic = busy.Traffic(desk, seeded_at - timedelta(minutes=5), seed_value=23)
+    kept = max(1, desk.customers // 20)
+    everyday = desk.customers - kept
     notes, outcome.swapped = reorder(
-        list(traffic.mixed(int(budget.rate * budget.seconds))), budget.reordered, random.Random(29)
+        list(traffic.mixed(int(budget.rate * budget.seconds), customers=everyday)), budget.reordered, random.Random(29)
     )
+    burst = [traffic.customer(everyday + i % kept) for i in range(budget.burst)]
     port = free_port()
     sink = SinkProcess([f"http://127.0.0.1:{port}/webhook"])
     server = AtendeServe(config, url, sink.url, workers=variant.workers, port=port)
@@ -164,6 +170,16 @@ def run_variant(  # noqa: PLR0915 (a timeline reads best in one piece)
             log("uvicorn replaced the worker")
         else:
             outcome.problems.append(f"{variant.label}: uvicorn did not replace the killed worker")
+        _until(began + budget.lock_at - 1.5)
+        burst_result: list[drive.Delivery] = []
+        burster = threading.Thread(
+            target=lambda: burst_result.append(
+                drive.deliver([server.url], burst, 400, deadline=budget.lock_seconds + 60, seed=7)
+            ),
+            daemon=True,
+        )
+        burster.start()
+        log(f"burst of {len(burst):,} texts from {kept:,} customers")
         _until(began + budget.lock_at)
         lock = storage.WriteLock(url)
         lock.hold()
@@ -172,7 +188,13 @@ def run_variant(  # noqa: PLR0915 (a timeline reads best in one piece)
         lock.release()
         log(f"write lock released after {budget.lock_seconds:g} s")
         sender.join()
+        burster.join()
         delivery = outcome.delivery = result[0]
+        delivery.acked |= burst_result[0].acked
+        delivery.unacked += burst_result[0].unacked
+        delivery.posts += burst_result[0].posts
+        delivery.retries += burst_result[0].retries
+        notes += burst
         log(f"load done: {len(delivery.acked):,} acknowledged, {len(delivery.unacked):,} never, "
             f"{delivery.retries:,} re-posts")  # fmt: skip
         sink.faults(0, 0)

@@ -134,7 +134,7 @@ def test_the_fault_harness_kills_locks_and_counts(tmp_path: Path) -> None:
     import fault
     from common import Databases
 
-    budget = fault.Budget(agents=3, customers=9, rate=20, seconds=4, kill_at=1, lock_at=2, lock_seconds=1,
+    budget = fault.Budget(agents=3, customers=9, rate=20, seconds=4, kill_at=1, lock_at=2, lock_seconds=1, burst=6,
                           drain_seconds=20)  # fmt: skip
     outcome = fault.run_variant(fault.VARIANTS[0], budget, Databases(tmp_path), tmp_path, None)
     assert outcome.count is not None and outcome.delivery is not None

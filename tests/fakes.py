@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import itertools
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime, timedelta
 
 from atende.application.arrivals import Arrival
 from atende.application.failures import Failure, SendError
@@ -66,6 +66,8 @@ class Store:
         self.intake: dict[str, tuple[Arrival, datetime, str | None]] = {}
         """key → (arrival, received at, outcome: None while waiting, "" when done, else the error)."""
         self.leases: dict[str, tuple[str, datetime]] = {}
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """The storage's own clock (leases are timed by it, not by the asking process's)."""
         self.broken: dict[str, Exception] = {}
         """Operations told to fail, as a real database's can ("intake.add", "inbox.first_time")."""
 
@@ -263,16 +265,24 @@ class FakeIntake(Intake):
 
 
 class FakeLeases(Leases):
+    """Timed by the store's clock, as a database times leases by its own (`Store.now`)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.taken: dict[str, tuple[str, datetime]] = {}
 
-    def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
+    def acquire(self, name: str, holder: str, seconds: float) -> bool:
+        now = self.store.now()
         current = self.taken.get(name) or self.store.leases.get(name)
         if current is not None and current[0] != holder and current[1] > now:
             return False
-        self.taken[name] = (holder, until)
+        self.taken[name] = (holder, now + timedelta(seconds=seconds))
         return True
+
+    def release(self, name: str, holder: str) -> None:
+        current = self.taken.get(name) or self.store.leases.get(name)
+        if current is not None and current[0] == holder:
+            self.taken[name] = (holder, self.store.now())
 
 
 STEPS = (EnteredQueue, Assigned, OfferTimedOut, Abandoned, Removed, Transferred, IdleClosed, Closed)

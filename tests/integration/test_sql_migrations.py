@@ -195,7 +195,7 @@ def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
             assert [m.id for m in uow.messages.for_conversation("K7Q2")] == ["wamid.in1"]
             # The new tables work beside the old data, in the same step.
             assert uow.intake.add(samples.inbound("wamid.in2"), samples.at(3))
-            assert uow.leases.acquire("courier", "A", samples.at(4), samples.at(3))
+            assert uow.leases.acquire("courier", "A", 60)
             uow.contacts.get_or_add("5511987654321").wrote(samples.at(3))
             conversation.position_told_at = samples.at(3)
             uow.commit()

@@ -91,11 +91,20 @@ class Intake(abc.ABC):
 
 
 class Leases(abc.ABC):
-    """Jobs that must run once per cluster (sending, timers) hold a lease that expires."""
+    """Jobs that must run once per cluster (sending, timers) hold a lease that expires.
+
+    Leases are timed by the storage's own clock, never by the asking process's: hosts whose
+    clocks disagree must still agree on when a lease lapses (ADR 0013).
+    """
 
     @abc.abstractmethod
-    def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
-        """Take or extend the lease if it is free, expired or already ours."""
+    def acquire(self, name: str, holder: str, seconds: float) -> bool:
+        """Take or extend the lease for `seconds` from the storage's now, if it is free, lapsed
+        or already ours."""
+
+    @abc.abstractmethod
+    def release(self, name: str, holder: str) -> None:
+        """Let our lease lapse now, so that another holder need not wait for it to run out."""
 
 
 class UnitOfWork(abc.ABC):

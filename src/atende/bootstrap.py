@@ -109,11 +109,15 @@ class System:
         pacing: Pacing | None,
         closers: list[Callable[[], None]],
         disconnect: Callable[[], None] | None = None,
+        reader: Callable[[], UnitOfWork] | None = None,
     ) -> None:
         self.atende = atende
         self.settings = atende.settings
         self.clock = atende.clock
         self.uow_factory = atende.uow_factory
+        self.reader = reader or atende.uow_factory
+        """Units of work for views that only read (ops commands, reports): on SQLite they never
+        take the write lock, on PostgreSQL their transaction is READ ONLY."""
         self.gateway = gateway
         self.pacing = pacing
         self.webhook: Webhook | None = None
@@ -196,7 +200,12 @@ def bootstrap(
         def sql_unit_of_work() -> UnitOfWork:
             return SqlUnitOfWork(engine)
 
-        uow_factory = sql_unit_of_work
+        def sql_reader() -> UnitOfWork:
+            return SqlUnitOfWork(engine, reading=True)
+
+        uow_factory, reader = sql_unit_of_work, sql_reader
+    else:
+        reader = None
     assert uow_factory is not None
     # The webhook's process counts what it does, for /metrics; nothing else needs to.
     metrics = PrometheusMetrics() if whatsapp is not None else None
@@ -214,7 +223,9 @@ def bootstrap(
         closers.append(graph.close)
         gateway = graph
     disconnect = engine.dispose if database_url is not None else None
-    system = System(atende, ping=ping, gateway=gateway, pacing=pacing, closers=closers, disconnect=disconnect)
+    system = System(
+        atende, ping=ping, gateway=gateway, pacing=pacing, closers=closers, disconnect=disconnect, reader=reader
+    )
     if whatsapp is not None:
         assert gateway is not None and metrics is not None
         threads = store_threads if store_threads is not None else store_threads_for(database_url)

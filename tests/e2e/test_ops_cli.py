@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,3 +120,25 @@ def test_ops_views_refuse_a_database_that_was_never_upgraded(tmp_path: Path) -> 
 
     assert code == 1
     assert "atende db" in output and "upgrade" in output and "pending" in output
+
+
+@pytest.mark.parametrize("view", [("queue", "ls"), ("agents", "ls"), ("conversations", "ls")])
+def test_ops_views_answer_while_a_writer_holds_sqlites_lock(database: str, view: tuple[str, ...]) -> None:
+    """`atende queue ls` beside a busy `atende serve`: a view reads a snapshot and never waits for
+    the write lock (one that began with BEGIN IMMEDIATE would wait the whole busy timeout, 30 s)."""
+    if not database.startswith("sqlite"):
+        pytest.skip("SQLite's write lock: PostgreSQL readers never wait for writers")
+    writer = sqlite3.connect(database.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE agents SET name = name")
+        environment = {**os.environ, "ATENDE_DATABASE_URL": database, "ATENDE_CONFIG": str(EXAMPLE)}
+        atende = Path(sys.executable).parent / "atende"
+        done = subprocess.run(
+            [str(atende), *view], env=environment, capture_output=True, text=True, timeout=15, check=False
+        )
+    finally:
+        writer.rollback()
+        writer.close()
+    assert done.returncode == 0, done.stderr
+    assert "Ana" in done.stdout

@@ -19,11 +19,11 @@ from types import TracebackType
 from typing import Self
 
 import httpx
-from sqlalchemy.engine import Engine
 
 from atende.adapters.clock import SystemClock
 from atende.adapters.metrics import PrometheusMetrics, shared_between_workers
 from atende.adapters.sql.engine import connect
+from atende.adapters.sql.health import write_probe
 from atende.adapters.sql.schema import SchemaError, pending, upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.adapters.whatsapp.graph import GraphApiGateway
@@ -184,7 +184,7 @@ def bootstrap(
     databases) or a `uow_factory` of the caller's. With `whatsapp`, the Graph API gateway and the
     webhook (app, store, loops) are built too; `gateway` replaces the Graph API client (a
     capturing one, in tests), `http_client` shares a connection pool with it. `pacing` and
-    `intervals` tune the courier and the loops; `ping` replaces the database health check;
+    `intervals` tune the courier and the loops; `ping` replaces the database's write probe (the health check);
     `other_numbers` stores items addressed to any business number (replaying Meta's samples,
     which name several), where production keeps only its own.
     """
@@ -211,7 +211,7 @@ def bootstrap(
     metrics = PrometheusMetrics() if whatsapp is not None else None
     atende = Atende(settings, uow_factory, clock or SystemClock(), rng, telemetry=metrics)
     if ping is None:
-        ping = _database_ping(engine) if database_url is not None else _use_case_ping(atende)
+        ping = write_probe(engine) if database_url is not None else _use_case_ping(atende)
     if gateway is None and whatsapp is not None:
         graph = GraphApiGateway(
             whatsapp.graph_url,
@@ -302,24 +302,6 @@ def store_threads_for(database_url: str | None) -> int:
     for the lock, throughput drops instead (618 → 341 req/s), a regime past what one number sees.
     """
     return 1 if database_url is not None and database_url.startswith("sqlite") else THREADS
-
-
-def _database_ping(engine: Engine) -> Callable[[], None]:
-    def ping() -> None:
-        """`SELECT 1` through a raw driver connection, on purpose: a unit of work on SQLite begins
-        with `BEGIN IMMEDIATE`, and a health check must not queue behind the write lock."""
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute("SELECT 1")
-                cursor.fetchall()
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
-
-    return ping
 
 
 def _use_case_ping(atende: Atende) -> Callable[[], None]:

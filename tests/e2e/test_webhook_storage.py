@@ -92,7 +92,10 @@ async def test_storage_down_answers_503_then_the_redelivery_is_accepted(
         assert any("503" in r.getMessage() for r in caplog.records)
         assert "alguém" not in caplog.text  # what customers write stays out of the logs
         health = await client.get("/healthz")
-        assert (health.status_code, health.text) == (503, "database unreachable")
+        assert (health.status_code, health.text) == (
+            503,
+            "unhealthy: database unreachable: unable to open database file",
+        )
 
         outage.end()
         assert (await post(client, during)).status_code == 200  # Meta's redelivery

@@ -24,6 +24,10 @@ from .outbound import Outgoing
 from .reports import Reports
 
 
+class StorageUnhealthy(Exception):
+    """Storage cannot take a write now; the message says why (the health check's answer)."""
+
+
 class Clock(abc.ABC):
     """The only source of time, so timers are tested without sleeping."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -14,6 +15,9 @@ BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY = "atende_read_only"
 """Execution option of a connection that only reads (reports): on SQLite it begins a deferred
 transaction, a snapshot that never takes the write lock (WAL lets it read beside the writer)."""
+
+FILE_IDENTITY = "atende_file_identity"
+"""Connection-record key: the (device, inode) of the SQLite file a connection opened."""
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 """Serialization failure and deadlock: the transaction lost a race and may simply run again."""
@@ -61,8 +65,11 @@ def _sqlite(url: URL) -> Engine:
         connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
     )
 
+    path = url.database or ""
+    on_disk = path not in ("", ":memory:") and not path.startswith("file:")
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         try:
@@ -71,6 +78,8 @@ def _sqlite(url: URL) -> Engine:
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()
+        if on_disk:  # which file this connection holds open, for the health check
+            record.info[FILE_IDENTITY] = file_identity(path)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -78,6 +87,15 @@ def _sqlite(url: URL) -> Engine:
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None when nothing is there."""
+    try:
+        stat = Path(path).stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:

@@ -560,7 +560,7 @@ def plans(engine: Engine, use_case: Callable[[SqlUnitOfWork], object]) -> list[s
     ran: list[tuple[str, object]] = []
 
     def record(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "DELETE")):
             ran.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", record)
@@ -585,6 +585,12 @@ def test_the_new_queries_use_their_indexes(engine: Engine) -> None:
     [held] = plans(engine, lambda uow: uow.outbox.held_for(AGENT))
     assert "ix_outbox_held" in held
     assert "TEMP B-TREE" not in held
+    pruning = plans(engine, lambda uow: uow.retention.prune_intake(at(5), 10))
+    assert any("ix_intake_done_at" in step for step in pruning), pruning
+    pruning = plans(engine, lambda uow: uow.retention.prune_inbox(at(5), 10))
+    assert any("ix_inbox_recorded_at" in step for step in pruning), pruning
+    pruning = plans(engine, lambda uow: uow.retention.prune_outbox(at(5), 10))
+    assert any("ix_outbox_taken_at (delivery=? AND created_at<?)" in step for step in pruning), pruning
 
 
 # -- codec -------------------------------------------------------------------------------------

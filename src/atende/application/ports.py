@@ -111,6 +111,27 @@ class Leases(abc.ABC):
         """Let our lease lapse now, so that another holder need not wait for it to run out."""
 
 
+class Retention(abc.ABC):
+    """Forgets what is done with, a batch at a time, so storage stays flat (ADR 0013).
+
+    Each call deletes at most `limit` rows, oldest first, and says how many it deleted; what is
+    still to do (arrivals not handled, set aside; messages pending, held or failed) is never
+    touched, whatever its age.
+    """
+
+    @abc.abstractmethod
+    def prune_intake(self, handled_before: datetime, limit: int) -> int:
+        """Arrivals handled (not set aside) before the cutoff."""
+
+    @abc.abstractmethod
+    def prune_inbox(self, recorded_before: datetime, limit: int) -> int:
+        """Handled-message keys recorded before the cutoff."""
+
+    @abc.abstractmethod
+    def prune_outbox(self, sent_before: datetime, limit: int) -> int:
+        """Messages written before the cutoff that WhatsApp took (sent, delivered or read)."""
+
+
 class UnitOfWork(abc.ABC):
     """One atomic step: commit is explicit; leaving the block without it rolls back."""
 
@@ -123,6 +144,7 @@ class UnitOfWork(abc.ABC):
     inbox: Inbox
     intake: Intake
     leases: Leases
+    retention: Retention
     reports: Reports
     """Figures read apart from this unit of work's transaction (never under its write lock)."""
 

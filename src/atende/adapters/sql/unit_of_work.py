@@ -22,6 +22,7 @@ from .repositories import (
     SqlEventLog,
     SqlMessageRepository,
 )
+from .retention import SqlRetention
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -41,6 +42,7 @@ class SqlUnitOfWork(UnitOfWork):
     inbox: SqlInbox
     intake: SqlIntake
     leases: SqlLeases
+    retention: SqlRetention
     reports: SqlReports
 
     def __init__(self, engine: Engine, *, reading: bool = False) -> None:
@@ -120,3 +122,4 @@ class SqlUnitOfWork(UnitOfWork):
         self.inbox = SqlInbox(source)
         self.intake = SqlIntake(source)
         self.leases = SqlLeases(source)
+        self.retention = SqlRetention(source)

@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from atende.adapters.clock import ManualClock
-from atende.adapters.sql.schema import upgrade
 from atende.application.arrivals import Inbound
 from atende.bootstrap import bootstrap
 from atende.cli.main import app
 from atende.config import load_config
 from atende.domain.content import Choice, Text
+from tests.databases import sqlite_only
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "atende.toml"
 ANA, BRUNO = "5511999990001", "5511999990002"
@@ -28,10 +28,9 @@ MARIA, JOAO, PEDRO = "5511987654321", "5521912345678", "5531998765432"
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
+def database(database_url: str) -> str:
     """Ana serves Maria; João and Pedro wait in Financeiro; Bruno is offline."""
-    url = f"sqlite:///{tmp_path / 'atende.db'}"
-    upgrade(url)
+    url = database_url
     clock = ManualClock(datetime.now(UTC) - timedelta(hours=1))  # the CLI reads the real clock
     system = bootstrap(load_config(EXAMPLE).to_settings(), database_url=url, clock=clock, rng=random.Random(3))
     atende = system.atende
@@ -115,19 +114,18 @@ def test_conversations_show_an_unknown_code(database: str) -> None:
     assert "No conversation #ZZZZ" in output
 
 
-def test_ops_views_refuse_a_database_that_was_never_upgraded(tmp_path: Path) -> None:
-    code, output = run(f"sqlite:///{tmp_path / 'new.db'}", "queue", "ls")
+def test_ops_views_refuse_a_database_that_was_never_upgraded(bare_database_url: str) -> None:
+    code, output = run(bare_database_url, "queue", "ls")
 
     assert code == 1
     assert "atende db" in output and "upgrade" in output and "pending" in output
 
 
+@sqlite_only("its one write lock; a PostgreSQL view's READ ONLY transaction is checked in integration")
 @pytest.mark.parametrize("view", [("queue", "ls"), ("agents", "ls"), ("conversations", "ls")])
 def test_ops_views_answer_while_a_writer_holds_sqlites_lock(database: str, view: tuple[str, ...]) -> None:
     """`atende queue ls` beside a busy `atende serve`: a view reads a snapshot and never waits for
     the write lock (one that began with BEGIN IMMEDIATE would wait the whole busy timeout, 30 s)."""
-    if not database.startswith("sqlite"):
-        pytest.skip("SQLite's write lock: PostgreSQL readers never wait for writers")
     writer = sqlite3.connect(database.removeprefix("sqlite:///"), isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")

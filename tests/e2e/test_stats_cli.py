@@ -14,7 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from atende.adapters.sql.engine import connect
-from atende.adapters.sql.schema import upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.cli.main import app
 from tests.day import a_morning
@@ -63,9 +62,8 @@ MONDAY = ("--until", "2026-03-02")
 
 
 @pytest.fixture
-def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
-    url = f"sqlite:///{tmp_path / 'atende.db'}"
-    upgrade(url)
+def environment(tmp_path: Path, database_url: str) -> Iterator[dict[str, str]]:
+    url = database_url
     engine = connect(url)
     try:
         a_morning(World(uow_factory=lambda: SqlUnitOfWork(engine)))
@@ -188,10 +186,10 @@ def test_stats_refuses_what_it_cannot_do(
     assert "Traceback" not in result.output
 
 
-def test_the_figures_of_a_finished_scenario_run(tmp_path: Path) -> None:
+def test_the_figures_of_a_finished_scenario_run(bare_database_url: str) -> None:
     """A supervisor's day played headless and kept (--keep), then `atende stats` on what it stored."""
     root = Path(__file__).resolve().parents[2]
-    url = f"sqlite:///{tmp_path / 'day.db'}"
+    url = bare_database_url  # --keep migrates it
     runner = CliRunner()
     played = runner.invoke(
         app,

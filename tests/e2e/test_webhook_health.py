@@ -76,6 +76,8 @@ async def test_a_database_file_deleted_while_serving_is_unhealthy(world: Harness
         gone = await client.get("/healthz")
         assert gone.status_code == 503
         assert "no longer the file at" in gone.text, gone.text
+        lost = await post(client, text_from(MARIA, "alguém aí?"))
+        assert lost.status_code == 503, "never acknowledge what would be gone at the next start"
 
 
 @pytest.mark.asyncio
@@ -91,3 +93,4 @@ async def test_a_database_file_replaced_while_serving_is_unhealthy(
         replaced = await client.get("/healthz")
         assert replaced.status_code == 503
         assert "no longer the file at" in replaced.text, replaced.text
+        assert (await post(client, text_from(MARIA, "Oi"))).status_code == 503

@@ -4,7 +4,8 @@ A `SELECT 1` answers while the database is write-locked, read-only, or (SQLite) 
 atende holds open has been deleted or replaced — and every 200 the webhook gives then
 acknowledges data that will not be there. So the probe writes: it inserts a row nobody reads
 inside a transaction it rolls back, waiting for locks no longer than its budget; on SQLite it
-first checks that the file at the database's path is still the one this connection opened.
+first checks that the file at the database's path is still the one atende opened (writers check
+it too: `engine._refuse_a_moved_file`).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from atende.adapters.sql.engine import connect
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.cli.main import app
+from tests.databases import fresh_database
 from tests.day import a_morning
 from tests.world import ANA, World
 
@@ -147,9 +148,8 @@ def test_an_empty_report_says_which_days_the_record_holds(environment: dict[str,
     assert "No arrivals in this period." in output
     assert "The record holds arrivals on Mon 2026-03-02: try --until 2026-03-02 --days 1." in " ".join(output.split())
 
-    empty = tmp_path / "empty.db"
-    upgrade(f"sqlite:///{empty}")
-    code, output = run({**environment, "ATENDE_DATABASE_URL": f"sqlite:///{empty}"})
+    with fresh_database(tmp_path) as empty:
+        code, output = run({**environment, "ATENDE_DATABASE_URL": empty})
     assert code == 0, output
     assert "Nobody has queued yet" in output
 

@@ -48,8 +48,10 @@ from atende.domain.repositories import (
     ContactRepository,
     ConversationRepository,
     EventLog,
+    LinePart,
     MessageRepository,
 )
+from atende.domain.routing import queue_order
 
 
 class Store:
@@ -119,6 +121,22 @@ class FakeConversations(ConversationRepository):
 
     def _assigned(self) -> Sequence[Conversation]:
         return [copy.deepcopy(c) for c in self.store.conversations.values() if c.stage is Stage.ASSIGNED]
+
+    def _count_ahead(self, department: str, key: tuple[datetime, str], excluding: Collection[str]) -> int:
+        line = self._stored_line(excluding)
+        return sum(1 for c in line if c.department == department and queue_order(c) < key)
+
+    def _line_parts(self, excluding: Collection[str]) -> Sequence[LinePart]:
+        parts: dict[str, LinePart] = {}
+        for c in self._stored_line(excluding):
+            assert c.department is not None
+            part = LinePart(c.department, 1, queue_order(c), c.waiting_since)
+            parts[c.department] = parts[c.department].joined(part) if c.department in parts else part
+        return list(parts.values())
+
+    def _stored_line(self, excluding: Collection[str]) -> list[Conversation]:
+        stored = self.store.conversations.values()
+        return [c for c in stored if c.stage is Stage.QUEUED and c.code not in excluding]
 
     def _quiet(self, before: datetime) -> Sequence[Conversation]:
         return [

@@ -20,7 +20,7 @@ from .session import Session
 from .settings import AgentProfile
 from .supervisor import dashboard, is_supervisor, refuse, report
 from .texts.formatting import describe, snippet
-from .waiting_line import waiting_summary
+from .waiting_line import line_for, waiting_summary
 from .windows import still_arriving, window_status
 
 
@@ -374,7 +374,7 @@ def _department_keys(session: Session) -> str:
 
 
 def _queue_summary(session: Session, agent: Agent) -> str:
-    line = _waiting_for(session, agent.departments)
+    line = line_for(session, agent.departments)
     names = ", ".join(session.department_name(k) for k in agent.departments)
     if not line:
         return session.texts.queue_empty.format(departments=names).removeprefix("📋 ")

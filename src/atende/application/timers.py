@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from atende.domain.agent import Agent, PauseReason, Presence
 from atende.domain.conversation import Conversation
+from atende.domain.repositories import LinePart
 from atende.domain.routing import offer_lapses
 
 from .dispatch import dispatch, release
 from .idle import close_idle
 from .session import Session
-from .waiting_line import position_in_queue, waiting_summary
+from .waiting_line import line_for, position_in_queue, waiting_summary
 
 
 def tick(session: Session) -> None:
@@ -76,21 +77,21 @@ def remind_busy_agents(session: Session) -> None:
     interval = session.settings.queue_reminder_seconds
     if interval <= 0:
         return
-    waiting = session.uow.conversations.waiting()
-    if not waiting:
-        return
     loads = session.uow.conversations.loads()
-    for agent in session.uow.agents.all():
-        if agent.presence is not Presence.AVAILABLE or not loads[agent.phone]:
-            continue
-        line = [c for c in waiting if agent.serves(c.department or "")]
+    busy = [a for a in session.uow.agents.all() if a.presence is Presence.AVAILABLE and loads[a.phone]]
+    if not busy:
+        return
+    # Aggregates per department, read once for every agent: the line itself is never loaded.
+    waiting = line_for(session, {d for a in busy for d in a.departments})
+    for agent in busy:
+        line = [p for p in waiting if agent.serves(p.department)]
         if line and _reminder_due(session, agent, line, interval):
             session.tell_agent(agent, session.texts.reminder.format(parts=waiting_summary(session, line)))
             agent.reminded_at = session.now
 
 
-def _reminder_due(session: Session, agent: Agent, line: list[Conversation], interval: int) -> bool:
+def _reminder_due(session: Session, agent: Agent, line: list[LinePart], interval: int) -> bool:
     """Due `interval` after the later of the last reminder and the moment someone started waiting."""
-    started = min(c.waiting_since or session.now for c in line)
+    started = min(p.earliest_wait or session.now for p in line)
     last = max(agent.reminded_at, started) if agent.reminded_at else started
     return (session.now - last).total_seconds() >= interval

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from statistics import fmean
 
 from atende.domain.conversation import Conversation
+from atende.domain.repositories import LinePart
 
 from .session import Session
 
@@ -13,8 +15,8 @@ RECENT_WAITS = 20
 
 
 def position_in_queue(session: Session, conversation: Conversation) -> int:
-    line = session.uow.conversations.waiting(conversation.department)
-    return next((i for i, c in enumerate(line, 1) if c.code == conversation.code), len(line))
+    """Her place: those ahead of her counted by storage, never the line read (issue 9)."""
+    return session.uow.conversations.ahead_of(conversation) + 1
 
 
 def estimated_wait(session: Session, department: str) -> float | None:
@@ -34,15 +36,22 @@ def queue_status(session: Session, conversation: Conversation) -> dict[str, str 
     }
 
 
-def waiting_summary(session: Session, line: list[Conversation]) -> str:
+def line_for(session: Session, departments: Iterable[str]) -> list[LinePart]:
+    """The waiting line's parts in these departments, in queue order: aggregates, not the line."""
+    wanted = set(departments)
+    return [p for p in session.uow.conversations.line_parts() if p.department in wanted]
+
+
+def waiting_summary(session: Session, line: list[LinePart]) -> str:
     """`2 aguardando em Financeiro (mais antigo: 4 min)`, one part per department."""
     parts = []
-    for key in dict.fromkeys(c.department for c in line):
-        mine = [c for c in line if c.department == key]
-        oldest = max(c.waited(session.now) for c in mine)
+    for part in line:
+        oldest = 0.0 if part.earliest_wait is None else (session.now - part.earliest_wait).total_seconds()
         parts.append(
             session.texts.reminder_part.format(
-                count=len(mine), department=session.department_name(key), oldest=session.wait(oldest)
+                count=part.count,
+                department=session.department_name(part.department),
+                oldest=session.wait(max(0.0, oldest)),
             )
         )
     return " · ".join(parts)

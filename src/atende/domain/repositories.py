@@ -9,6 +9,7 @@ from __future__ import annotations
 import abc
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .agent import Agent
@@ -16,9 +17,29 @@ from .contact import Contact
 from .conversation import Conversation, Stage
 from .events import Event
 from .message import Message
-from .routing import waiting_line
+from .routing import queue_order, waiting_line
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class LinePart:
+    """One department's share of the waiting line, as aggregates: what reminders and summaries
+    need, without reading the line (issue 9: flat from 10 to 100k waiting)."""
+
+    department: str
+    count: int
+    first: tuple[datetime, str]
+    """The queue order key of the department's first customer: parts are told in this order."""
+    earliest_wait: datetime | None
+    """The earliest `waiting_since` in the department (None if no one has one)."""
+
+    def joined(self, other: LinePart) -> LinePart:
+        waits = [w for w in (self.earliest_wait, other.earliest_wait) if w is not None]
+        return LinePart(
+            self.department, self.count + other.count, min(self.first, other.first), min(waits, default=None)
+        )
+
 
 IDLE_STAGES = frozenset({Stage.CHOOSING, Stage.ASSIGNED, Stage.RATING})
 """Where a conversation can hang on nobody's answer; a queued customer waits for the business."""
@@ -54,6 +75,33 @@ class ConversationRepository(abc.ABC):
         """Customers in the queue (of one department, or all), in queue order."""
         found = self._merge(self._once("waiting", department, self._waiting))
         return waiting_line(c for c in found if department in (None, c.department))
+
+    def ahead_of(self, conversation: Conversation) -> int:
+        """How many wait in her department ahead of her in queue order (her place is this + 1).
+
+        Counted in storage for those this unit of work has not touched, and on the live objects
+        for those it has, so the answer is the one `waiting()` would give.
+        """
+        department = conversation.department
+        assert department is not None and conversation.queued_at is not None
+        key = queue_order(conversation)
+        live = [c for c in self.seen.values() if c.stage is Stage.QUEUED and c.department == department]
+        mine = sum(1 for c in live if queue_order(c) < key)
+        if "waiting" in self._loaded:
+            return mine
+        return mine + self._count_ahead(department, key, set(self.seen))
+
+    def line_parts(self) -> list[LinePart]:
+        """Per department: how many wait, who is first, the earliest wait; in queue order of the
+        departments' first customers (the order `waiting()` would name them in)."""
+        untouched = () if "waiting" in self._loaded else self._line_parts(set(self.seen))
+        parts = {p.department: p for p in untouched}
+        for c in self.seen.values():
+            if c.stage is not Stage.QUEUED or c.department is None:
+                continue
+            part = LinePart(c.department, 1, queue_order(c), c.waiting_since)
+            parts[c.department] = parts[c.department].joined(part) if c.department in parts else part
+        return sorted(parts.values(), key=lambda p: p.first)
 
     def assigned_to(self, agent: str) -> list[Conversation]:
         """The agent's conversations in progress, oldest assignment first."""
@@ -127,6 +175,14 @@ class ConversationRepository(abc.ABC):
 
     @abc.abstractmethod
     def _assigned(self) -> Sequence[Conversation]: ...
+
+    @abc.abstractmethod
+    def _count_ahead(self, department: str, key: tuple[datetime, str], excluding: Collection[str]) -> int:
+        """Stored queued conversations of `department` before `key` in queue order, but for `excluding`."""
+
+    @abc.abstractmethod
+    def _line_parts(self, excluding: Collection[str]) -> Sequence[LinePart]:
+        """The stored line's parts per department (in any order), but for the codes `excluding`."""
 
     @abc.abstractmethod
     def _quiet(self, before: datetime) -> Sequence[Conversation]:

@@ -8,11 +8,11 @@ the fakes do, so both behave the same to a use case.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +28,7 @@ from atende.domain.repositories import (
     ContactRepository,
     ConversationRepository,
     EventLog,
+    LinePart,
     MessageRepository,
 )
 
@@ -146,6 +147,37 @@ class SqlConversationRepository(ConversationRepository):
     def _assigned(self) -> Sequence[Conversation]:
         return self._select(t.conversations.c.stage == Stage.ASSIGNED.value)
 
+    def _count_ahead(self, department: str, key: tuple[datetime, str], excluding: Collection[str]) -> int:
+        # Two counts rather than one OR, so each is a range of the line index (no row is read
+        # but for the rare ties on `queued_at`, whose codes decide).
+        columns = t.conversations.c
+        line = _in_line(excluding, columns.department == department)
+        queued_at, code = key
+        before = select(func.count()).where(*line, columns.queued_at < queued_at)
+        tied = select(func.count()).where(*line, columns.queued_at == queued_at, columns.code < code)
+        connection = self._connection()
+        return int(connection.scalar(before) or 0) + int(connection.scalar(tied) or 0)
+
+    def _line_parts(self, excluding: Collection[str]) -> Sequence[LinePart]:
+        columns = t.conversations.c
+        query = (
+            select(
+                columns.department,
+                func.count().label("waiting"),
+                func.min(columns.queued_at).label("first_at"),
+                func.min(columns.waiting_since).label("earliest_wait"),
+            )
+            .where(*_in_line(excluding))
+            .group_by(columns.department)
+        )
+        found = self._connection().execute(query).all()
+        parts = []
+        for row in found:  # the first customer's code: one step down the line index per department
+            where = _in_line(excluding, columns.department == row.department, columns.queued_at == row.first_at)
+            first = str(self._connection().scalar(select(func.min(columns.code)).where(*where)))
+            parts.append(LinePart(row.department, row.waiting, (row.first_at, first), row.earliest_wait))
+        return parts
+
     def _quiet(self, before: datetime) -> Sequence[Conversation]:
         columns = t.conversations.c
         stages = sorted(stage.value for stage in IDLE_STAGES)
@@ -157,6 +189,15 @@ class SqlConversationRepository(ConversationRepository):
 
     def write(self, connection: Connection) -> Written:
         return self._rows.write(connection, self.seen)
+
+
+def _in_line(excluding: Collection[str], *where: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """The waiting line's rows (the line index's leading column first), but for `excluding`."""
+    columns = t.conversations.c
+    line = [columns.stage == Stage.QUEUED.value, *where]
+    if excluding:
+        line.append(columns.code.not_in(sorted(excluding)))
+    return line
 
 
 class SqlContactRepository(ContactRepository):

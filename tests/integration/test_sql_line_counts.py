@@ -1,0 +1,127 @@
+"""Places and per-department aggregates counted in storage agree with the in-memory fakes and with
+the line read whole, on a line with ties, transfers, several departments and uncommitted changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from atende.adapters.sql.unit_of_work import SqlUnitOfWork
+from atende.application.ports import UnitOfWork
+from atende.domain.conversation import Conversation, Customer, Stage
+from atende.domain.repositories import LinePart
+from tests.fakes import FakeUnitOfWork, Store
+
+from . import samples
+
+UowFactory = Callable[[], SqlUnitOfWork]
+AGENTS = ("5511900000001", "5511900000002", "5511900000003")
+START = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return START + timedelta(seconds=seconds)
+
+
+def queued(code: str, department: str, seconds: float) -> Conversation:
+    conversation = Conversation(code, Customer(f"55119{code}", code), opened_at=at(0))
+    conversation.enqueue(department, at(seconds))
+    return conversation
+
+
+def build(uow: UnitOfWork) -> None:
+    """Ties on the enqueue time (codes decide), a transfer that keeps its place, three departments."""
+    line = [
+        queued("B2", "suporte", 10),
+        queued("A1", "suporte", 10),  # same instant: A1 is ahead of B2
+        queued("C3", "financeiro", 10),  # ties with suporte's first across departments
+        queued("D4", "suporte", 20),
+        queued("E5", "vendas", 5),
+        queued("F6", "financeiro", 30),
+    ]
+    moved = queued("G7", "suporte", 1)
+    moved.assign("5511900000001", at(40))
+    moved.transfer("financeiro", "5511900000001", at(50))  # first in financeiro, waiting since 50
+    served = queued("H8", "vendas", 2)
+    served.assign("5511900000002", at(3))
+    for phone in AGENTS:
+        uow.agents.add(samples.agent(phone))
+    for conversation in [*line, moved, served]:
+        uow.conversations.add(conversation)
+    uow.commit()
+
+
+def change(uow: UnitOfWork) -> None:
+    """What a unit of work does before it writes: storage does not see these yet."""
+    conversations = uow.conversations
+    arriving = queued("J9", "vendas", 5)  # ties with E5; J9 comes after it
+    conversations.add(arriving)
+    a1 = conversations.get("A1")
+    assert a1 is not None
+    a1.assign("5511900000003", at(60))  # leaves suporte's line
+    f6 = conversations.get("F6")
+    assert f6 is not None
+    f6.move("suporte", "supervisor", at(61))  # keeps its place, joins suporte
+
+
+def answers(uow: UnitOfWork) -> tuple[dict[str, int], list[LinePart]]:
+    conversations = uow.conversations
+    codes = ["B2", "C3", "D4", "E5", "F6", "G7", "J9"]
+    places = {}
+    for code in codes:
+        conversation = conversations.get(code)
+        assert conversation is not None and conversation.stage is Stage.QUEUED
+        places[code] = conversations.ahead_of(conversation)
+    return places, conversations.line_parts()
+
+
+def read_whole(uow: UnitOfWork) -> tuple[dict[str, int], list[LinePart]]:
+    """The same answers from the line itself, as the use cases computed them before issue 9."""
+    line = uow.conversations.waiting()
+    places = {}
+    for conversation in line:
+        mine = [c.code for c in line if c.department == conversation.department]
+        places[conversation.code] = mine.index(conversation.code)
+    parts = []
+    for department in dict.fromkeys(c.department for c in line):
+        assert department is not None
+        mine_c = [c for c in line if c.department == department]
+        waits = [c.waiting_since for c in mine_c if c.waiting_since]
+        first = mine_c[0]
+        assert first.queued_at is not None
+        parts.append(LinePart(department, len(mine_c), (first.queued_at, first.code), min(waits, default=None)))
+    return places, parts
+
+
+def test_storage_fakes_and_the_whole_line_agree(uow_factory: UowFactory) -> None:
+    store = Store()
+    for make in (uow_factory, lambda: FakeUnitOfWork(store)):
+        with make() as uow:
+            build(uow)
+    results = []
+    for make in (uow_factory, lambda: FakeUnitOfWork(store)):
+        with make() as uow:
+            change(uow)
+            results.append(answers(uow))
+        with make() as uow:
+            change(uow)
+            results.append(read_whole(uow))
+    sql, sql_whole, fake, fake_whole = results
+    assert sql == fake == sql_whole == fake_whole
+    places, parts = sql
+    assert places == {"B2": 0, "D4": 1, "F6": 2, "G7": 0, "C3": 1, "E5": 0, "J9": 1}
+    assert [(p.department, p.count, p.first[1], p.earliest_wait) for p in parts] == [
+        ("financeiro", 2, "G7", at(10)),
+        ("vendas", 2, "E5", at(5)),
+        ("suporte", 3, "B2", at(10)),
+    ]
+
+
+def test_after_the_whole_line_was_read_the_answers_stay_the_same(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        build(uow)
+    with uow_factory() as uow:
+        change(uow)
+        before = answers(uow)
+        uow.conversations.waiting()  # now every queued conversation is tracked: no query is needed
+        assert answers(uow) == before

@@ -33,7 +33,7 @@ from atende.domain.message import Author, Message
 
 from . import samples
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0010"]
 
 
 def diffs(url: str) -> list[object]:
@@ -97,7 +97,7 @@ def test_atende_db_upgrade(bare_database_url: str, monkeypatch: pytest.MonkeyPat
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 7 migration(s): 0001, 0002, 0003, 0004, 0005, 0006, 0007" in said(first.output)
+    assert "applied 8 migration(s): 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0010" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -167,7 +167,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007"]
+    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007", "0010"]
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -237,7 +237,7 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007"]
+    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007", "0010"]
     assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES - ADDED_BY_0006 | {"alembic_version"}
     engine = connect(url)
     try:
@@ -268,7 +268,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
             )
     finally:
         engine.dispose()
-    assert pending(url) == ["0003", "0004", "0005", "0006", "0007"]
+    assert pending(url) == ["0003", "0004", "0005", "0006", "0007", "0010"]
 
     upgrade(url)
 
@@ -288,7 +288,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
         engine.dispose()
 
     downgrade(url, "0002")
-    assert pending(url) == ["0003", "0004", "0005", "0006", "0007"]
+    assert pending(url) == ["0003", "0004", "0005", "0006", "0007", "0010"]
     assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
     upgrade(url)
     assert diffs(url) == []
@@ -339,7 +339,7 @@ def test_0004_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: 
 
     downgrade(url, "0003")
 
-    assert pending(url) == ["0004", "0005", "0006", "0007"]
+    assert pending(url) == ["0004", "0005", "0006", "0007", "0010"]
     engine = connect(url)
     try:
         agent_columns = {column["name"] for column in inspect(engine).get_columns("agents")}
@@ -377,7 +377,7 @@ def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: 
                 connection.execute(insert(tables.messages).values(**message_to_row(message)))
     finally:
         engine.dispose()
-    assert pending(url) == ["0005", "0006", "0007"]
+    assert pending(url) == ["0005", "0006", "0007", "0010"]
 
     upgrade(url)
 
@@ -394,7 +394,7 @@ def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: 
         engine.dispose()
 
     downgrade(url, "0004")
-    assert pending(url) == ["0005", "0006", "0007"]
+    assert pending(url) == ["0005", "0006", "0007", "0010"]
     assert row_counts(url, {"conversations", "messages"}) == {"conversations": 2, "messages": 2}
     upgrade(url)
     assert diffs(url) == []
@@ -415,7 +415,7 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
             connection.execute(insert(tables.events).values(**event_to_row(samples.EVENTS[0])))
     finally:
         engine.dispose()
-    assert pending(url) == ["0006", "0007"]
+    assert pending(url) == ["0006", "0007", "0010"]
 
     upgrade(url)
 
@@ -433,7 +433,7 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
     assert row_counts(url, {"presence"}) == {"presence": 1}
 
     downgrade(url, "0005")
-    assert pending(url) == ["0006", "0007"]
+    assert pending(url) == ["0006", "0007", "0010"]
     assert "presence" not in table_names(url)
     assert row_counts(url, {"events", "agents"}) == {"events": 1, "agents": 1}
     upgrade(url)

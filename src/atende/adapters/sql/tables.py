@@ -61,8 +61,9 @@ SET_ASIDE = text("error IS NOT NULL")
 class ConversationRow(SQLModel, table=True):
     __tablename__ = "conversations"
     __table_args__ = (
-        # The waiting line: WHERE stage = 'queued' [AND department = ?] ORDER BY queued_at.
-        Index("ix_conversations_line", "stage", "department", "queued_at"),
+        # The waiting line: WHERE stage = 'queued' [AND department = ?] ORDER BY queued_at, code;
+        # covering for places and per-department aggregates, which count it without reading rows.
+        Index("ix_conversations_line", "stage", "department", "queued_at", "code", "waiting_since"),
         # A customer has at most one open conversation; also serves `open_for(wa_id)`.
         Index(
             "ux_conversations_open_customer",

@@ -162,7 +162,7 @@ class SqlConversationRepository(ConversationRepository):
         total = sum(int(connection.scalar(select(func.count()).where(*line, *where)) or 0) for where in ahead)
         if not excluding:
             return total
-        excluded = [(row.queued_at, row.code) for row in self._stored_in_line(excluding, *line)]
+        excluded = [(r.queued_at, r.code) for r in self._stored_in_line(excluding) if r.department == department]
         return total - sum(1 for found in excluded if found < key)
 
     def _line_parts(self, excluding: Collection[str]) -> Sequence[LinePart]:
@@ -179,7 +179,7 @@ class SqlConversationRepository(ConversationRepository):
         )
         connection = self._connection()
         found = {row.department: row for row in connection.execute(query)}
-        excluded = self._stored_in_line(excluding, columns.stage == Stage.QUEUED.value) if excluding else []
+        excluded = self._stored_in_line(excluding) if excluding else []
         parts = []
         for department, row in found.items():
             mine = [e for e in excluded if e.department == department]
@@ -198,13 +198,13 @@ class SqlConversationRepository(ConversationRepository):
             parts.append(LinePart(department, count, (first_at, first), earliest))
         return parts
 
-    def _stored_in_line(self, codes: Collection[str], *where: ColumnElement[bool]) -> list[Row[Any]]:
-        """The stored line's rows among `codes` (found by key, not by walking the line)."""
+    def _stored_in_line(self, codes: Collection[str]) -> list[Row[Any]]:
+        """The stored line's rows among `codes`, found by key: filtered here, not in SQL, which
+        would walk the line index for `stage` instead (SQLite's planner does)."""
         columns = t.conversations.c
-        query = select(columns.code, columns.department, columns.queued_at, columns.waiting_since).where(
-            columns.code.in_(sorted(codes)), *where
-        )
-        return list(self._connection().execute(query))
+        query = select(columns.code, columns.stage, columns.department, columns.queued_at, columns.waiting_since)
+        found: Iterable[Row[Any]] = self._connection().execute(query.where(columns.code.in_(sorted(codes))))
+        return [row for row in found if row.stage == Stage.QUEUED.value]
 
     def _quiet(self, before: datetime) -> Sequence[Conversation]:
         columns = t.conversations.c

@@ -189,7 +189,7 @@ def test_serve_answers_meta_and_stops_cleanly_on_sigterm(served: Served, graph: 
     code, output = served.stop()
     assert code == -signal.SIGTERM, output  # uvicorn shuts down gracefully, then dies of the signal it caught
     assert "Application shutdown complete" in output
-    assert "lease 'courier' released" in output
+    assert "lease 'timers' released" in output
     for secret in SECRETS.values():
         assert secret not in output  # the handshake's query string is redacted in the access log
     assert "hub.verify_token=***" in output

@@ -115,6 +115,8 @@ class _Failed:
     folded: list[Outgoing]
     attempts: int
     error: SendError
+    at: datetime
+    """When the send was tried: the backoff counts from then, not from when it was recorded."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,8 @@ class Courier:
         self.concurrency = concurrency
         self.claim_seconds = claim_seconds
         self._runner: asyncio.Runner | None = None
+        self.sent = 0
+        """Messages this courier saw WhatsApp take (folded ones included), for tests and logs."""
 
     def deliver(self, limit: int = 200) -> int:
         """One pass over up to `limit` lanes; returns how many messages left the outbox (sent or given up).
@@ -199,7 +203,7 @@ class Courier:
         # A lane is worked on only while its claim surely lasts: a courier that stalls stops sending
         # before anyone else may take the lane over.
         deadline = claimed_at + self.claim_seconds * 2 / 3
-        recorder = _Recorder(self._db, self.telemetry)
+        recorder = _Recorder(self._db, self.telemetry, self)
         sending = asyncio.Semaphore(self.concurrency)
         async with recorder.running():
             results = await asyncio.gather(
@@ -256,10 +260,11 @@ class Courier:
         return done
 
     async def _send(self, message: Outgoing, address: str | None, folded: list[Outgoing], attempts: int) -> Outcome:
+        tried_at = self.clock.now()
         try:
             provider_id = await self.gateway.send(message if address is None else replace(message, to=address))
         except SendError as error:
-            return _Failed(message, folded, attempts, error)
+            return _Failed(message, folded, attempts, error, tried_at)
         return _Sent(message, folded, attempts, provider_id)
 
     async def _db(self, use_case: Callable[[Session], T]) -> T:
@@ -276,9 +281,12 @@ class _Recorder:
     at a time, so that one bad outcome cannot cost the others theirs.
     """
 
-    def __init__(self, db: Callable[[Callable[[Session], None]], Awaitable[None]], telemetry: Telemetry) -> None:
+    def __init__(
+        self, db: Callable[[Callable[[Session], None]], Awaitable[None]], telemetry: Telemetry, courier: Courier
+    ) -> None:
         self._db = db
         self._telemetry = telemetry
+        self._courier = courier
         self._queue: list[tuple[Outcome, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._stopping = False
@@ -329,6 +337,7 @@ class _Recorder:
     def _counted(self, outcomes: Iterable[Outcome]) -> None:
         for outcome in outcomes:
             if isinstance(outcome, _Sent):
+                self._courier.sent += 1 + len(outcome.folded)
                 self._telemetry.sent(outcome.carrier, 1 + len(outcome.folded))
             elif isinstance(outcome, _Failed):
                 self._telemetry.send_failed(outcome.error.failure)
@@ -382,15 +391,15 @@ def _record(session: Session, outcomes: list[Outcome]) -> None:
             message.attempts = outcome.attempts
             outbox.save(message)
         else:
-            _failed(session, message, outcome.error, outcome.attempts)
+            _failed(session, message, outcome.error, outcome.attempts, outcome.at)
 
 
-def _failed(session: Session, message: Outgoing, error: SendError, attempts: int) -> None:
+def _failed(session: Session, message: Outgoing, error: SendError, attempts: int, at: datetime) -> None:
     message.attempts = attempts
     if error.retryable and message.attempts < MAX_ATTEMPTS:
         message.error = str(error)
         message.error_code = error.code
-        message.not_before = session.now + backoff(message.attempts, error)
+        message.not_before = at + backoff(message.attempts, error)
         session.uow.outbox.save(message)
         log.info("send %s will be retried (attempt %d): %s", message.id, message.attempts, error)
         return

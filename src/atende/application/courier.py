@@ -158,6 +158,7 @@ class Courier:
         holder: str | None = None,
         concurrency: int = CONCURRENCY,
         claim_seconds: float = CLAIM_SECONDS,
+        record_retries: tuple[float, ...] = RECORD_RETRIES,
     ) -> None:
         self.step = step
         self.gateway: AsyncWhatsAppGateway = _Inline(gateway) if isinstance(gateway, WhatsAppGateway) else gateway
@@ -167,6 +168,7 @@ class Courier:
         self.holder = holder or f"courier:{uuid.uuid4().hex[:12]}"
         self.concurrency = concurrency
         self.claim_seconds = claim_seconds
+        self.record_retries = record_retries
         self._runner: asyncio.Runner | None = None
         self.sent = 0
         """Messages this courier saw WhatsApp take (folded ones included), for tests and logs."""
@@ -203,7 +205,7 @@ class Courier:
         # A lane is worked on only while its claim surely lasts: a courier that stalls stops sending
         # before anyone else may take the lane over.
         deadline = claimed_at + self.claim_seconds * 2 / 3
-        recorder = _Recorder(self._db, self.telemetry, self)
+        recorder = _Recorder(self._db, self.telemetry, self, self.record_retries)
         sending = asyncio.Semaphore(self.concurrency)
         async with recorder.running():
             results = await asyncio.gather(
@@ -282,9 +284,14 @@ class _Recorder:
     """
 
     def __init__(
-        self, db: Callable[[Callable[[Session], None]], Awaitable[None]], telemetry: Telemetry, courier: Courier
+        self,
+        db: Callable[[Callable[[Session], None]], Awaitable[None]],
+        telemetry: Telemetry,
+        courier: Courier,
+        retries: tuple[float, ...],
     ) -> None:
         self._db = db
+        self._retries = retries
         self._telemetry = telemetry
         self._courier = courier
         self._queue: list[tuple[Outcome, asyncio.Future[None]]] = []
@@ -312,7 +319,7 @@ class _Recorder:
 
     async def _write(self, batch: list[tuple[Outcome, asyncio.Future[None]]]) -> None:
         outcomes = [outcome for outcome, _ in batch]
-        for pause in (*RECORD_RETRIES, None):
+        for pause in (*self._retries, None):
             try:
                 await self._db(lambda session: _record(session, outcomes))
             except Exception as error:

@@ -3,11 +3,13 @@
 The courier sends to many recipients concurrently from its own event loop; this speaks exactly
 as `GraphApiGateway` does (same payloads, same errors, same re-upload of a refused media id),
 awaiting each answer instead of holding a thread. The client is made in the event loop of the
-first send and lives as long as the gateway (`aclose` in that same loop).
+first send and lives as long as the gateway (`aclose` in that same loop): several small pools
+taken in turn, not one large one (see `PER_POOL`).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import OrderedDict
 from dataclasses import replace
@@ -33,8 +35,13 @@ from .render import RenderError, render
 
 log = logging.getLogger(__name__)
 
-CONNECTIONS = 64
-"""Pooled connections to the Graph API (the courier bounds the sends in flight below this)."""
+CONNECTIONS = 32
+"""Connections to the Graph API, as many as the courier's sends in flight (`courier.CONCURRENCY`)."""
+
+PER_POOL = 2
+"""Connections per httpx pool. httpcore looks at every connection of its pool on each request,
+so one pool of 32 costs ~1 ms of CPU a request; 16 pools of 2, taken in turn, send ~4× as many
+requests a second on this machine (docs/benchmarks.md, the courier)."""
 
 
 class AsyncGraphApiGateway(AsyncWhatsAppGateway):
@@ -55,8 +62,9 @@ class AsyncGraphApiGateway(AsyncWhatsAppGateway):
         self.phone_number_id = phone_number_id
         self._token = access_token
         self._timeout = timeout or DEFAULT_TIMEOUT
-        self._limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self._client: httpx.AsyncClient | None = None
+        self._pools = max(1, connections // PER_POOL)
+        self._clients: list[httpx.AsyncClient] = []
+        self._turns: itertools.cycle[httpx.AsyncClient] | None = None
         self._base = httpx.URL(self.base_url)
         self._reuploaded: OrderedDict[str, str] = OrderedDict()
 
@@ -136,11 +144,16 @@ class AsyncGraphApiGateway(AsyncWhatsAppGateway):
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One authenticated call; every failure, network or HTTP, comes out as GraphApiError."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
+        if self._turns is None:
+            limits = httpx.Limits(max_connections=PER_POOL, max_keepalive_connections=PER_POOL)
+            tls = httpx.create_ssl_context()  # one for all pools: loading the CA bundle costs ~25 ms
+            self._clients = [
+                httpx.AsyncClient(timeout=self._timeout, limits=limits, verify=tls) for _ in range(self._pools)
+            ]
+            self._turns = itertools.cycle(self._clients)
         headers = {"Authorization": f"Bearer {self._token}"}
         try:
-            response = await self._client.request(method, url, headers=headers, **kwargs)
+            response = await next(self._turns).request(method, url, headers=headers, **kwargs)
         except httpx.TimeoutException as error:
             # Meta may have accepted a send whose answer timed out: the documented duplicate window.
             raise GraphApiError(f"Graph API timed out ({type(error).__name__})", failure=Failure.RETRYABLE) from error
@@ -153,6 +166,6 @@ class AsyncGraphApiGateway(AsyncWhatsAppGateway):
         return response
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
+        clients, self._clients, self._turns = self._clients, [], None
+        for client in clients:
             await client.aclose()

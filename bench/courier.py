@@ -3,6 +3,7 @@
     .venv/bin/python bench/courier.py                        # SQLite, 1 courier
     .venv/bin/python bench/courier.py --latency 0.05         # the sink answers 50 ms later, as Meta might
     .venv/bin/python bench/courier.py --postgres URL         # plus PostgreSQL, 1 and 2 processes
+    .venv/bin/python bench/courier.py --profile              # cProfile of the SQLite drain, top entries
 
 What it measures: `messages` outbox rows (texts to customers, `per_recipient` each, so none is
 coalesced and each is one send, all within the pair limit's burst), written in one transaction,
@@ -136,6 +137,17 @@ def courier_for(system: Any, sink: Sink, holder: str) -> tuple[Any, str]:
     return system.atende.courier(gateway, Pacing(), holder=holder), "async"
 
 
+def profiled_drain(url: str, sink_url: str, holder: str) -> tuple[int, float, float]:
+    """`drain` under cProfile; prints where the time went (by own time)."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    result = profile.runcall(drain, url, sink_url, holder)
+    pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+    return result
+
+
 def drain(url: str, sink_url: str, holder: str, start: Any = None) -> tuple[int, float, float]:
     """Courier passes until nothing is pending: (messages sent, first pass, last pass) in perf time."""
     sink = Sink.__new__(Sink)
@@ -164,11 +176,13 @@ def _drain_in_child(url: str, sink_url: str, holder: str, start: Any, results: A
     results.put(drain(url, sink_url, holder, start))
 
 
-def variant(url: str, sink: Sink, messages: int, per_recipient: int, processes: int) -> dict[str, Any]:
+def variant(
+    url: str, sink: Sink, messages: int, per_recipient: int, processes: int, *, profile: bool = False
+) -> dict[str, Any]:
     upgrade(url)
     fill(url, messages, per_recipient)
     if processes == 1:
-        sent, began, ended = drain(url, sink.url, "bench-1")
+        sent, began, ended = (profiled_drain if profile else drain)(url, sink.url, "bench-1")
         results = [(sent, began, ended)]
     else:
         spawn = multiprocessing.get_context("spawn")
@@ -215,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-recipient", type=int, default=10, help="≤ the pair limit's burst (10)")
     parser.add_argument("--postgres", help="a PostgreSQL URL to wipe and use for the PostgreSQL variants")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds the sink takes to answer each send")
+    parser.add_argument("--profile", action="store_true", help="profile the SQLite drain (printed to stderr)")
     args = parser.parse_args(argv)
     sink = Sink(args.latency)
     rows: list[tuple[str, dict[str, Any]]] = []
@@ -222,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         ceiling = bare(sink, args.messages)
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{folder}/courier.db"
-            rows.append(("SQLite, 1 process", variant(url, sink, args.messages, args.per_recipient, 1)))
+            row = variant(url, sink, args.messages, args.per_recipient, 1, profile=args.profile)
+            rows.append(("SQLite, 1 process", row))
         if args.postgres:
             for processes in (1, 2):
                 wipe(args.postgres)

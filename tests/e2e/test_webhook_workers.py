@@ -60,6 +60,8 @@ async def test_two_workers_share_the_arrivals_and_the_sending_and_nothing_goes_t
         assert sum(w.webhook.background.intake_loop.passes for w in worlds) > 0
     requests = graph.messages
     assert len({r.wamid for r in requests}) == len(requests) == sends_recorded(worlds[0])
+    # Every send was made, and recorded, by exactly one of the two couriers.
+    assert sum(w.webhook.background.courier.sent for w in worlds) == len(requests)
     for customer in customers:
         assert len(sent_to(graph, customer)) >= 2  # the menu, then a re-prompt (one a minute at most)
 

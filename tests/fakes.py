@@ -402,6 +402,10 @@ class FakeReports(Reports):
                     spans.append(PresenceSpan(agent, change.presence, change.at, end))
         return spans
 
+    def arrivals_span(self) -> Period | None:
+        arrivals = [event.at for event in self.store.events if isinstance(event, EnteredQueue)]
+        return Period(min(arrivals), max(arrivals)) if arrivals else None
+
     def live(self) -> Live:
         conversations = list(self.store.conversations.values())
         lines: dict[str, list[datetime]] = defaultdict(list)

@@ -175,3 +175,8 @@ class Reports(abc.ABC):
 
     @abc.abstractmethod
     def live(self) -> Live: ...
+
+    @abc.abstractmethod
+    def arrivals_span(self) -> Period | None:
+        """When the first and the last recorded arrival happened (`end` is the last one, not
+        past it); None before anyone has queued. Lets an empty report say where to look."""

@@ -242,6 +242,13 @@ class SqlReports(Reports):
         with self._reading() as connection:
             return [PresenceSpan(*row) for row in connection.execute(query)]
 
+    def arrivals_span(self) -> Period | None:
+        e = t.events.c
+        query = select(func.min(e.at), func.max(e.at)).where(e.kind == "entered_queue")
+        with self._reading() as connection:
+            first, last = connection.execute(query).one()
+        return None if first is None else Period(first, last)
+
     def live(self) -> Live:
         c, a, o, i = t.conversations.c, t.agents.c, t.outbox.c, t.intake.c
         lines = (

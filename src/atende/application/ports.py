@@ -106,7 +106,7 @@ class Intake(abc.ABC):
 
 
 class Leases(abc.ABC):
-    """Jobs that must run once per cluster (sending, timers) hold a lease that expires."""
+    """Jobs that must run once per cluster (the timers) hold a lease that expires."""
 
     @abc.abstractmethod
     def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:

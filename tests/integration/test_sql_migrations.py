@@ -33,7 +33,7 @@ from atende.domain.message import Author, Message
 
 from . import samples
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0009"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0009"]
 
 
 def after(revision: str) -> list[str]:
@@ -59,10 +59,11 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+def test_upgrade_creates_every_table_and_pending_empties(bare_database_url: str) -> None:
+    url = bare_database_url
     assert pending(url) == REVISIONS
-    assert not (tmp_path / "fresh.db").exists(), "looking does not create the file"
+    if url.startswith("sqlite"):
+        assert not Path(url.removeprefix("sqlite:///")).exists(), "looking does not create the file"
     upgrade(url)
     assert table_names(url) == set(tables.metadata.tables) | {"alembic_version"}
     assert pending(url) == []
@@ -76,19 +77,18 @@ def test_an_empty_database_file_is_outdated(tmp_path: Path) -> None:
     assert pending(f"sqlite:///{path}") == REVISIONS
 
 
-def test_the_migrated_schema_matches_the_code(database_url: str, tmp_path: Path) -> None:
+def test_the_migrated_schema_matches_the_code(database_url: str, bare_database_url: str) -> None:
     assert diffs(database_url) == []
-    empty = f"sqlite:///{tmp_path / 'empty.db'}"
-    assert len(diffs(empty)) >= len(tables.metadata.tables), "the comparison does see missing tables"
+    assert len(diffs(bare_database_url)) >= len(tables.metadata.tables), "the comparison does see missing tables"
 
 
-def test_a_revision_from_a_newer_atende_is_reported(sqlite_url: str) -> None:
-    engine = connect(sqlite_url)
+def test_a_revision_from_a_newer_atende_is_reported(database_url: str) -> None:
+    engine = connect(database_url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
     with pytest.raises(UnknownRevision, match="9999"):
-        pending(sqlite_url)
+        pending(database_url)
 
 
 def said(output: str) -> str:
@@ -96,8 +96,8 @@ def said(output: str) -> str:
     return " ".join(output.split())
 
 
-def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def test_atende_db_upgrade(bare_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = bare_database_url
     monkeypatch.setenv("ATENDE_DATABASE_URL", url)
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
@@ -201,7 +201,7 @@ def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
             assert [m.id for m in uow.messages.for_conversation("K7Q2")] == ["wamid.in1"]
             # The new tables work beside the old data, in the same step.
             assert uow.intake.add(samples.inbound("wamid.in2"), samples.at(3))
-            assert uow.leases.acquire("courier", "A", samples.at(4), samples.at(3))
+            assert uow.leases.acquire("courier", "A", 60)
             uow.contacts.get_or_add("5511987654321").wrote(samples.at(3))
             conversation.position_told_at = samples.at(3)
             uow.commit()
@@ -448,12 +448,12 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
     assert diffs(url) == []
 
 
-# -- 0006 → 0009 --------------------------------------------------------------------------------
+# -- 0007 → 0009 --------------------------------------------------------------------------------
 
 
 def test_0009_adds_outbox_lanes_and_what_was_pending_is_claimed_as_it_is(bare_database_url: str) -> None:
     url = bare_database_url
-    upgrade(url, "0006")
+    upgrade(url, "0007")
     waiting = Outgoing("out-1", "5511987654321", Audience.CUSTOMER, TextBody("Oi"), samples.at(0))
     engine = connect(url)
     try:
@@ -461,7 +461,7 @@ def test_0009_adds_outbox_lanes_and_what_was_pending_is_claimed_as_it_is(bare_da
             connection.execute(insert(tables.outbox).values(**outgoing_to_row(waiting)))
     finally:
         engine.dispose()
-    assert pending(url) == after("0006")
+    assert pending(url) == after("0007")
 
     upgrade(url)
 
@@ -474,7 +474,7 @@ def test_0009_adds_outbox_lanes_and_what_was_pending_is_claimed_as_it_is(bare_da
         assert (lane.recipient, [m.id for m in lane.messages]) == (waiting.to, ["out-1"])
     finally:
         engine.dispose()
-    downgrade(url, "0006")
+    downgrade(url, "0007")
     assert "outbox_lanes" not in table_names(url)
     upgrade(url)
     assert diffs(url) == []

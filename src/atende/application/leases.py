@@ -7,17 +7,17 @@ recipient, and a claim lapses on its own — ADR 0015.)
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from .session import Session
 
 
 def take_lease(session: Session, name: str, holder: str, seconds: float) -> bool:
-    """Take or renew the lease for `seconds` if it is free, lapsed or already ours."""
-    until = session.now + timedelta(seconds=seconds)
-    return session.uow.leases.acquire(name, holder, until, session.now)
+    """Take or renew the lease for `seconds` if it is free, lapsed or already ours.
+
+    Timed by storage's clock, not `session.now`: this process's clock may be skewed (ADR 0013).
+    """
+    return session.uow.leases.acquire(name, holder, seconds)
 
 
 def release_lease(session: Session, name: str, holder: str) -> None:
     """Hand the lease over now (it lapses at once) instead of letting it run out."""
-    session.uow.leases.acquire(name, holder, session.now, session.now)
+    session.uow.leases.release(name, holder)

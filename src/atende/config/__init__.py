@@ -41,6 +41,7 @@ from atende.config.schema import (
     DepartmentConfig,
     IdleConfig,
     ServiceConfig,
+    StorageConfig,
     TimersConfig,
     WhatsAppConfig,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "IdleConfig",
     "Problem",
     "ServiceConfig",
+    "StorageConfig",
     "TimersConfig",
     "TomlLocator",
     "WhatsAppConfig",

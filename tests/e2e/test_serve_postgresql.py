@@ -8,36 +8,35 @@ processes each sending their share.
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from atende.adapters.sql.schema import upgrade
 from atende.standin import GraphStandIn
-from tests.integration.conftest import EXTERNAL_URL, _wipe
+from tests.databases import ON_POSTGRESQL, fresh_database
 
 from .test_serve import CONFIG, SECRETS, Served, served  # noqa: F401 - the fixture, on this module's environment
 from .webhook_kit import body_of, signed, text_from
 
 pytestmark = pytest.mark.skipif(
-    not EXTERNAL_URL.startswith("postgresql"),
+    not ON_POSTGRESQL,
     reason="several serve processes sending at once need PostgreSQL: set ATENDE_TEST_DATABASE_URL",
 )
 
 
 @pytest.fixture
-def environment(tmp_path: Path) -> dict[str, str]:
-    _wipe(EXTERNAL_URL)
-    upgrade(EXTERNAL_URL)
+def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
     (tmp_path / "atende.toml").write_text(CONFIG, encoding="utf-8")
-    return {
-        "ATENDE_CONFIG": str(tmp_path / "atende.toml"),
-        "ATENDE_DATABASE_URL": EXTERNAL_URL,
-        "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
-        "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/v24.0",
-        **SECRETS,
-    }
+    with fresh_database(tmp_path) as url:
+        yield {
+            "ATENDE_CONFIG": str(tmp_path / "atende.toml"),
+            "ATENDE_DATABASE_URL": url,
+            "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+            "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/v24.0",
+            **SECRETS,
+        }
 
 
 @pytest.mark.slow

@@ -19,16 +19,16 @@ from atende.application.outbound import Audience, Outgoing, TextBody
 from atende.application.session import Session
 from atende.application.use_cases import Atende
 from atende.standin import GraphStandIn
+from tests.databases import ON_POSTGRESQL
 from tests.world import settings
 
-from .conftest import EXTERNAL_URL
 from .courier_workers import CourierJob, send_everything
 
 RECIPIENTS = [f"5511977{n:06d}" for n in range(60)]
 PER_RECIPIENT = 6
 
 pytestmark = pytest.mark.skipif(
-    not EXTERNAL_URL.startswith("postgresql"),
+    not ON_POSTGRESQL,
     reason="two sending processes need PostgreSQL: set ATENDE_TEST_DATABASE_URL=postgresql+psycopg://…",
 )
 

@@ -8,7 +8,7 @@
 What it measures: `messages` outbox rows (texts to customers, `per_recipient` each, so none is
 coalesced and each is one send, all within the pair limit's burst), written in one transaction,
 then sent by courier passes as `atende serve`'s loop runs them, until none is pending: sends/s,
-from the first pass to the last record. The sink (bench/sink.py, raw ASGI on uvicorn in a process
+from the first pass to the last record. The sink (bench/courier_sink.py, raw ASGI on uvicorn in a process
 of its own) answers like the Graph API and counts duplicates and per-recipient order, which the
 run checks. Baseline in the same run: the sink fed by bare httpx.AsyncClients, 32 requests in
 flight (the most any courier could reach against this sink on this machine).
@@ -55,12 +55,12 @@ def free_port() -> int:
 
 
 class Sink:
-    """bench/sink.py in a process of its own."""
+    """bench/courier_sink.py in a process of its own."""
 
     def __init__(self, latency: float = 0.0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        sink = Path(__file__).parent / "sink.py"
+        sink = Path(__file__).parent / "courier_sink.py"
         command = [sys.executable, str(sink), str(self.port), str(latency)]
         self.process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10

@@ -275,7 +275,7 @@ class WebhookDriver(Driver):
             raise crashes[0]
 
     def _hold_leases(self) -> None:
-        """What the lease keeper does in the background: the courier only sends under its lease.
+        """What the lease keeper does in the background: the timers only run under their lease.
 
         Renewed at most every `LEASE_RENEWAL_SECONDS` of wall time, well inside the lifetime,
         so a lease can never lapse in the middle of a step.

@@ -6,11 +6,12 @@ import copy
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from atende.application.arrivals import Arrival
 from atende.application.failures import Failure, SendError
-from atende.application.outbound import Delivery, Outgoing
+from atende.application.outbound import Delivery, Lane, Outgoing
 from atende.application.ports import Inbox, Intake, Leases, Outbox, Retention, UnitOfWork, WhatsAppGateway
 from atende.application.reports import (
     AgentLoad,
@@ -52,6 +53,16 @@ from atende.domain.repositories import (
 )
 
 
+@dataclass
+class LaneState:
+    """An `outbox_lanes` row: pacing, when worth claiming, and whose it is until when."""
+
+    paced_until: datetime | None = None
+    ready_at: datetime | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+
+
 class Store:
     """What the fake database holds between units of work."""
 
@@ -68,6 +79,7 @@ class Store:
         self.intake: dict[str, tuple[Arrival, datetime, str | None]] = {}
         """key → (arrival, received at, outcome: None while waiting, "" when done, else the error)."""
         self.leases: dict[str, tuple[str, datetime]] = {}
+        self.lanes: dict[str, LaneState] = {}
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         """The storage's own clock (leases are timed by it, not by the asking process's)."""
         self.broken: dict[str, Exception] = {}
@@ -181,9 +193,34 @@ class FakeOutbox(Outbox):
         self.store = store
         self.added: list[Outgoing] = []
         self.saved: list[Outgoing] = []
+        self.claimed: dict[str, LaneState] = {}
+        self.released: dict[str, tuple[str, datetime | None, datetime | None]] = {}
 
     def add(self, message: Outgoing) -> None:
         self.added.append(message)
+
+    def claim(self, holder: str, now: datetime, *, lanes: int, per_lane: int, seconds: float) -> Sequence[Lane]:
+        waiting: dict[str, list[Outgoing]] = {}
+        for message in self.store.outbox:
+            if message.delivery is Delivery.PENDING:
+                waiting.setdefault(message.to, []).append(message)
+        claimed: list[Lane] = []
+        for recipient, messages in waiting.items():
+            state = self.store.lanes.get(recipient, LaneState())
+            if state.ready_at is not None and state.ready_at > now:
+                continue
+            if state.claimed_until is not None and state.claimed_until > now:
+                continue
+            if len(claimed) == lanes:
+                break
+            self.claimed[recipient] = LaneState(
+                state.paced_until, state.ready_at, holder, now + timedelta(seconds=seconds)
+            )
+            claimed.append(Lane(recipient, state.paced_until, [copy.deepcopy(m) for m in messages[:per_lane]]))
+        return claimed
+
+    def release(self, holder: str, recipient: str, paced_until: datetime | None, ready_at: datetime | None) -> None:
+        self.released[recipient] = (holder, paced_until, ready_at)
 
     def pending(self, limit: int, *, skip: Collection[str] = ()) -> Sequence[Outgoing]:
         ready = [m for m in self.store.outbox if m.delivery is Delivery.PENDING and m.to not in skip]
@@ -500,6 +537,11 @@ class FakeUnitOfWork(UnitOfWork):
             arrival, received, _ = self.store.intake[key]
             self.store.intake[key] = (arrival, received, outcome)
         self.store.leases.update(self.leases.taken)
+        self.store.lanes.update(self.outbox.claimed)
+        for recipient, (holder, paced_until, ready_at) in self.outbox.released.items():
+            lane = self.store.lanes.get(recipient)
+            if lane is not None and lane.claimed_by == holder:
+                self.store.lanes[recipient] = LaneState(paced_until, ready_at)
         self.retention.apply()
         self.committed = True
         self._reset()

@@ -24,7 +24,7 @@ from atende.adapters.sql.rows import (
 )
 from atende.adapters.sql.schema import UnknownRevision, alembic_config, pending, upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
-from atende.application.outbound import Audience, Delivery, Outgoing
+from atende.application.outbound import Audience, Delivery, Outgoing, TextBody
 from atende.cli.db import app
 from atende.domain.contact import Contact
 from atende.domain.conversation import Stage
@@ -33,7 +33,12 @@ from atende.domain.message import Author, Message
 
 from . import samples
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0009"]
+
+
+def after(revision: str) -> list[str]:
+    """The revisions still pending once `revision` is applied."""
+    return REVISIONS[REVISIONS.index(revision) + 1 :]
 
 
 def diffs(url: str) -> list[object]:
@@ -97,7 +102,7 @@ def test_atende_db_upgrade(bare_database_url: str, monkeypatch: pytest.MonkeyPat
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 7 migration(s): 0001, 0002, 0003, 0004, 0005, 0006, 0007" in said(first.output)
+    assert f"applied {len(REVISIONS)} migration(s): {', '.join(REVISIONS)}" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -120,6 +125,7 @@ ADDED_BY_0004 = {"agents": {"last_wrote_at"}, "conversations": {"offer_reminded_
 ADDED_BY_0005 = {"conversations": {"active_at"}}
 NEW_TABLES = {"contacts", "intake", "leases"}
 ADDED_BY_0006 = {"presence"}
+ADDED_BY_0009 = {"outbox_lanes"}
 
 
 def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
@@ -167,7 +173,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007"]
+    assert pending(url) == after("0001")
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -237,8 +243,10 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007"]
-    assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES - ADDED_BY_0006 | {"alembic_version"}
+    assert pending(url) == after("0001")
+    assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES - ADDED_BY_0006 - ADDED_BY_0009 | {
+        "alembic_version"
+    }
     engine = connect(url)
     try:
         columns = {column["name"] for column in inspect(engine).get_columns("outbox")}
@@ -268,7 +276,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
             )
     finally:
         engine.dispose()
-    assert pending(url) == ["0003", "0004", "0005", "0006", "0007"]
+    assert pending(url) == after("0002")
 
     upgrade(url)
 
@@ -288,7 +296,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
         engine.dispose()
 
     downgrade(url, "0002")
-    assert pending(url) == ["0003", "0004", "0005", "0006", "0007"]
+    assert pending(url) == after("0002")
     assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
     upgrade(url)
     assert diffs(url) == []
@@ -339,7 +347,7 @@ def test_0004_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: 
 
     downgrade(url, "0003")
 
-    assert pending(url) == ["0004", "0005", "0006", "0007"]
+    assert pending(url) == after("0003")
     engine = connect(url)
     try:
         agent_columns = {column["name"] for column in inspect(engine).get_columns("agents")}
@@ -377,7 +385,7 @@ def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: 
                 connection.execute(insert(tables.messages).values(**message_to_row(message)))
     finally:
         engine.dispose()
-    assert pending(url) == ["0005", "0006", "0007"]
+    assert pending(url) == after("0004")
 
     upgrade(url)
 
@@ -394,7 +402,7 @@ def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: 
         engine.dispose()
 
     downgrade(url, "0004")
-    assert pending(url) == ["0005", "0006", "0007"]
+    assert pending(url) == after("0004")
     assert row_counts(url, {"conversations", "messages"}) == {"conversations": 2, "messages": 2}
     upgrade(url)
     assert diffs(url) == []
@@ -415,7 +423,7 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
             connection.execute(insert(tables.events).values(**event_to_row(samples.EVENTS[0])))
     finally:
         engine.dispose()
-    assert pending(url) == ["0006", "0007"]
+    assert pending(url) == after("0005")
 
     upgrade(url)
 
@@ -433,8 +441,40 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
     assert row_counts(url, {"presence"}) == {"presence": 1}
 
     downgrade(url, "0005")
-    assert pending(url) == ["0006", "0007"]
+    assert pending(url) == after("0005")
     assert "presence" not in table_names(url)
     assert row_counts(url, {"events", "agents"}) == {"events": 1, "agents": 1}
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0007 → 0009 --------------------------------------------------------------------------------
+
+
+def test_0009_adds_outbox_lanes_and_what_was_pending_is_claimed_as_it_is(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0007")
+    waiting = Outgoing("out-1", "5511987654321", Audience.CUSTOMER, TextBody("Oi"), samples.at(0))
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(tables.outbox).values(**outgoing_to_row(waiting)))
+    finally:
+        engine.dispose()
+    assert pending(url) == after("0007")
+
+    upgrade(url)
+
+    assert diffs(url) == [], "the upgraded schema is exactly the one the code describes"
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            (lane,) = uow.outbox.claim("courier-1", samples.at(1), lanes=10, per_lane=10, seconds=60)
+            uow.commit()
+        assert (lane.recipient, [m.id for m in lane.messages]) == (waiting.to, ["out-1"])
+    finally:
+        engine.dispose()
+    downgrade(url, "0007")
+    assert "outbox_lanes" not in table_names(url)
     upgrade(url)
     assert diffs(url) == []

@@ -20,7 +20,7 @@ from atende.domain.repositories import (
 )
 
 from .arrivals import Arrival
-from .outbound import Outgoing
+from .outbound import Lane, Outgoing
 from .reports import Reports
 
 
@@ -47,6 +47,21 @@ class Outbox(abc.ABC):
         Messages to the recipients in `skip` are left out: those the courier cannot send to now,
         whose backlog would otherwise fill the `limit` and hold up everyone else's messages.
         """
+
+    @abc.abstractmethod
+    def claim(self, holder: str, now: datetime, *, lanes: int, per_lane: int, seconds: float) -> Sequence[Lane]:
+        """Claim up to `lanes` recipients with pending messages that may go at `now` (not paced
+        or backing off, not claimed by another courier whose claim still lasts), oldest first.
+
+        The claim is `holder`'s for `seconds`, timed by the database's clock where there is one, so
+        that couriers on several hosts agree on when it lapses. Each lane comes with its pacing
+        state and its first `per_lane` pending messages. Claims are taken when the call returns.
+        """
+
+    @abc.abstractmethod
+    def release(self, holder: str, recipient: str, paced_until: datetime | None, ready_at: datetime | None) -> None:
+        """At commit: store the lane's pacing state and when it may next be claimed (None: as soon
+        as it has something pending), and free it — if `holder` still holds it."""
 
     @abc.abstractmethod
     def held_for(self, wa_id: str) -> Sequence[Outgoing]:
@@ -95,7 +110,7 @@ class Intake(abc.ABC):
 
 
 class Leases(abc.ABC):
-    """Jobs that must run once per cluster (sending, timers) hold a lease that expires.
+    """Jobs that must run once per cluster (the timers) hold a lease that expires.
 
     Leases are timed by the storage's own clock, never by the asking process's: hosts whose
     clocks disagree must still agree on when a lease lapses (ADR 0013).
@@ -178,6 +193,17 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+class AsyncWhatsAppGateway(abc.ABC):
+    """The gateway for many sends at once: each awaits WhatsApp's answer without holding a thread."""
+
+    @abc.abstractmethod
+    async def send(self, message: Outgoing) -> str:
+        """As `WhatsAppGateway.send`."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional: most gateways hold nothing
+        """Release connections (in the event loop that sent)."""
 
 
 class WhatsAppGateway(abc.ABC):

@@ -19,9 +19,9 @@ from atende.domain.exceptions import ConcurrencyConflict
 
 from . import intake, retention
 from .arrivals import Arrival, Inbound, StatusReport
-from .courier import Courier, Pacing
+from .courier import CLAIM_SECONDS, Courier, Pacing
 from .leases import release_lease, take_lease
-from .ports import Clock, UnitOfWork, WhatsAppGateway
+from .ports import AsyncWhatsAppGateway, Clock, UnitOfWork, WhatsAppGateway
 from .reports import Live
 from .roster import sync_roster
 from .session import Session
@@ -104,8 +104,17 @@ class Atende:
         with self.uow_factory() as uow:
             return uow.reports.live()
 
-    def courier(self, gateway: WhatsAppGateway, pacing: Pacing | None = None) -> Courier:
-        return Courier(self.run, gateway, self.clock, pacing, self.telemetry)
+    def courier(
+        self,
+        gateway: WhatsAppGateway | AsyncWhatsAppGateway,
+        pacing: Pacing | None = None,
+        *,
+        holder: str | None = None,
+        claim_seconds: float = CLAIM_SECONDS,
+    ) -> Courier:
+        return Courier(
+            self.run, gateway, self.clock, pacing, self.telemetry, holder=holder, claim_seconds=claim_seconds
+        )
 
     def tick(self) -> None:
         """Timers and the dispatch sweep; call it every few seconds."""

@@ -275,6 +275,24 @@ class LeaseRow(SQLModel, table=True):
     until: datetime = Field(sa_type=UtcDateTime)
 
 
+class OutboxLaneRow(SQLModel, table=True):
+    """One recipient's line in the outbox: who is sending to them now, and their pacing.
+
+    Rows are made by the first claim on a recipient; the outbox rows themselves say what waits.
+    """
+
+    __tablename__ = "outbox_lanes"
+
+    recipient: str = Field(primary_key=True)
+    paced_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """The pair limit's state (GCRA): when the next send is due were sends spread evenly."""
+    ready_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """Not worth claiming before this (paced, or the head is backing off); None: at once."""
+    claimed_by: str | None = None
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """When the claim lapses, by the database's clock on PostgreSQL."""
+
+
 def _table(row: type[SQLModel]) -> Table:
     table: Table = row.__table__  # type: ignore[attr-defined]
     return table
@@ -289,6 +307,7 @@ inbox = _table(InboxRow)
 contacts = _table(ContactRow)
 intake = _table(IntakeRow)
 leases = _table(LeaseRow)
+lanes = _table(OutboxLaneRow)
 presence = _table(PresenceRow)
 
 metadata = SQLModel.metadata

@@ -48,7 +48,8 @@ class Intervals:
     """The longest pause after failing steps (it doubles from the loop's interval)."""
 
 
-INTAKE_BATCH = 100
+INTAKE_PASS = 100
+"""Arrivals an intake pass takes at most (in batches of `use_cases.INTAKE_BATCH`) before the loop goes round."""
 COURIER_BATCH = 25
 """Messages per courier pass: small, so a pass (and so a shutdown) never waits on many sends."""
 
@@ -91,7 +92,7 @@ class Background:
         self.timers_loop = Loop("timers", self._tick, self.intervals.timers, lease=self.leases[1], max_backoff=backoff)
         self.intake_loop = Loop(
             "intake",
-            lambda: atende.process_intake(INTAKE_BATCH),
+            lambda: atende.process_intake(INTAKE_PASS),
             self.intervals.intake,
             after_work=self.courier_loop.wake,
             max_backoff=backoff,

@@ -222,6 +222,9 @@ class IntakeRow(SQLModel, table=True):
         Index("ix_intake_ready", "at", "seq", "received_at", sqlite_where=WAITING, postgresql_where=WAITING),
         # The set-aside count (`/metrics`) and listing: WHERE error IS NOT NULL.
         Index("ix_intake_set_aside", "seq", sqlite_where=SET_ASIDE, postgresql_where=SET_ASIDE),
+        # One sender's unhandled arrivals in order: whether an arrival is its sender's earliest
+        # (`ready` hands out runs from there), and the run itself.
+        Index("ix_intake_sender", "sender", "at", "seq", sqlite_where=WAITING, postgresql_where=WAITING),
     )
 
     seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
@@ -233,6 +236,12 @@ class IntakeRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_type=JSON)
     done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     error: str | None = None
+    """Why it was set aside (handling failed `attempts` times); None for one handled."""
+    attempts: int = Field(sa_column_kwargs={"server_default": "0"})
+    """Failed attempts at handling it; storage's own trouble (locks, lost connections) is not one."""
+    retry_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """After a failed attempt: not handed out again before then (nor anything its sender sent later)."""
+    last_error: str | None = None
 
 
 class PresenceRow(SQLModel, table=True):

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from atende.application.ports import UnitOfWork
 from atende.domain.exceptions import ConcurrencyConflict
 
+from . import faults
 from .engine import lost_a_race
 from .intake import SqlInbox, SqlIntake
 from .leases import SqlLeases
@@ -21,6 +22,7 @@ from .repositories import (
     SqlConversationRepository,
     SqlEventLog,
     SqlMessageRepository,
+    Written,
 )
 
 
@@ -68,6 +70,26 @@ class SqlUnitOfWork(UnitOfWork):
     def _commit(self) -> None:
         connection = self.connection()
         try:
+            written = self._write(connection)
+            connection.commit()
+        except DBAPIError as error:
+            connection.rollback()
+            if lost_a_race(error):
+                raise ConcurrencyConflict(f"the database aborted the transaction: {error.orig}") from error
+            raise
+        except BaseException:
+            connection.rollback()
+            raise
+        self._written(written)
+
+    def _flush(self) -> None:
+        self._written(self._write(self.connection()))
+
+    def transient(self, error: BaseException) -> bool:
+        return faults.transient(error)
+
+    def _write(self, connection: Connection) -> Written:
+        try:
             # Agents before conversations (which refer to them), aggregates before the records
             # that refer to conversations; updates before inserts inside each repository.
             written = [
@@ -78,15 +100,14 @@ class SqlUnitOfWork(UnitOfWork):
             self.messages.write(connection)
             self.events.write(connection)
             self.outbox.write(connection)
-            connection.commit()
         except DBAPIError as error:
-            connection.rollback()
             if lost_a_race(error):
                 raise ConcurrencyConflict(f"the database aborted the transaction: {error.orig}") from error
             raise
-        except BaseException:
-            connection.rollback()
-            raise
+        return written
+
+    def _written(self, written: Written) -> None:
+        """The aggregates now stored carry their new versions; tracking starts afresh."""
         for aggregate, version in written:
             aggregate.version = version
         self._fresh()

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from . import migrations
-from .engine import connect
+from .engine import connect, read_only
 
 
 class SchemaError(RuntimeError):
@@ -67,7 +67,8 @@ def pending(url: str) -> list[str]:
     engine = connect(url)
     try:
         with _reaching(url), engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_heads()
+            # A reader: looking must not wait for (nor hold up) `atende serve`'s writers.
+            current = MigrationContext.configure(read_only(connection)).get_current_heads()
     finally:
         engine.dispose()
     unknown = [head for head in current if head not in everything]

@@ -83,7 +83,18 @@ class SqlUnitOfWork(UnitOfWork):
         self._written(written)
 
     def _flush(self) -> None:
-        self._written(self._write(self.connection()))
+        """Aggregates stay tracked (with what is now stored as their loaded state), and so do the
+        sets already read: the transaction sees nothing but its own writes, which they hold.
+        Only the buffers of appended rows start empty."""
+        stored = self._write(self.connection())
+        for aggregate, version in stored:
+            aggregate.version = version
+        for repository in (self.agents, self.conversations, self.contacts):
+            repository.flushed(stored)
+        self.messages.added = []
+        self.events.added = []
+        self.outbox.added = []
+        self.outbox.saved = {}
 
     def transient(self, error: BaseException) -> bool:
         return faults.transient(error)

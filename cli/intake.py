@@ -37,7 +37,7 @@ def intake_ls(
 ) -> None:
     """Pending arrivals (attempts, next try, last error), or with --failed those set aside (reason)."""
     system = open_system(config)
-    arrivals = system.atende.arrivals(set_aside=failed, limit=LIST_LIMIT)
+    arrivals = system.atende.stored_arrivals(set_aside=failed, limit=LIST_LIMIT)
     if as_json:
         _print_json(arrivals)
         return

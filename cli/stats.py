@@ -91,6 +91,7 @@ def stats(
             report = service_report(
                 uow.reports, settings, period, days=covered, threshold_seconds=threshold, department=department
             )
+            recorded = None if report.total.offered else uow.reports.arrivals_span()
     if target is not None:
         if as_json:
             _print_json(staffing_json(advice))
@@ -101,6 +102,8 @@ def stats(
         _print_json(stats_json(report))
     else:
         console.print(render_report(report, settings, now))
+        if not report.total.offered:
+            console.print(where_to_look(recorded, settings.timezone))
 
 
 def _target(text: str | None) -> Target | None:
@@ -290,10 +293,21 @@ def render_report(report: ServiceReport, settings: Settings, now: datetime) -> G
     return Group(*_spaced(parts))
 
 
+def where_to_look(recorded: Period | None, timezone: str) -> Text:
+    """An empty report says which days the record holds (a scenario runs on its own dates)."""
+    if recorded is None:
+        return Text("Nobody has queued yet: the record holds no arrivals.", style="dim")
+    zone = ZoneInfo(timezone)
+    first, last = (moment.astimezone(zone).date() for moment in (recorded.start, recorded.end))
+    days = (last - first).days + 1
+    held = f"{first:%a %Y-%m-%d}" if days == 1 else f"{first:%a %Y-%m-%d} to {last:%a %Y-%m-%d}"
+    return Text(f"The record holds arrivals on {held}: try --until {last:%Y-%m-%d} --days {days}.", style="dim")
+
+
 def _hour_chart(report: ServiceReport) -> Any:
     busy = [h for h in report.hours if h.offered or h.answered]
     if not busy:
-        return Text("No arrivals in this period (--days N or --until YYYY-MM-DD look elsewhere).", style="dim")
+        return Text("No arrivals in this period.", style="dim")
     first, last = busy[0].hour, busy[-1].hour
     most = max(h.offered for h in busy) or 1
     chart = _table("Arrivals and waits by hour")

@@ -436,6 +436,10 @@ class FakeReports(Reports):
                     spans.append(PresenceSpan(agent, change.presence, change.at, end))
         return spans
 
+    def arrivals_span(self) -> Period | None:
+        arrivals = [event.at for event in self.store.events if isinstance(event, EnteredQueue)]
+        return Period(min(arrivals), max(arrivals)) if arrivals else None
+
     def live(self) -> Live:
         conversations = list(self.store.conversations.values())
         lines: dict[str, list[datetime]] = defaultdict(list)
@@ -462,7 +466,7 @@ class FakeReports(Reports):
             intake_set_aside=sum(1 for _, _, outcome in self.store.intake.values() if outcome),
         )
 
-    def arrivals(self, *, set_aside: bool, limit: int) -> list[StoredArrival]:
+    def stored_arrivals(self, *, set_aside: bool, limit: int) -> list[StoredArrival]:
         rows = [
             (order, arrival, received, outcome)
             for order, (arrival, received, outcome) in enumerate(self.store.intake.values())

@@ -142,6 +142,20 @@ def test_today_is_empty_for_a_morning_long_past(environment: dict[str, str]) -> 
     assert all(row["offered"] == 0 for row in json.loads(output)["departments"])
 
 
+def test_an_empty_report_says_which_days_the_record_holds(environment: dict[str, str], tmp_path: Path) -> None:
+    code, output = run(environment)
+
+    assert code == 0, output
+    assert "No arrivals in this period." in output
+    assert "The record holds arrivals on Mon 2026-03-02: try --until 2026-03-02 --days 1." in " ".join(output.split())
+
+    empty = tmp_path / "empty.db"
+    upgrade(f"sqlite:///{empty}")
+    code, output = run({**environment, "ATENDE_DATABASE_URL": f"sqlite:///{empty}"})
+    assert code == 0, output
+    assert "Nobody has queued yet" in output
+
+
 def test_staffing_json_is_the_contract_shape(environment: dict[str, str]) -> None:
     code, output = run(environment, *MONDAY, "--days", "7", "--staffing", "80/20", "--json")
 

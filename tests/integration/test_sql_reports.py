@@ -76,6 +76,9 @@ def test_every_figure_on_the_database_is_the_reference_figure(
             assert got[key] == pytest.approx(values, abs=0.01), key
         assert sql.presence(period) == reference.presence(period)
     assert sql.live() == reference.live()
+    span = reference.arrivals_span()
+    assert span is not None and whole.start < span.start < span.end < whole.end
+    assert sql.arrivals_span() == span
 
     total = sum(tallies(reference.service(whole, 20)).values(), Tally())
     # The day was varied enough for the comparison to mean something.

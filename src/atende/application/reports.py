@@ -198,5 +198,10 @@ class Reports(abc.ABC):
     def live(self) -> Live: ...
 
     @abc.abstractmethod
-    def arrivals(self, *, set_aside: bool, limit: int) -> list[StoredArrival]:
-        """Stored arrivals not handled yet (or, `set_aside`, given up on), oldest first."""
+    def stored_arrivals(self, *, set_aside: bool, limit: int) -> list[StoredArrival]:
+        """Webhook notifications stored but not handled yet (or, `set_aside`, given up on), oldest first."""
+
+    @abc.abstractmethod
+    def arrivals_span(self) -> Period | None:
+        """When the first and the last recorded arrival happened (`end` is the last one, not
+        past it); None before anyone has queued. Lets an empty report say where to look."""

@@ -134,10 +134,10 @@ class Atende:
         """`atende intake retry`: arrivals set aside become pending again (one, or every one)."""
         return self.run(partial(intake.put_back, key=key))
 
-    def arrivals(self, *, set_aside: bool, limit: int = 1000) -> list[StoredArrival]:
+    def stored_arrivals(self, *, set_aside: bool, limit: int = 1000) -> list[StoredArrival]:
         """`atende intake ls`: arrivals pending or set aside, read apart (never under a lock)."""
         with self.uow_factory() as uow:
-            return uow.reports.arrivals(set_aside=set_aside, limit=limit)
+            return uow.reports.stored_arrivals(set_aside=set_aside, limit=limit)
 
     def _kind(self, arrival: Arrival) -> str:
         if isinstance(arrival, StatusReport):

@@ -243,6 +243,13 @@ class SqlReports(Reports):
         with self._reading() as connection:
             return [PresenceSpan(*row) for row in connection.execute(query)]
 
+    def arrivals_span(self) -> Period | None:
+        e = t.events.c
+        query = select(func.min(e.at), func.max(e.at)).where(e.kind == "entered_queue")
+        with self._reading() as connection:
+            first, last = connection.execute(query).one()
+        return None if first is None else Period(first, last)
+
     def live(self) -> Live:
         c, a, o, i = t.conversations.c, t.agents.c, t.outbox.c, t.intake.c
         lines = (
@@ -281,7 +288,7 @@ class SqlReports(Reports):
                 intake_set_aside=int(connection.scalar(set_aside) or 0),
             )
 
-    def arrivals(self, *, set_aside: bool, limit: int) -> list[StoredArrival]:
+    def stored_arrivals(self, *, set_aside: bool, limit: int) -> list[StoredArrival]:
         i = t.intake.c
         query = select(
             i.key, i.kind, i.sender, i.at, i.received_at, i.attempts, i.retry_at, i.error, i.last_error, i.done_at

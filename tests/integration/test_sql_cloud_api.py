@@ -346,6 +346,27 @@ def test_a_sender_claimed_by_one_worker_is_skipped_by_another(uow_factory: SqlUo
         assert third.intake.ready(at(10), 10) == [maria_2, joao]
 
 
+def test_a_head_handled_after_our_snapshot_began_is_a_lost_race(uow_factory: SqlUow) -> None:
+    """PostgreSQL: claiming a sender whose earliest arrival another worker handled after our
+    snapshot began fails as a lost race, so the batch runs again on fresh data (not a bad arrival)."""
+    late = uow_factory()
+    if late.connection().dialect.name == "sqlite":
+        late.close()
+        pytest.skip("SQLite runs one step at a time: the interleaving cannot happen")
+    message = samples.inbound("wamid.a")
+    with uow_factory() as uow:
+        uow.intake.add(message, at(0))
+        uow.commit()
+    with late:
+        late.intake.state("wamid.none")  # the late step's snapshot begins
+        with uow_factory() as early:
+            assert early.intake.ready(at(10), 10) == [message]
+            early.intake.done(message.key)
+            early.commit()
+        with pytest.raises(ConcurrencyConflict):
+            late.intake.ready(at(10), 10)
+
+
 def test_intake_rows_keep_what_people_and_queries_need(uow_factory: SqlUow, engine: Engine) -> None:
     message, report = samples.inbound("wamid.a", minute=1), samples.status("wamid.out1", "failed", minute=2)
     with uow_factory() as uow:

@@ -50,7 +50,9 @@ class SqlIntake(Intake):
     def ready(self, received_before: datetime, limit: int, now: datetime | None = None) -> Sequence[Arrival]:
         now = now or received_before
         connection = self._connection()
-        senders = list(connection.scalars(self._heads(connection, received_before, now, limit)))
+        heads = self._heads(connection, received_before, now, limit)
+        # A head another worker handled and committed after our snapshot began: a lost race.
+        senders = racing("the intake's senders", lambda: list(connection.scalars(heads)))
         if not senders:
             return []
         columns = t.intake.c

@@ -192,6 +192,10 @@ def _summary(console: Console, config: Config, label: str) -> None:
         f"an assignment silent on both sides closes {_after(idle.assigned_hours)} · "
         "queued customers keep their place"
     )
+    console.print(
+        f"Storage: handled arrivals, message keys and sent messages kept {config.storage.retention_days} days, "
+        "then pruned (conversations and their record are kept)"
+    )
     if config.texts:
         console.print(f"Texts: {len(config.texts)} replaced in {business.locale}: {', '.join(config.texts)}")
     customer = whatsapp.customer_reopen_template

@@ -69,7 +69,7 @@ def queue_ls(
         err_console.print(f"[red]✗[/red] Unknown department {department!r}. Known: {known}")
         raise typer.Exit(1)
     now = system.clock.now()
-    with system.uow_factory() as uow:
+    with system, system.reader() as uow:
         queues = queue_view(uow, settings, now, department)
     if as_json:
         _print_json(queues)
@@ -99,7 +99,7 @@ def queue_ls(
 def agents_ls(as_json: JsonFlag = False, config: ConfigOption = None) -> None:
     """Every agent: status (available / busy / paused / offline), load and departments."""
     system = open_system(config)
-    with system.uow_factory() as uow:
+    with system, system.reader() as uow:
         agents = agents_view(uow, system.settings)
     if as_json:
         _print_json(agents)
@@ -125,7 +125,7 @@ def conversations_ls(
 ) -> None:
     """The latest conversations, newest first."""
     system = open_system(config)
-    with system.uow_factory() as uow:
+    with system, system.reader() as uow:
         rows = list(uow.conversations.recent(limit))
     if as_json:
         _print_json(rows)
@@ -148,7 +148,7 @@ def conversations_ls(
 def conversations_show(code: str, as_json: JsonFlag = False, config: ConfigOption = None) -> None:
     """One conversation: its state, transcript and every event."""
     system = open_system(config)
-    with system.uow_factory() as uow:
+    with system, system.reader() as uow:
         detail = conversation_detail(uow, code.lstrip("#").upper())
     if detail is None:
         err_console.print(f"[red]✗[/red] No conversation #{code.lstrip('#').upper()}.")

@@ -84,7 +84,7 @@ def stats(
     now = system.clock.now()
     covered = days or (DEFAULT_DAYS if target else 1)
     period = period_of(now, settings.timezone, covered, last_day)
-    with system, system.uow_factory() as uow:
+    with system, system.reader() as uow:
         if target is not None:
             advice = staffing_advice(uow.reports, settings, period, target, now=now, department=department)
         else:

@@ -5,14 +5,23 @@ from __future__ import annotations
 import copy
 import itertools
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from atende.application.arrivals import Arrival, Inbound
 from atende.application.failures import Failure, SendError
 from atende.application.outbound import Delivery, Outgoing
-from atende.application.ports import ArrivalState, Inbox, Intake, Leases, Outbox, UnitOfWork, WhatsAppGateway
+from atende.application.ports import (
+    ArrivalState,
+    Inbox,
+    Intake,
+    Leases,
+    Outbox,
+    Retention,
+    UnitOfWork,
+    WhatsAppGateway,
+)
 from atende.application.reports import (
     AgentLoad,
     HourRow,
@@ -76,12 +85,16 @@ class Store:
         self.events: list[Event] = []
         self.outbox: list[Outgoing] = []
         self.inbox: set[str] = set()
+        self.inbox_at: dict[str, datetime] = {}
+        """When each handled-message key was recorded (by `now`), for retention."""
         self.contacts: dict[str, Contact] = {}
         self.intake: dict[str, tuple[Arrival, datetime, str | None]] = {}
         """key → (arrival, received at, outcome: None while waiting, "" when done, else the error)."""
         self.intake_tries: dict[str, Tries] = {}
         """key → failed attempts at handling it so far (absent: none)."""
         self.leases: dict[str, tuple[str, datetime]] = {}
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """The storage's own clock (leases are timed by it, not by the asking process's)."""
         self.broken: dict[str, Exception] = {}
         """Operations told to fail, as a real database's can ("intake.add", "inbox.first_time")."""
 
@@ -334,16 +347,65 @@ class FakeIntake(Intake):
 
 
 class FakeLeases(Leases):
+    """Timed by the store's clock, as a database times leases by its own (`Store.now`)."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.taken: dict[str, tuple[str, datetime]] = {}
 
-    def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
+    def acquire(self, name: str, holder: str, seconds: float) -> bool:
+        now = self.store.now()
         current = self.taken.get(name) or self.store.leases.get(name)
         if current is not None and current[0] != holder and current[1] > now:
             return False
-        self.taken[name] = (holder, until)
+        self.taken[name] = (holder, now + timedelta(seconds=seconds))
         return True
+
+    def release(self, name: str, holder: str) -> None:
+        current = self.taken.get(name) or self.store.leases.get(name)
+        if current is not None and current[0] == holder:
+            self.taken[name] = (holder, self.store.now())
+
+
+class FakeRetention(Retention):
+    """Deletes at commit, like the rest of the fakes; handled arrivals are aged by their receipt
+    (the fake keeps no time of handling), keys by when their step committed (`Store.inbox_at`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.intake: set[str] = set()
+        self.inbox: set[str] = set()
+        self.outbox: set[str] = set()
+
+    def prune_intake(self, handled_before: datetime, limit: int) -> int:
+        old = sorted(
+            (received, key)
+            for key, (_, received, outcome) in self.store.intake.items()
+            if outcome == "" and received < handled_before and key not in self.intake
+        )
+        return self._take(self.intake, [key for _, key in old], limit)
+
+    def prune_inbox(self, recorded_before: datetime, limit: int) -> int:
+        old = sorted((at, key) for key, at in self.store.inbox_at.items() if at < recorded_before)
+        return self._take(self.inbox, [key for _, key in old if key not in self.inbox], limit)
+
+    def prune_outbox(self, sent_before: datetime, limit: int) -> int:
+        taken = (Delivery.SENT, Delivery.DELIVERED, Delivery.READ)
+        old = [m.id for m in self.store.outbox if m.delivery in taken and m.created_at < sent_before]
+        return self._take(self.outbox, [key for key in old if key not in self.outbox], limit)
+
+    @staticmethod
+    def _take(into: set[str], keys: list[str], limit: int) -> int:
+        into.update(keys[:limit])
+        return len(keys[:limit])
+
+    def apply(self) -> None:
+        for key in self.intake:
+            self.store.intake.pop(key, None)
+        for key in self.inbox:
+            self.store.inbox.discard(key)
+            self.store.inbox_at.pop(key, None)
+        self.store.outbox = [m for m in self.store.outbox if m.id not in self.outbox]
 
 
 STEPS = (EnteredQueue, Assigned, OfferTimedOut, Abandoned, Removed, Transferred, IdleClosed, Closed)
@@ -509,6 +571,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.contacts = FakeContacts(store)
         self.intake = FakeIntake(store)
         self.leases = FakeLeases(store)
+        self.retention = FakeRetention(store)
         self.reports = FakeReports(store)
 
     def _write(self) -> None:
@@ -538,8 +601,10 @@ class FakeUnitOfWork(UnitOfWork):
             index = next(i for i, m in enumerate(self.store.outbox) if m.id == saved.id)
             self.store.outbox[index] = copy.deepcopy(saved)
         self.store.inbox |= self.inbox.added
+        self.store.inbox_at.update(dict.fromkeys(self.inbox.added, self.store.now()))
         self.intake.write()
         self.store.leases.update(self.leases.taken)
+        self.retention.apply()
 
     def _commit(self) -> None:
         self._write()
@@ -585,6 +650,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.contacts = FakeContacts(self.store)
         self.intake = FakeIntake(self.store)
         self.leases = FakeLeases(self.store)
+        self.retention = FakeRetention(self.store)
 
 
 class RecordingTelemetry(Telemetry):

@@ -19,11 +19,11 @@ from types import TracebackType
 from typing import Self
 
 import httpx
-from sqlalchemy.engine import Engine
 
 from atende.adapters.clock import SystemClock
 from atende.adapters.metrics import PrometheusMetrics, shared_between_workers
 from atende.adapters.sql.engine import connect
+from atende.adapters.sql.health import write_probe
 from atende.adapters.sql.schema import SchemaError, pending, upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.adapters.whatsapp.graph import GraphApiGateway
@@ -109,11 +109,15 @@ class System:
         pacing: Pacing | None,
         closers: list[Callable[[], None]],
         disconnect: Callable[[], None] | None = None,
+        reader: Callable[[], UnitOfWork] | None = None,
     ) -> None:
         self.atende = atende
         self.settings = atende.settings
         self.clock = atende.clock
         self.uow_factory = atende.uow_factory
+        self.reader = reader or atende.uow_factory
+        """Units of work for views that only read (ops commands, reports): on SQLite they never
+        take the write lock, on PostgreSQL their transaction is READ ONLY."""
         self.gateway = gateway
         self.pacing = pacing
         self.webhook: Webhook | None = None
@@ -180,7 +184,7 @@ def bootstrap(
     databases) or a `uow_factory` of the caller's. With `whatsapp`, the Graph API gateway and the
     webhook (app, store, loops) are built too; `gateway` replaces the Graph API client (a
     capturing one, in tests), `http_client` shares a connection pool with it. `pacing` and
-    `intervals` tune the courier and the loops; `ping` replaces the database health check;
+    `intervals` tune the courier and the loops; `ping` replaces the database's write probe (the health check);
     `other_numbers` stores items addressed to any business number (replaying Meta's samples,
     which name several), where production keeps only its own.
     """
@@ -196,13 +200,18 @@ def bootstrap(
         def sql_unit_of_work() -> UnitOfWork:
             return SqlUnitOfWork(engine)
 
-        uow_factory = sql_unit_of_work
+        def sql_reader() -> UnitOfWork:
+            return SqlUnitOfWork(engine, reading=True)
+
+        uow_factory, reader = sql_unit_of_work, sql_reader
+    else:
+        reader = None
     assert uow_factory is not None
     # The webhook's process counts what it does, for /metrics; nothing else needs to.
     metrics = PrometheusMetrics() if whatsapp is not None else None
     atende = Atende(settings, uow_factory, clock or SystemClock(), rng, telemetry=metrics)
     if ping is None:
-        ping = _database_ping(engine) if database_url is not None else _use_case_ping(atende)
+        ping = write_probe(engine) if database_url is not None else _use_case_ping(atende)
     if gateway is None and whatsapp is not None:
         graph = GraphApiGateway(
             whatsapp.graph_url,
@@ -214,7 +223,9 @@ def bootstrap(
         closers.append(graph.close)
         gateway = graph
     disconnect = engine.dispose if database_url is not None else None
-    system = System(atende, ping=ping, gateway=gateway, pacing=pacing, closers=closers, disconnect=disconnect)
+    system = System(
+        atende, ping=ping, gateway=gateway, pacing=pacing, closers=closers, disconnect=disconnect, reader=reader
+    )
     if whatsapp is not None:
         assert gateway is not None and metrics is not None
         threads = store_threads if store_threads is not None else store_threads_for(database_url)
@@ -291,24 +302,6 @@ def store_threads_for(database_url: str | None) -> int:
     for the lock, throughput drops instead (618 → 341 req/s), a regime past what one number sees.
     """
     return 1 if database_url is not None and database_url.startswith("sqlite") else THREADS
-
-
-def _database_ping(engine: Engine) -> Callable[[], None]:
-    def ping() -> None:
-        """`SELECT 1` through a raw driver connection, on purpose: a unit of work on SQLite begins
-        with `BEGIN IMMEDIATE`, and a health check must not queue behind the write lock."""
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute("SELECT 1")
-                cursor.fetchall()
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
-
-    return ping
 
 
 def _use_case_ping(atende: Atende) -> Callable[[], None]:

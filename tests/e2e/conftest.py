@@ -8,11 +8,20 @@ import httpx
 import pytest
 
 from atende.standin import GraphStandIn
-from tests.integration.conftest import database_url, migrated_template, sqlite_url
+from tests.integration.conftest import bare_database_url, database_url, migrated_template, sqlite_url
 
 from .webhook_kit import ServerThread, Switch, serving
 
-__all__ = ["database_url", "graph", "http", "migrated_template", "shared_server", "sqlite_url", "standin"]
+__all__ = [
+    "bare_database_url",
+    "database_url",
+    "graph",
+    "http",
+    "migrated_template",
+    "shared_server",
+    "sqlite_url",
+    "standin",
+]
 
 
 @pytest.fixture(scope="module")

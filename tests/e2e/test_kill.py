@@ -49,20 +49,21 @@ import random
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import closing, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from atende.adapters.sql.engine import connect
 from atende.standin import GraphStandIn, RecordedRequest
 
 from .webhook_kit import APP_SECRET, VERIFY_TOKEN, body_of, from_person, message, signed
@@ -219,7 +220,7 @@ def standin() -> Iterator[GraphStandIn]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, standin: GraphStandIn) -> Iterator[Server]:
+def server(tmp_path: Path, standin: GraphStandIn, bare_database_url: str) -> Iterator[Server]:
     """A configured, migrated deployment; not started (the test starts it, kills it, starts it again)."""
     config = tmp_path / "atende.toml"
     config.write_text(CONFIG, encoding="utf-8")
@@ -231,7 +232,7 @@ def server(tmp_path: Path, standin: GraphStandIn) -> Iterator[Server]:
     env.update(
         {
             "ATENDE_CONFIG": str(config),
-            "ATENDE_DATABASE_URL": f"sqlite:///{tmp_path / 'atende.db'}",
+            "ATENDE_DATABASE_URL": bare_database_url,  # `atende db upgrade` below migrates it
             "WHATSAPP_GRAPH_URL": standin.url,
             "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
             "WHATSAPP_APP_SECRET": APP_SECRET,
@@ -254,14 +255,18 @@ def server(tmp_path: Path, standin: GraphStandIn) -> Iterator[Server]:
 
 
 class Database:
-    """The SQLite file atende writes, read by the test (never written)."""
+    """The database atende writes, read by the test (never written)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, url: str) -> None:
+        self.url = url
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as connection:
-            return connection.execute(sql).fetchall()
+        engine = connect(self.url)
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(text(sql))]
+        finally:
+            engine.dispose()
 
     def backlog(self) -> tuple[int, int]:
         """(arrivals not handled yet, messages not sent yet: pending or held)."""
@@ -451,7 +456,7 @@ async def test_sigkill_mid_traffic_loses_nothing_acknowledged_and_relays_nothing
     seed: int, server: Server, standin: GraphStandIn, tmp_path: Path
 ) -> None:
     rng = random.Random(seed)
-    db = Database(tmp_path / "atende.db")
+    db = Database(server.env["ATENDE_DATABASE_URL"])
     in_flight = seed % 2 == 1
     # From early (menus going out) to late (relays and answers), with some jitter within each.
     moment = 0.45 + 0.45 * seed / 4 + rng.uniform(-0.04, 0.04)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from atende.adapters.clock import ManualClock
-from atende.adapters.sql.schema import upgrade
 from atende.application.arrivals import Inbound
 from atende.bootstrap import bootstrap
 from atende.cli.main import app
 from atende.config import load_config
 from atende.domain.content import Choice, Text
+from tests.databases import sqlite_only
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "atende.toml"
 ANA, BRUNO = "5511999990001", "5511999990002"
@@ -24,10 +28,9 @@ MARIA, JOAO, PEDRO = "5511987654321", "5521912345678", "5531998765432"
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
+def database(database_url: str) -> str:
     """Ana serves Maria; João and Pedro wait in Financeiro; Bruno is offline."""
-    url = f"sqlite:///{tmp_path / 'atende.db'}"
-    upgrade(url)
+    url = database_url
     clock = ManualClock(datetime.now(UTC) - timedelta(hours=1))  # the CLI reads the real clock
     system = bootstrap(load_config(EXAMPLE).to_settings(), database_url=url, clock=clock, rng=random.Random(3))
     atende = system.atende
@@ -111,8 +114,29 @@ def test_conversations_show_an_unknown_code(database: str) -> None:
     assert "No conversation #ZZZZ" in output
 
 
-def test_ops_views_refuse_a_database_that_was_never_upgraded(tmp_path: Path) -> None:
-    code, output = run(f"sqlite:///{tmp_path / 'new.db'}", "queue", "ls")
+def test_ops_views_refuse_a_database_that_was_never_upgraded(bare_database_url: str) -> None:
+    code, output = run(bare_database_url, "queue", "ls")
 
     assert code == 1
     assert "atende db" in output and "upgrade" in output and "pending" in output
+
+
+@sqlite_only("its one write lock; a PostgreSQL view's READ ONLY transaction is checked in integration")
+@pytest.mark.parametrize("view", [("queue", "ls"), ("agents", "ls"), ("conversations", "ls")])
+def test_ops_views_answer_while_a_writer_holds_sqlites_lock(database: str, view: tuple[str, ...]) -> None:
+    """`atende queue ls` beside a busy `atende serve`: a view reads a snapshot and never waits for
+    the write lock (one that began with BEGIN IMMEDIATE would wait the whole busy timeout, 30 s)."""
+    writer = sqlite3.connect(database.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE agents SET name = name")
+        environment = {**os.environ, "ATENDE_DATABASE_URL": database, "ATENDE_CONFIG": str(EXAMPLE)}
+        atende = Path(sys.executable).parent / "atende"
+        done = subprocess.run(
+            [str(atende), *view], env=environment, capture_output=True, text=True, timeout=15, check=False
+        )
+    finally:
+        writer.rollback()
+        writer.close()
+    assert done.returncode == 0, done.stderr
+    assert "Ana" in done.stdout

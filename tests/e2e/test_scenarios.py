@@ -21,13 +21,14 @@ from typer.testing import CliRunner
 from atende.adapters.clock import ManualClock
 from atende.application.outbound import Audience, MenuBody, Option, Outgoing, ReadReceipt, TextBody
 from atende.cli.simulate import simulate
-from atende.simulator.boot import Boot, throwaway_sqlite
+from atende.simulator.boot import Boot
 from atende.simulator.capturing_gateway import CapturingGateway
 from atende.simulator.chat import Chats, Kind
 from atende.simulator.headless import run_script
 from atende.simulator.scenario import Expectation, Role, Say, ScenarioError, Wait, Write
 from atende.simulator.scenario_file import parse_scenario
 
+from ..databases import ENGINE, throwaway
 from ..fakes import Store
 from .boots import in_memory
 
@@ -36,10 +37,10 @@ EXAMPLES = sorted((ROOT / "examples" / "scenarios").glob("*.toml"))
 CONFIG = ROOT / "examples" / "atende.toml"
 
 
-BOOTS: dict[str, Boot] = {"sqlite": throwaway_sqlite, "memory": in_memory()}
+BOOTS: dict[str, Boot] = {ENGINE.lower(): throwaway, "memory": in_memory()}
 
 
-def play(path: Path, boot: Boot = throwaway_sqlite, *, direct: bool = False) -> tuple[int, str]:
+def play(path: Path, boot: Boot = throwaway, *, direct: bool = False) -> tuple[int, str]:
     console = Console(record=True, width=120, file=io.StringIO())
     code = run_script(path, console, boot=boot, direct=direct)
     return code, console.export_text()

@@ -41,7 +41,7 @@ from atende.application.outbound import (
 from atende.cli.simulate import simulate
 from atende.domain.content import Choice, Contacts, Content, Location, Media, MediaKind, Reaction, SharedContact, Text
 from atende.simulator import capturing_gateway
-from atende.simulator.boot import Boot, throwaway_sqlite
+from atende.simulator.boot import Boot
 from atende.simulator.chat import Chats, Kind
 from atende.simulator.cloud_api import (
     BusinessNumber,
@@ -60,6 +60,7 @@ from atende.simulator.scenario_file import load_scenario
 from atende.simulator.webhook_driver import WebhookDriver
 from atende.standin import GraphStandIn, RecordedRequest
 
+from ..databases import throwaway
 from ..fakes import Store
 from .boots import in_memory
 
@@ -71,7 +72,7 @@ AT = datetime(2026, 3, 2, 13, 0, 7, tzinfo=UTC)
 
 
 def play(
-    path: Path, *, direct: bool = False, graph: GraphStandIn | None = None, boot: Boot = throwaway_sqlite
+    path: Path, *, direct: bool = False, graph: GraphStandIn | None = None, boot: Boot = throwaway
 ) -> tuple[int, str]:
     console = Console(record=True, width=120, file=io.StringIO())
     code = run_script(path, console, boot=boot, direct=direct, graph=graph)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,8 +21,10 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
+from atende.adapters.sql.engine import connect
 from atende.cli.main import app
 from atende.config import SERVE_VARIABLES
 from atende.standin import GraphStandIn
@@ -57,13 +58,12 @@ departments = ["financeiro"]
 
 
 @pytest.fixture
-def environment(tmp_path: Path, migrated_template: Path) -> dict[str, str]:
+def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
     """A complete, valid environment: config file, migrated database, every WHATSAPP_* variable."""
     (tmp_path / "atende.toml").write_text(CONFIG, encoding="utf-8")
-    shutil.copyfile(migrated_template, tmp_path / "atende.db")
     return {
         "ATENDE_CONFIG": str(tmp_path / "atende.toml"),
-        "ATENDE_DATABASE_URL": f"sqlite:///{tmp_path / 'atende.db'}",
+        "ATENDE_DATABASE_URL": database_url,
         "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
         "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/v24.0",
         **SECRETS,
@@ -104,10 +104,11 @@ def test_serve_refuses_a_missing_config_file(environment: dict[str, str], tmp_pa
     assert "nowhere.toml" in line
 
 
-def test_serve_refuses_an_outdated_schema(environment: dict[str, str], tmp_path: Path) -> None:
-    line = refused(serve({**environment, "ATENDE_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"}))
+def test_serve_refuses_an_outdated_schema(environment: dict[str, str], bare_database_url: str) -> None:
+    line = refused(serve({**environment, "ATENDE_DATABASE_URL": bare_database_url}))
     assert "atende db upgrade" in line
-    assert not (tmp_path / "new.db").exists()  # looking did not create it
+    if bare_database_url.startswith("sqlite"):
+        assert not Path(bare_database_url.removeprefix("sqlite:///")).exists()  # looking did not create it
 
 
 def test_serve_refuses_a_bad_database_url(environment: dict[str, str]) -> None:
@@ -139,10 +140,16 @@ class Served:
 @pytest.fixture(params=[1])
 def served(environment: dict[str, str], graph: GraphStandIn, request: pytest.FixtureRequest) -> Iterator[Served]:
     """`atende serve --workers N` (N from the test's parametrization, 1 by default)."""
+    with serving(environment, graph, request.param) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serving(environment: dict[str, str], graph: GraphStandIn, workers: int = 1) -> Iterator[Served]:
     port = free_port()
     env = {**os.environ, **environment, "WHATSAPP_GRAPH_URL": graph.url}
     process = subprocess.Popen(
-        [str(ATENDE), "serve", "--port", str(port), "--workers", str(request.param)],
+        [str(ATENDE), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -261,3 +268,34 @@ def test_two_workers_add_up_their_counters_in_every_scrape(served: Served, graph
         assert sum(per_worker(samples).values()) >= posted
     code, output = served.stop()
     assert code in (0, -signal.SIGTERM), output
+
+
+@pytest.mark.slow
+def test_two_serve_processes_on_one_database_run_the_cluster_work_once(
+    environment: dict[str, str], graph: GraphStandIn, database_url: str
+) -> None:
+    """Two `atende serve` (as on two hosts) share the arrivals; the courier and the timers run in
+    one of them at a time, under leases timed by the database's clock: every message leaves once."""
+    customers = [f"55119876520{n:02d}" for n in range(8)]
+    with serving(environment, graph) as first, serving(environment, graph) as second:
+        for said in ("oi", "mensagem", "1"):
+            for n, customer in enumerate(customers):
+                url = (first, second)[n % 2].url
+                body = body_of(text_from(customer, said, name="Cliente"))
+                assert httpx.post(f"{url}/webhook", content=body, headers=signed(body)).status_code == 200
+        expected = len(customers) * 3  # the menu, a re-prompt, then the place in the queue
+        assert graph.wait_for(lambda requests: len(requests) >= expected, timeout=15), len(graph.requests)
+        engine = connect(database_url)
+        try:
+            with engine.connect() as connection:
+                holders = dict(connection.execute(text("SELECT name, holder FROM leases")).all())
+        finally:
+            engine.dispose()
+        for stopped in (first, second):
+            code, output = stopped.stop()
+            assert code in (0, -signal.SIGTERM), output
+    assert set(holders) == {"courier", "timers"}
+    wamids = [r.wamid for r in graph.messages]
+    assert len(wamids) == len(set(wamids)) == expected
+    for customer in customers:
+        assert len(graph.requests_to(customer)) == 3

@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from atende.adapters.sql.engine import connect
-from atende.adapters.sql.schema import upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.cli.main import app
+from tests.databases import fresh_database
 from tests.day import a_morning
 from tests.world import ANA, World
 
@@ -63,9 +63,8 @@ MONDAY = ("--until", "2026-03-02")
 
 
 @pytest.fixture
-def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
-    url = f"sqlite:///{tmp_path / 'atende.db'}"
-    upgrade(url)
+def environment(tmp_path: Path, database_url: str) -> Iterator[dict[str, str]]:
+    url = database_url
     engine = connect(url)
     try:
         a_morning(World(uow_factory=lambda: SqlUnitOfWork(engine)))
@@ -149,9 +148,8 @@ def test_an_empty_report_says_which_days_the_record_holds(environment: dict[str,
     assert "No arrivals in this period." in output
     assert "The record holds arrivals on Mon 2026-03-02: try --until 2026-03-02 --days 1." in " ".join(output.split())
 
-    empty = tmp_path / "empty.db"
-    upgrade(f"sqlite:///{empty}")
-    code, output = run({**environment, "ATENDE_DATABASE_URL": f"sqlite:///{empty}"})
+    with fresh_database(tmp_path) as empty:
+        code, output = run({**environment, "ATENDE_DATABASE_URL": empty})
     assert code == 0, output
     assert "Nobody has queued yet" in output
 
@@ -202,10 +200,10 @@ def test_stats_refuses_what_it_cannot_do(
     assert "Traceback" not in result.output
 
 
-def test_the_figures_of_a_finished_scenario_run(tmp_path: Path) -> None:
+def test_the_figures_of_a_finished_scenario_run(bare_database_url: str) -> None:
     """A supervisor's day played headless and kept (--keep), then `atende stats` on what it stored."""
     root = Path(__file__).resolve().parents[2]
-    url = f"sqlite:///{tmp_path / 'day.db'}"
+    url = bare_database_url  # --keep migrates it
     runner = CliRunner()
     played = runner.invoke(
         app,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
+
+import pytest
 
 from atende.application.arrivals import Arrival, Inbound
 from atende.application.use_cases import Atende
@@ -19,7 +20,7 @@ AT = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 
 
 class CountingAtende(Atende):
-    """The real service on SQLite; it counts transactions and fails those holding a poisoned key."""
+    """The real service on the database under test; it counts transactions and fails those holding a poisoned key."""
 
     poisoned = "wamid.poison"
 
@@ -34,11 +35,10 @@ class CountingAtende(Atende):
         return super().accept(arrivals, received_at)
 
 
-def counting_atende(tmp_path: Path) -> tuple[CountingAtende, str]:
-    url = f"sqlite:///{tmp_path / 'atende.db'}"
-    system = bootstrap(settings(), database_url=url, migrate=True)
-    atende = CountingAtende(system.settings, system.uow_factory, system.clock, random.Random(1))
-    return atende, url
+@pytest.fixture
+def counting(database_url: str) -> Iterator[CountingAtende]:
+    with bootstrap(settings(), database_url=database_url) as system:
+        yield CountingAtende(system.settings, system.uow_factory, system.clock, random.Random(1))
 
 
 def text(n: int | str) -> list[Arrival]:
@@ -50,8 +50,8 @@ def stored_keys(atende: Atende) -> set[str]:
     return atende.run(lambda session: {a.key for a in session.uow.intake.ready(datetime.now(UTC), 1000)})
 
 
-def test_concurrent_notifications_share_transactions_and_all_are_stored(tmp_path: Path) -> None:
-    atende, _ = counting_atende(tmp_path)
+def test_concurrent_notifications_share_transactions_and_all_are_stored(counting: CountingAtende) -> None:
+    atende = counting
     service = ArrivalStore(atende, lambda: None, threads=1)
 
     async def burst() -> list[int]:
@@ -66,8 +66,8 @@ def test_concurrent_notifications_share_transactions_and_all_are_stored(tmp_path
     assert stored_keys(atende) == {f"wamid.g{n}" for n in range(60)}
 
 
-def test_one_bad_notification_does_not_cost_the_others_their_200(tmp_path: Path) -> None:
-    atende, _ = counting_atende(tmp_path)
+def test_one_bad_notification_does_not_cost_the_others_their_200(counting: CountingAtende) -> None:
+    atende = counting
     service = ArrivalStore(atende, lambda: None, threads=1)
 
     async def burst() -> list[int | BaseException]:

@@ -25,10 +25,10 @@ from atende.domain.agent import Presence
 from atende.domain.content import Choice, Content, Text
 from atende.domain.conversation import Conversation, Stage
 from atende.domain.message import Message
-from atende.simulator.boot import throwaway_sqlite
 from atende.simulator.chat import Chats
 from atende.simulator.webhook_driver import WebhookDriver
 from atende.standin import GraphStandIn
+from tests.databases import throwaway
 from tests.world import ANA, CARLA, JOAO, MARIA, MONDAY_MORNING, PEDRO, settings
 
 LUIZA = "5511911110005"
@@ -92,9 +92,7 @@ class Phones:
 
 def phones_for(config: Settings, graph: GraphStandIn, seed: int = 0) -> Iterator[Phones]:
     clock = ManualClock(MONDAY_MORNING)
-    with WebhookDriver.running(
-        throwaway_sqlite, config, clock, Chats(), rng=random.Random(seed), graph=graph
-    ) as driver:
+    with WebhookDriver.running(throwaway, config, clock, Chats(), rng=random.Random(seed), graph=graph) as driver:
         driver.start()
         yield Phones(driver, graph)
 

@@ -9,7 +9,6 @@ must be handled without the use cases setting anything aside.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from sqlalchemy import text
 
 from atende.standin import GraphStandIn
 from atende.webhook.app import create_app
+from tests.databases import fresh_database
 from tests.integration.test_wa_samples import SAMPLE_FILES, SAMPLES
 from tests.world import settings
 
@@ -50,14 +50,10 @@ def expected_keys(document: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def samples_world(
-    tmp_path_factory: pytest.TempPathFactory, migrated_template: Path, http: httpx.Client
-) -> Iterator[Harness]:
+def samples_world(tmp_path_factory: pytest.TempPathFactory, http: httpx.Client) -> Iterator[Harness]:
     """One database for every sample (some share message ids: stored once is still the rule)."""
-    path = tmp_path_factory.mktemp("samples") / "atende.db"
-    shutil.copyfile(migrated_template, path)
-    with GraphStandIn() as graph:
-        world = harness(settings(), f"sqlite:///{path}", graph, http=http)
+    with fresh_database(tmp_path_factory.mktemp("samples")) as url, GraphStandIn() as graph:
+        world = harness(settings(), url, graph, http=http)
         yield world
         world.close()
 
@@ -104,10 +100,9 @@ async def test_the_reference_signature_vectors_verify(samples_world: Harness) ->
 
 @pytest.mark.asyncio
 async def test_every_sample_is_handled_with_the_loops_running(
-    tmp_path: Path, migrated_template: Path, graph: GraphStandIn, http: httpx.Client
+    database_url: str, graph: GraphStandIn, http: httpx.Client
 ) -> None:
-    shutil.copyfile(migrated_template, tmp_path / "atende.db")
-    world = harness(settings(reorder_window_seconds=0.01), f"sqlite:///{tmp_path / 'atende.db'}", graph, http=http)
+    world = harness(settings(reorder_window_seconds=0.01), database_url, graph, http=http)
     async with asgi_client(world.app) as client:
         for path in SAMPLE_FILES:
             response = await post(client, path.read_bytes())

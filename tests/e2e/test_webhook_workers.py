@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -156,3 +156,24 @@ def test_the_courier_sends_nothing_once_its_lease_is_not_held(
         assert len(graph.requests) == 1
     finally:
         world.close()
+
+
+@pytest.mark.asyncio
+async def test_the_timers_holder_prunes_what_is_past_retention(worlds: list[Harness]) -> None:
+    """Retention runs beside the timers, under their lease: two workers, one pruning pass at a time."""
+    long_ago = (datetime.now(UTC) - timedelta(days=60)).strftime("%Y-%m-%d %H:%M:%S")
+    with worlds[0].engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO inbox (message_id, recorded_at) VALUES ('wamid.OLD', :at)"), {"at": long_ago}
+        )
+    async with AsyncExitStack() as stack:
+        for world in worlds:
+            await stack.enter_async_context(asgi_client(world.app))
+
+        def pruned() -> bool:
+            with worlds[0].engine.connect() as connection:
+                left = connection.execute(text("SELECT count(*) FROM inbox WHERE message_id = 'wamid.OLD'"))
+                return left.scalar() == 0
+
+        await eventually(pruned, what="the 60-day-old inbox key pruned")
+        assert sorted(w.webhook.background.leases[1].held for w in worlds) == [False, True]

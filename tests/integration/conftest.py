@@ -1,25 +1,22 @@
-"""Real databases for adapter tests: a fresh, migrated SQLite file per test (or PostgreSQL).
+"""Real databases for adapter tests: a fresh, migrated database per test (tests/databases.py).
 
-Set ATENDE_TEST_DATABASE_URL=postgresql+psycopg://… to run the database-agnostic tests on
-PostgreSQL instead; that database is wiped and migrated before each test.
+Set ATENDE_TEST_DATABASE_URL=postgresql+psycopg://… to run them on PostgreSQL instead of SQLite;
+`sqlite_url` is always SQLite, for what only SQLite has (its file, its write lock).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from atende.adapters.sql.engine import connect
 from atende.adapters.sql.schema import upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
-
-EXTERNAL_URL = os.environ.get("ATENDE_TEST_DATABASE_URL", "")
+from tests.databases import fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -38,33 +35,17 @@ def sqlite_url(tmp_path: Path, migrated_template: Path) -> str:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest) -> str:
-    """A migrated, empty database: SQLite by default, the external one when configured."""
-    if not EXTERNAL_URL:
-        url: str = request.getfixturevalue("sqlite_url")
-        return url
-    _wipe(EXTERNAL_URL)
-    upgrade(EXTERNAL_URL)
-    return EXTERNAL_URL
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of its own: SQLite by default, PostgreSQL when configured."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
-def bare_database_url(tmp_path: Path) -> str:
-    """A database without any schema, for migrations to start from: SQLite, or the external one."""
-    if not EXTERNAL_URL:
-        return f"sqlite:///{tmp_path / 'bare.db'}"
-    _wipe(EXTERNAL_URL)
-    return EXTERNAL_URL
-
-
-def _wipe(url: str) -> None:
-    engine = connect(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
+def bare_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database without any schema, for migrations to start from: SQLite, or PostgreSQL."""
+    with fresh_database(tmp_path, migrated=False) as url:
+        yield url
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from atende.domain.message import Author, Message
 
 from . import samples
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0008"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
 
 
 def diffs(url: str) -> list[object]:
@@ -55,10 +55,11 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_upgrade_creates_every_table_and_pending_empties(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+def test_upgrade_creates_every_table_and_pending_empties(bare_database_url: str) -> None:
+    url = bare_database_url
     assert pending(url) == REVISIONS
-    assert not (tmp_path / "fresh.db").exists(), "looking does not create the file"
+    if url.startswith("sqlite"):
+        assert not Path(url.removeprefix("sqlite:///")).exists(), "looking does not create the file"
     upgrade(url)
     assert table_names(url) == set(tables.metadata.tables) | {"alembic_version"}
     assert pending(url) == []
@@ -72,19 +73,18 @@ def test_an_empty_database_file_is_outdated(tmp_path: Path) -> None:
     assert pending(f"sqlite:///{path}") == REVISIONS
 
 
-def test_the_migrated_schema_matches_the_code(database_url: str, tmp_path: Path) -> None:
+def test_the_migrated_schema_matches_the_code(database_url: str, bare_database_url: str) -> None:
     assert diffs(database_url) == []
-    empty = f"sqlite:///{tmp_path / 'empty.db'}"
-    assert len(diffs(empty)) >= len(tables.metadata.tables), "the comparison does see missing tables"
+    assert len(diffs(bare_database_url)) >= len(tables.metadata.tables), "the comparison does see missing tables"
 
 
-def test_a_revision_from_a_newer_atende_is_reported(sqlite_url: str) -> None:
-    engine = connect(sqlite_url)
+def test_a_revision_from_a_newer_atende_is_reported(database_url: str) -> None:
+    engine = connect(database_url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
     with pytest.raises(UnknownRevision, match="9999"):
-        pending(sqlite_url)
+        pending(database_url)
 
 
 def said(output: str) -> str:
@@ -92,13 +92,13 @@ def said(output: str) -> str:
     return " ".join(output.split())
 
 
-def test_atende_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def test_atende_db_upgrade(bare_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = bare_database_url
     monkeypatch.setenv("ATENDE_DATABASE_URL", url)
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 7 migration(s): 0001, 0002, 0003, 0004, 0005, 0006, 0008" in said(first.output)
+    assert "applied 8 migration(s): 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -168,7 +168,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0008"]
+    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008"]
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -196,7 +196,7 @@ def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
             assert [m.id for m in uow.messages.for_conversation("K7Q2")] == ["wamid.in1"]
             # The new tables work beside the old data, in the same step.
             assert uow.intake.add(samples.inbound("wamid.in2"), samples.at(3))
-            assert uow.leases.acquire("courier", "A", samples.at(4), samples.at(3))
+            assert uow.leases.acquire("courier", "A", 60)
             uow.contacts.get_or_add("5511987654321").wrote(samples.at(3))
             conversation.position_told_at = samples.at(3)
             uow.commit()
@@ -238,7 +238,7 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0008"]
+    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008"]
     assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES - ADDED_BY_0006 | {"alembic_version"}
     engine = connect(url)
     try:
@@ -269,7 +269,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
             )
     finally:
         engine.dispose()
-    assert pending(url) == ["0003", "0004", "0005", "0006", "0008"]
+    assert pending(url) == ["0003", "0004", "0005", "0006", "0007", "0008"]
 
     upgrade(url)
 
@@ -289,7 +289,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
         engine.dispose()
 
     downgrade(url, "0002")
-    assert pending(url) == ["0003", "0004", "0005", "0006", "0008"]
+    assert pending(url) == ["0003", "0004", "0005", "0006", "0007", "0008"]
     assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
     upgrade(url)
     assert diffs(url) == []
@@ -340,7 +340,7 @@ def test_0004_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: 
 
     downgrade(url, "0003")
 
-    assert pending(url) == ["0004", "0005", "0006", "0008"]
+    assert pending(url) == ["0004", "0005", "0006", "0007", "0008"]
     engine = connect(url)
     try:
         agent_columns = {column["name"] for column in inspect(engine).get_columns("agents")}
@@ -378,7 +378,7 @@ def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: 
                 connection.execute(insert(tables.messages).values(**message_to_row(message)))
     finally:
         engine.dispose()
-    assert pending(url) == ["0005", "0006", "0008"]
+    assert pending(url) == ["0005", "0006", "0007", "0008"]
 
     upgrade(url)
 
@@ -395,7 +395,7 @@ def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: 
         engine.dispose()
 
     downgrade(url, "0004")
-    assert pending(url) == ["0005", "0006", "0008"]
+    assert pending(url) == ["0005", "0006", "0007", "0008"]
     assert row_counts(url, {"conversations", "messages"}) == {"conversations": 2, "messages": 2}
     upgrade(url)
     assert diffs(url) == []
@@ -416,7 +416,7 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
             connection.execute(insert(tables.events).values(**event_to_row(samples.EVENTS[0])))
     finally:
         engine.dispose()
-    assert pending(url) == ["0006", "0008"]
+    assert pending(url) == ["0006", "0007", "0008"]
 
     upgrade(url)
 
@@ -434,19 +434,19 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
     assert row_counts(url, {"presence"}) == {"presence": 1}
 
     downgrade(url, "0005")
-    assert pending(url) == ["0006", "0008"]
+    assert pending(url) == ["0006", "0007", "0008"]
     assert "presence" not in table_names(url)
     assert row_counts(url, {"events", "agents"}) == {"events": 1, "agents": 1}
     upgrade(url)
     assert diffs(url) == []
 
 
-# -- 0006 → 0008 --------------------------------------------------------------------------------
+# -- 0007 → 0008 --------------------------------------------------------------------------------
 
 
 def test_0008_counts_attempts_on_the_intake_beside_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
-    upgrade(url, "0006")
+    upgrade(url, "0007")
     handled, pending_one, set_aside = (samples.inbound(f"wamid.{n}", minute=n) for n in (1, 2, 3))
     engine = connect(url)
     try:
@@ -478,7 +478,7 @@ def test_0008_counts_attempts_on_the_intake_beside_a_database_in_use(bare_databa
     finally:
         engine.dispose()
 
-    downgrade(url, "0006")
+    downgrade(url, "0007")
     assert pending(url) == ["0008"]
     upgrade(url)
     assert diffs(url) == []

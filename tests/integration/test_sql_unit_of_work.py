@@ -205,6 +205,18 @@ def test_a_sqlite_transaction_holds_the_write_lock_from_its_first_read(sqlite_ur
         engine.dispose()
 
 
+def test_a_reading_unit_of_work_never_takes_the_write_lock_nor_commits(engine: Engine) -> None:
+    """Ops views read in a reading unit of work: beside a writer on SQLite, READ ONLY on PostgreSQL."""
+    with SqlUnitOfWork(engine) as writer, SqlUnitOfWork(engine, reading=True) as reader:
+        writer.inbox.first_time("held")  # the writer has begun (SQLite: BEGIN IMMEDIATE, the lock)
+        assert reader.conversations.waiting() == []  # would wait for the lock if it took it
+        if engine.dialect.name == "postgresql":
+            assert reader.connection().execute(text("SHOW transaction_read_only")).scalar_one() == "on"
+        with pytest.raises(RuntimeError, match="cannot commit"):
+            reader.commit()
+        writer.commit()
+
+
 # -- PostgreSQL specifics -----------------------------------------------------------------------
 
 

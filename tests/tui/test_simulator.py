@@ -1,8 +1,9 @@
 """`atende simulate`, driven through Textual's pilot as a person at the keyboard would drive it.
 
-Each test runs the real app over the real webhook (a throwaway SQLite database and the Graph
-stand-in), with simulated time that moves only when the test says so. Typing sets the input's
-value and presses Enter (a pilot keystroke costs ~90 ms; Enter is what matters here).
+Each test runs the real app over the real webhook (a throwaway database of the engine under
+test, tests/databases.py, and the Graph stand-in), with simulated time that moves only when
+the test says so. Typing sets the input's value and presses Enter (a pilot keystroke costs
+~90 ms; Enter is what matters here).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from atende.simulator.chat import Kind
 from atende.simulator.chat_window import BubbleView, ChatWindow
 from atende.simulator.live import LiveSession
 from atende.simulator.panels import Inspector, OpsPanel
+from tests.databases import throwaway
 from tests.world import MONDAY_MORNING
 
 SIZE = (220, 60)
@@ -31,7 +33,7 @@ SIZE = (220, 60)
 @asynccontextmanager
 async def simulator(customers: int = 3) -> AsyncIterator[tuple[SimulatorApp, Pilot[None]]]:
     settings = load_config(DEMO_CONFIG).to_settings()
-    session = LiveSession(settings, customers=customers, start=MONDAY_MORNING, seed=7)
+    session = LiveSession(settings, customers=customers, start=MONDAY_MORNING, seed=7, boot=throwaway)
     app = SimulatorApp(session, source="demo", flowing=False)
     async with app.run_test(size=SIZE) as pilot:
         await settled(app, pilot)
@@ -293,7 +295,8 @@ async def test_the_ops_panel_shows_who_waits_and_the_agents_states() -> None:
 @pytest.mark.asyncio
 async def test_customers_queued_one_after_another_keep_their_order_while_the_clock_stands_still(seed: int) -> None:
     settings = load_config(DEMO_CONFIG).to_settings()
-    session = LiveSession(settings, customers=3, start=MONDAY_MORNING, seed=seed)  # the seed picks the codes
+    # The seed picks the codes.
+    session = LiveSession(settings, customers=3, start=MONDAY_MORNING, seed=seed, boot=throwaway)
     app = SimulatorApp(session, source="demo", flowing=False)
     async with app.run_test(size=SIZE) as pilot:
         await settled(app, pilot)
@@ -438,7 +441,9 @@ async def test_a_scenario_plays_in_the_windows_step_by_step_and_the_windows_stay
 
     scenario = load_scenario(EXAMPLES / "basic.toml")
     settings = scenario_settings(scenario)
-    session = LiveSession(settings, people=people_for(scenario, settings), start=scenario.start, seed=scenario.seed)
+    session = LiveSession(
+        settings, people=people_for(scenario, settings), start=scenario.start, seed=scenario.seed, boot=throwaway
+    )
     app = SimulatorApp(session, source="basic.toml", flowing=False, script=scenario, pace=3600)
     async with app.run_test(size=SIZE) as pilot:
         await settled(app, pilot)

@@ -19,13 +19,16 @@ from atende.domain.department import Department
 from atende.simulator.app import SimulatorApp
 from atende.simulator.boot import DEMO_CONFIG
 from atende.simulator.live import LiveSession
+from tests.databases import throwaway
 from tests.world import MONDAY_MORNING
 
 from .test_simulator import SIZE, settled, type_in
 
 
 def demo(settings: Settings | None = None) -> SimulatorApp:
-    session = LiveSession(settings or load_config(DEMO_CONFIG).to_settings(), start=MONDAY_MORNING, seed=7)
+    session = LiveSession(
+        settings or load_config(DEMO_CONFIG).to_settings(), start=MONDAY_MORNING, seed=7, boot=throwaway
+    )
     return SimulatorApp(session, source="built-in demo", flowing=False)
 
 

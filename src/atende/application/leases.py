@@ -8,7 +8,6 @@ process that may have lost its lease sends nothing more.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from .failures import Failure, SendError
 from .outbound import Outgoing
@@ -17,14 +16,16 @@ from .session import Session
 
 
 def take_lease(session: Session, name: str, holder: str, seconds: float) -> bool:
-    """Take or renew the lease for `seconds` if it is free, lapsed or already ours."""
-    until = session.now + timedelta(seconds=seconds)
-    return session.uow.leases.acquire(name, holder, until, session.now)
+    """Take or renew the lease for `seconds` if it is free, lapsed or already ours.
+
+    Timed by storage's clock, not `session.now`: this process's clock may be skewed (ADR 0013).
+    """
+    return session.uow.leases.acquire(name, holder, seconds)
 
 
 def release_lease(session: Session, name: str, holder: str) -> None:
     """Hand the lease over now (it lapses at once) instead of letting it run out."""
-    session.uow.leases.acquire(name, holder, session.now, session.now)
+    session.uow.leases.release(name, holder)
 
 
 class FencedGateway(WhatsAppGateway):

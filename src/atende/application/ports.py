@@ -26,6 +26,10 @@ from .outbound import Outgoing
 from .reports import Reports
 
 
+class StorageUnhealthy(Exception):
+    """Storage cannot take a write now; the message says why (the health check's answer)."""
+
+
 class Clock(abc.ABC):
     """The only source of time, so timers are tested without sleeping."""
 
@@ -129,11 +133,41 @@ class Intake(abc.ABC):
 
 
 class Leases(abc.ABC):
-    """Jobs that must run once per cluster (sending, timers) hold a lease that expires."""
+    """Jobs that must run once per cluster (sending, timers) hold a lease that expires.
+
+    Leases are timed by the storage's own clock, never by the asking process's: hosts whose
+    clocks disagree must still agree on when a lease lapses (ADR 0013).
+    """
 
     @abc.abstractmethod
-    def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
-        """Take or extend the lease if it is free, expired or already ours."""
+    def acquire(self, name: str, holder: str, seconds: float) -> bool:
+        """Take or extend the lease for `seconds` from the storage's now, if it is free, lapsed
+        or already ours."""
+
+    @abc.abstractmethod
+    def release(self, name: str, holder: str) -> None:
+        """Let our lease lapse now, so that another holder need not wait for it to run out."""
+
+
+class Retention(abc.ABC):
+    """Forgets what is done with, a batch at a time, so storage stays flat (ADR 0013).
+
+    Each call deletes at most `limit` rows, oldest first, and says how many it deleted; what is
+    still to do (arrivals not handled, set aside; messages pending, held or failed) is never
+    touched, whatever its age.
+    """
+
+    @abc.abstractmethod
+    def prune_intake(self, handled_before: datetime, limit: int) -> int:
+        """Arrivals handled (not set aside) before the cutoff."""
+
+    @abc.abstractmethod
+    def prune_inbox(self, recorded_before: datetime, limit: int) -> int:
+        """Handled-message keys recorded before the cutoff."""
+
+    @abc.abstractmethod
+    def prune_outbox(self, sent_before: datetime, limit: int) -> int:
+        """Messages written before the cutoff that WhatsApp took (sent, delivered or read)."""
 
 
 class UnitOfWork(abc.ABC):
@@ -148,6 +182,7 @@ class UnitOfWork(abc.ABC):
     inbox: Inbox
     intake: Intake
     leases: Leases
+    retention: Retention
     reports: Reports
     """Figures read apart from this unit of work's transaction (never under its write lock)."""
 

@@ -54,6 +54,9 @@ class Settings:
     counts); retried after 2, 4, 8… s meanwhile, its sender's later arrivals waiting behind it."""
     rating: bool = True
     history_lines: int = 10
+    retention_days: int = 30
+    """Handled arrivals, handled-message keys and sent messages are forgotten after this long
+    (inbox keys never under 8 days: Meta re-delivers for up to 7); the record stays (ADR 0013)."""
     menu_idle_hours: int = 12
     """A menu nobody answered this long is forgotten: the next message greets afresh (0 = never)."""
     rating_idle_hours: int = 12

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from atende.domain.exceptions import ConcurrencyConflict
 
-from . import intake
+from . import intake, retention
 from .arrivals import Arrival, Inbound, StatusReport
 from .courier import Courier, Pacing
 from .leases import release_lease, take_lease
@@ -42,6 +42,9 @@ RETRY_PAUSE_SECONDS = 0.005
 INTAKE_BATCH = 50
 """Arrivals per intake transaction: one commit for many, yet short enough that the webhook's
 own writes never wait long for SQLite's lock (docs/adr/0014-intake-faults-and-batches.md)."""
+
+PRUNE_BATCHES = 20
+"""Batches one pruning pass runs at most, so a large backlog is worked off over several passes."""
 
 T = TypeVar("T")
 
@@ -159,6 +162,17 @@ class Atende:
     def sync_roster(self) -> None:
         """Bring stored agents in line with the config file, then dispatch (capacity may have grown)."""
         self.run(sync_roster)
+
+    def prune(self, batch: int = retention.BATCH, batches: int = PRUNE_BATCHES) -> int:
+        """Forget what is done with and older than the retention period, a batch per transaction,
+        until nothing is left or `batches` ran; returns how many rows went. Once per cluster."""
+        pruned = 0
+        for _ in range(batches):
+            done = self.run(partial(retention.prune, batch=batch))
+            pruned += done.total
+            if not done.filled(batch):
+                break
+        return pruned
 
     def take_lease(self, name: str, holder: str, seconds: float) -> bool:
         return self.run(lambda session: take_lease(session, name, holder, seconds))

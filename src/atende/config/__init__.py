@@ -42,6 +42,7 @@ from atende.config.schema import (
     IdleConfig,
     IntakeConfig,
     ServiceConfig,
+    StorageConfig,
     TimersConfig,
     WhatsAppConfig,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "IntakeConfig",
     "Problem",
     "ServiceConfig",
+    "StorageConfig",
     "TimersConfig",
     "TomlLocator",
     "WhatsAppConfig",

@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from atende.application.retention import META_RETRY_DAYS
 from atende.application.settings import AgentProfile, Settings
 from atende.application.texts import TextOverride
 from atende.config.fields import (
@@ -28,6 +29,8 @@ from atende.config.fields import (
 from atende.config.hours import Holiday as HolidayValue
 from atende.config.problems import Problem
 from atende.domain.department import Department, Holidays, OpeningHours
+
+MIN_RETENTION_DAYS = META_RETRY_DAYS + 1
 
 
 class _Table(BaseModel):
@@ -116,6 +119,22 @@ class ServiceConfig(_Table):
     history_lines: int = Field(default=10, ge=1)
 
 
+class StorageConfig(_Table):
+    retention_days: int = 30
+    """Handled arrivals, handled-message keys and sent messages are pruned after this many days
+    (the conversations, transcripts and events are kept)."""
+
+    @field_validator("retention_days")
+    @classmethod
+    def _outlives_redeliveries(cls, days: int) -> int:
+        if days < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"must be {MIN_RETENTION_DAYS} or more, got {days}: Meta re-delivers a notification for up to "
+                f"{META_RETRY_DAYS} days, and the key that recognises a re-delivery must outlive that"
+            )
+        return days
+
+
 class Config(_Table):
     """The validated `atende.toml`. `warnings` holds the doubtful choices that did not stop loading."""
 
@@ -127,6 +146,7 @@ class Config(_Table):
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     idle: IdleConfig = Field(default_factory=IdleConfig)
     intake: IntakeConfig = Field(default_factory=IntakeConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
     texts: dict[str, Any] = Field(default_factory=dict)
     """Catalog sentences replaced per key; checked against the catalog by `atende.config.texts`."""
     _warnings: tuple[Problem, ...] = PrivateAttr(default=())
@@ -174,6 +194,7 @@ class Config(_Table):
             position_update_seconds=self.timers.position_update_seconds,
             rating=self.service.rating,
             history_lines=self.service.history_lines,
+            retention_days=self.storage.retention_days,
             menu_idle_hours=self.idle.menu_hours,
             rating_idle_hours=self.idle.rating_hours,
             assigned_idle_hours=self.idle.assigned_hours,

@@ -205,10 +205,11 @@ class WebhookApp:
         await respond(send, 200, body, content_type.replace("; charset=utf-8", ""))  # respond adds it
 
     async def _healthz(self, send: Send) -> None:
-        if await self.store.healthy():
+        reason = await self.store.unhealthy()
+        if reason is None:
             await respond(send, 200, "ok")
         else:
-            await respond(send, 503, "database unreachable")
+            await respond(send, 503, f"unhealthy: {reason}")
 
 
 def _route_path(scope: Scope) -> str:

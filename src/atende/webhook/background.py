@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ class Intervals:
     """How often a process without a lease asks for it (a lapsed lease is taken within this)."""
     max_backoff: float = 5.0
     """The longest pause after failing steps (it doubles from the loop's interval)."""
+    retention: float = 60.0
+    """How often the timers' holder prunes what is past retention (a few small batches each time)."""
 
 
 INTAKE_PASS = 100
@@ -102,10 +105,17 @@ class Background:
         self._intake_timer: asyncio.TimerHandle | None = None
         self._last_arrival = 0.0
         self._keeper_stopping = asyncio.Event()
+        self._next_prune = 0.0  # time.monotonic(): the first timers pass prunes
 
     def _tick(self) -> int:
         self.atende.tick()
         self.courier_loop.wake()  # timers may have queued reminders or requeue notices
+        if time.monotonic() >= self._next_prune:
+            # Under the timers lease: once per cluster, like the timers themselves.
+            self._next_prune = time.monotonic() + self.intervals.retention
+            pruned = self.atende.prune()
+            if pruned:
+                log.info("pruned %d rows past retention", pruned)
         return 0
 
     def arrived(self) -> None:

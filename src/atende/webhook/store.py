@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from atende.application.arrivals import Arrival
+from atende.application.ports import StorageUnhealthy
 from atende.application.use_cases import Atende
 
 from .logs import describe
@@ -34,13 +35,14 @@ MAX_GROUP = 200
 """Notifications stored by one transaction at most: bounded latency for the first of them."""
 
 HEALTH_TIMEOUT_SECONDS = 2.0
-"""A database that takes longer than this to answer `SELECT 1` is reported unhealthy."""
+"""A database that cannot take a write within this long is reported unhealthy."""
 
 
 class ArrivalStore:
     """Stores arrivals durably before the webhook answers, checks the database for `/healthz`.
 
-    `ping` is a cheap round trip to the database that raises when it is unreachable;
+    `ping` is a cheap write probe that raises when the database cannot take a write (its
+    message is the reason `/healthz` gives);
     `on_accepted` is told (on the event loop) each time arrivals were stored, so the intake
     loop can handle them as soon as the reorder window allows instead of at its next poll.
     `phone_number_id`, when set, is the only business number whose items are stored.
@@ -66,7 +68,7 @@ class ArrivalStore:
         self._writing = 0
         self._writers_running: set[asyncio.Task[None]] = set()
         self._waiting: list[Waiting] = []
-        self._pinging: asyncio.Future[bool] | None = None
+        self._pinging: asyncio.Future[str | None] | None = None
 
     async def accept(self, arrivals: Sequence[Arrival]) -> int:
         """Store them durably; returns how many of the group's arrivals were new. Raises when
@@ -108,10 +110,10 @@ class ArrivalStore:
             return
         _settle(group, stored=stored)
 
-    async def healthy(self) -> bool:
-        """Whether the database answered within `health_timeout`.
+    async def unhealthy(self) -> str | None:
+        """Why the database cannot take a write now, or None when it can (within `health_timeout`).
 
-        A ping stuck on a dead server holds a thread until the driver gives up, so at most one
+        A probe stuck on a dead server holds a thread until the driver gives up, so at most one
         is in flight: concurrent health checks share it rather than pile up threads behind it.
         """
         loop = asyncio.get_running_loop()
@@ -122,15 +124,20 @@ class ArrivalStore:
             return await asyncio.wait_for(asyncio.shield(pinging), self.health_timeout)
         except TimeoutError:
             log.warning("database did not answer within %.1f s", self.health_timeout)
-            return False
+            return f"database did not answer within {self.health_timeout:.1f} s"
 
-    def _check(self) -> bool:
+    async def healthy(self) -> bool:
+        return await self.unhealthy() is None
+
+    def _check(self) -> str | None:
         try:
             self._ping()
         except Exception as error:
-            log.warning("database unreachable: %s", describe(error))
-            return False
-        return True
+            # A probe's own reason (`Unhealthy`) reads as it is; anything else names its type.
+            reason = str(error) if isinstance(error, StorageUnhealthy) else describe(error)
+            log.warning("database unhealthy: %s", reason)
+            return reason
+        return None
 
     def close(self) -> None:
         """Let stores in flight finish, then release the threads."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 BUSY_TIMEOUT_SECONDS = 30
 """How long a writer waits for another process's transaction before giving up."""
@@ -14,6 +16,9 @@ BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY = "atende_read_only"
 """Execution option of a connection that only reads (reports): on SQLite it begins a deferred
 transaction, a snapshot that never takes the write lock (WAL lets it read beside the writer)."""
+
+FILE_IDENTITY = "atende_file_identity"
+"""Connection-record key: the (device, inode) of the SQLite file the engine first opened."""
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 """Serialization failure and deadlock: the transaction lost a race and may simply run again."""
@@ -61,8 +66,12 @@ def _sqlite(url: URL) -> Engine:
         connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
     )
 
+    path = url.database or ""
+    on_disk = path not in ("", ":memory:") and not path.startswith("file:")
+    opened: list[tuple[int, int] | None] = []
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         try:
@@ -71,13 +80,43 @@ def _sqlite(url: URL) -> Engine:
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()
+        if on_disk:
+            # The file atende opened first is the database: a connection opened later on a file
+            # that replaced it is refused too (a pool mixing the two would split the data).
+            if not opened:
+                opened.append(file_identity(path))
+            record.info[FILE_IDENTITY] = opened[0]
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         reading = connection.get_execution_options().get(READ_ONLY, False)
+        if on_disk and not reading:
+            _refuse_a_moved_file(connection, path)
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _refuse_a_moved_file(connection: Connection, path: str) -> None:
+    """Never write to a file that is no longer at the database's path (deleted, or replaced by a
+    restore): what a write acknowledged there would be gone at the next start. One stat() a
+    transaction; the unit of work fails like a database that cannot be reached."""
+    opened = connection.connection.info.get(FILE_IDENTITY)
+    if opened is not None and file_identity(path) != opened:
+        moved = sqlite3.OperationalError(
+            f"the database file at {path} is no longer the file atende opened (deleted or replaced): "
+            "not writing to it; restart atende"
+        )
+        raise OperationalError("BEGIN IMMEDIATE", None, moved)
+
+
+def file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None when nothing is there."""
+    try:
+        stat = Path(path).stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:

@@ -1,8 +1,13 @@
-"""Leases on SQL: one statement decides who holds a cluster-once job, whatever the engine."""
+"""Leases on SQL: one statement decides who holds a cluster-once job, timed by the database's clock.
+
+Every host asks the one database what time it is, so hosts whose clocks disagree by minutes
+still agree on when a lease lapses: the lease is as honest as that one clock, never as the
+most skewed host's.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -12,6 +17,7 @@ from sqlalchemy.engine import Connection
 from atende.application.ports import Leases
 
 from . import tables as t
+from .clock import database_now
 from .statements import ConnectionSource, insert_new, racing
 
 
@@ -25,8 +31,10 @@ class SqlLeases(Leases):
     def __init__(self, connection: ConnectionSource) -> None:
         self._connection = connection
 
-    def acquire(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
+    def acquire(self, name: str, holder: str, seconds: float) -> bool:
         connection = self._connection()
+        now = database_now(connection)
+        until = now + timedelta(seconds=seconds)
         leases = t.leases
         # Free when it lapsed (at `until` itself too, as the in-memory fake has it), or ours.
         ours_to_take = or_(leases.c.until <= now, leases.c.holder == holder)
@@ -46,6 +54,12 @@ class SqlLeases(Leases):
         # No row back: the lease exists, is held by someone else and has not lapsed.
         row = racing(f"lease {name}", lambda: connection.execute(upsert).first())
         return row is not None and row.holder == holder
+
+    def release(self, name: str, holder: str) -> None:
+        connection = self._connection()
+        now = database_now(connection)
+        leases = t.leases
+        connection.execute(update(leases).where(leases.c["name"] == name, leases.c.holder == holder).values(until=now))
 
     @staticmethod
     def _acquire_in_two_steps(connection: Connection, name: str, holder: str, until: datetime, free: Any) -> bool:

@@ -256,7 +256,7 @@ class SqlReports(Reports):
             select(c.department, func.count(), func.min(c.waiting_since))
             .where(c.stage == Stage.QUEUED.value)
             .group_by(c.department)
-            .order_by(c.department)  # as the reference lists them; PostgreSQL groups in any order
+            .order_by(c.department)  # PostgreSQL's hash aggregate hands groups back in any order
         )
         loads = (
             select(c.agent, func.count().label("load"))

@@ -67,7 +67,7 @@ def pending(url: str) -> list[str]:
     engine = connect(url)
     try:
         with _reaching(url), engine.connect() as connection:
-            # A reader: looking must not wait for (nor hold up) `atende serve`'s writers.
+            # Looking never waits for SQLite's write lock (a busy `atende serve` holds it).
             current = MigrationContext.configure(read_only(connection)).get_current_heads()
     finally:
         engine.dispose()

@@ -50,7 +50,11 @@ Sequence = BigInteger().with_variant(Integer(), "sqlite")
 OPEN = text("stage <> 'closed'")
 WAITING = text("done_at IS NULL")
 """Intake rows not handled yet; queries repeat it word for word so SQLite uses the partial index."""
+HANDLED = text("done_at IS NOT NULL AND error IS NULL")
+"""Intake rows handled (not set aside): what retention prunes once old; the partial index's
+condition, repeated word for word by the query."""
 SET_ASIDE = text("error IS NOT NULL")
+
 """Intake rows given up on; as small as the problems, however many handled rows pile up."""
 
 
@@ -161,6 +165,9 @@ class OutboxRow(SQLModel, table=True):
         Index("ix_outbox_held", "delivery", "recipient", "seq"),
         # The copies of a message, which an edit or a deletion of the original names.
         Index("ix_outbox_origin", "origin_id"),
+        # Retention: WHERE delivery IN (sent, delivered, read) AND created_at < ?: each state's
+        # old rows only, never the whole history.
+        Index("ix_outbox_taken_at", "delivery", "created_at"),
     )
 
     seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
@@ -186,6 +193,7 @@ class InboxRow(SQLModel, table=True):
     """Ids of handled inbound messages: the primary key is what makes handling exactly-once."""
 
     __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_recorded_at", "recorded_at"),)  # retention
 
     message_id: str = Field(primary_key=True)
     recorded_at: datetime | None = Field(
@@ -222,6 +230,9 @@ class IntakeRow(SQLModel, table=True):
         Index("ix_intake_ready", "at", "seq", "received_at", sqlite_where=WAITING, postgresql_where=WAITING),
         # The set-aside count (`/metrics`) and listing: WHERE error IS NOT NULL.
         Index("ix_intake_set_aside", "seq", sqlite_where=SET_ASIDE, postgresql_where=SET_ASIDE),
+        # Retention: handled arrivals older than the cutoff, oldest first. Partial, so the
+        # backlog's `done_at IS NULL` never picks it over ix_intake_ready.
+        Index("ix_intake_done_at", "done_at", sqlite_where=HANDLED, postgresql_where=HANDLED),
         # One sender's unhandled arrivals in order: whether an arrival is its sender's earliest
         # (`ready` hands out runs from there), and the run itself.
         Index("ix_intake_sender", "sender", "at", "seq", sqlite_where=WAITING, postgresql_where=WAITING),

@@ -11,7 +11,7 @@ from atende.application.ports import UnitOfWork
 from atende.domain.exceptions import ConcurrencyConflict
 
 from . import faults
-from .engine import lost_a_race
+from .engine import lost_a_race, read_only
 from .intake import SqlInbox, SqlIntake
 from .leases import SqlLeases
 from .outbox import SqlOutbox
@@ -24,6 +24,7 @@ from .repositories import (
     SqlMessageRepository,
     Written,
 )
+from .retention import SqlRetention
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -43,17 +44,22 @@ class SqlUnitOfWork(UnitOfWork):
     inbox: SqlInbox
     intake: SqlIntake
     leases: SqlLeases
+    retention: SqlRetention
     reports: SqlReports
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, reading: bool = False) -> None:
         self.engine = engine
+        self.reading = reading
+        """Only reads: a deferred transaction on SQLite (never the write lock), READ ONLY on
+        PostgreSQL; committing it is a mistake and raises."""
         self._connection: Connection | None = None
         self.reports = SqlReports(engine)
         self._fresh()
 
     def connection(self) -> Connection:
         if self._connection is None:
-            self._connection = self.engine.connect()
+            connection = self.engine.connect()
+            self._connection = read_only(connection) if self.reading else connection
         return self._connection
 
     def __exit__(
@@ -68,6 +74,8 @@ class SqlUnitOfWork(UnitOfWork):
             self.close()
 
     def _commit(self) -> None:
+        if self.reading:
+            raise RuntimeError("a reading unit of work cannot commit: open a writing one")
         connection = self.connection()
         try:
             written = self._write(connection)
@@ -146,3 +154,4 @@ class SqlUnitOfWork(UnitOfWork):
         self.inbox = SqlInbox(source)
         self.intake = SqlIntake(source)
         self.leases = SqlLeases(source)
+        self.retention = SqlRetention(source)

@@ -1,0 +1,47 @@
+"""Retention on SQL: delete old rows a bounded batch at a time, each batch found through an index.
+
+`DELETE … WHERE key IN (SELECT key … ORDER BY <time> LIMIT n)` works alike on SQLite and
+PostgreSQL, and a batch holds SQLite's write lock for milliseconds, never for a whole backlog.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, Table, delete, select
+
+from atende.application.outbound import Delivery
+from atende.application.ports import Retention
+
+from . import tables as t
+from .statements import ConnectionSource, racing
+
+TAKEN = (Delivery.SENT.value, Delivery.DELIVERED.value, Delivery.READ.value)
+"""What WhatsApp accepted: nothing left to send or to retry."""
+
+
+class SqlRetention(Retention):
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    def prune_intake(self, handled_before: datetime, limit: int) -> int:
+        c = t.intake.c
+        return self._delete(t.intake, c.seq, c.done_at, t.HANDLED & (c.done_at < handled_before), limit)
+
+    def prune_inbox(self, recorded_before: datetime, limit: int) -> int:
+        c = t.inbox.c
+        return self._delete(t.inbox, c.message_id, c.recorded_at, c.recorded_at < recorded_before, limit)
+
+    def prune_outbox(self, sent_before: datetime, limit: int) -> int:
+        c = t.outbox.c
+        old_and_taken = c.delivery.in_(TAKEN) & (c.created_at < sent_before)
+        return self._delete(t.outbox, c.seq, c.created_at, old_and_taken, limit)
+
+    def _delete(
+        self, table: Table, key: Column[Any], age: Column[Any], condition: ColumnElement[bool], limit: int
+    ) -> int:
+        oldest = select(key).where(condition).order_by(age).limit(limit)
+        connection = self._connection()
+        done = racing(f"pruning {table.name}", lambda: connection.execute(delete(table).where(key.in_(oldest))))
+        return int(done.rowcount)

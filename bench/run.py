@@ -29,7 +29,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import fault
 import ingest
+import load
 import scale
 import usecase
 from common import Databases, Section
@@ -39,7 +41,9 @@ from rich.table import Table
 
 import tui
 
-SECTIONS = ("ingest", "usecase", "scale", "tui")
+SECTIONS = ("ingest", "usecase", "scale", "tui", "load", "fault")
+DEFAULT = ("ingest", "usecase", "scale", "tui")
+"""`load` (~6 min) and `fault` (~6 min) run only when asked for with --only."""
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -83,10 +87,13 @@ def table(section: Section, markdown: bool) -> Table:
     result.add_column("measured")
     for column in section.columns:
         result.add_column(column, justify="right")
-    result.add_column(section.ratio_label, justify="right")
+    if section.ratio_label:
+        result.add_column(section.ratio_label, justify="right")
     for row in section.rows:
         style = "dim" if row.baseline and not markdown else None
-        cells = [row.label, *(row.values.get(c, "") for c in section.columns), ratio_text(row.ratio, row.baseline)]
+        cells = [row.label, *(row.values.get(c, "") for c in section.columns)]
+        if section.ratio_label:
+            cells.append(ratio_text(row.ratio, row.baseline))
         result.add_row(*cells, style=style)
     return result
 
@@ -113,7 +120,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="shorter runs (< 30 s in all), noisier numbers")
     size.add_argument("--tiny", action="store_true", help="a few seconds, for the smoke test: numbers mean nothing")
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
+    parser.add_argument("--only", default=",".join(DEFAULT), help=f"comma-separated subset of {','.join(SECTIONS)}")
+    parser.add_argument("--engines", default="sqlite,postgresql", help="load and fault: which databases")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables (for docs/benchmarks.md)")
     args = parser.parse_args(argv)
     args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -129,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     width = 200 if args.markdown else max(140, shutil.get_terminal_size((140, 24)).columns)
     console = Console(width=width, highlight=not args.markdown)
     command = "python bench/run.py" + (f" --{mode}" if mode != "full" else "")
-    if args.only != ",".join(SECTIONS):
+    if args.only != ",".join(DEFAULT):
         command += f" --only {args.only}"
     if args.markdown:
         command += " --markdown"
@@ -163,6 +171,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             budget_t = {"full": tui.FULL, "quick": tui.QUICK, "tiny": tui.TINY}[mode]
             sections.append(tui.measure(budget_t))
             render(console, sections[-1], args.markdown)
+        engines = {e.strip() for e in args.engines.split(",")}
+        if "load" in args.sections:
+            budget_l = {"full": load.FULL, "quick": load.QUICK, "tiny": load.TINY}[mode]
+            variants = tuple(v for v in load.VARIANTS if v.engine in engines)
+            for section in load.measure(databases, Path(scratch), budget_l, variants):
+                sections.append(section)
+                render(console, section, args.markdown)
+        if "fault" in args.sections:
+            budget_f = {"full": fault.FULL, "quick": fault.QUICK, "tiny": fault.TINY}[mode]
+            variants_f = tuple(v for v in fault.VARIANTS if v.engine in engines)
+            for section in fault.measure(databases, Path(scratch), budget_f, variants_f):
+                sections.append(section)
+                render(console, section, args.markdown)
 
     console.print(f"\nTook {time.perf_counter() - started:.0f} s.", highlight=False)
     return 1 if any(s.problems for s in sections) else 0

@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect, select, text
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
@@ -17,6 +17,7 @@ from atende.adapters.sql import tables
 from atende.adapters.sql.engine import connect
 from atende.adapters.sql.rows import (
     agent_to_row,
+    arrival_to_row,
     conversation_to_row,
     event_to_row,
     message_to_row,
@@ -33,7 +34,7 @@ from atende.domain.message import Author, Message
 
 from . import samples
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0009"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"]
 
 
 def after(revision: str) -> list[str]:
@@ -451,9 +452,49 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
 # -- 0007 → 0009 --------------------------------------------------------------------------------
 
 
-def test_0009_adds_outbox_lanes_and_what_was_pending_is_claimed_as_it_is(bare_database_url: str) -> None:
+def test_0008_counts_attempts_on_the_intake_beside_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0007")
+    handled, pending_one, set_aside = (samples.inbound(f"wamid.{n}", minute=n) for n in (1, 2, 3))
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            for arrival in (handled, pending_one, set_aside):
+                connection.execute(insert(tables.intake).values(**arrival_to_row(arrival, samples.at(4))))
+            connection.execute(
+                update(tables.intake).where(tables.intake.c.key == handled.key).values(done_at=samples.at(5))
+            )
+            connection.execute(
+                update(tables.intake)
+                .where(tables.intake.c.key == set_aside.key)
+                .values(done_at=samples.at(5), error="ValueError('x')")
+            )
+    finally:
+        engine.dispose()
+    assert pending(url) == after("0007")
+
+    upgrade(url)
+
+    assert diffs(url) == [], "the upgraded schema is exactly the one the code describes"
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            assert [a.key for a in uow.intake.ready(samples.at(10), 10)] == [pending_one.key]
+            assert uow.intake.failed(pending_one.key, "KeyError: 'y'") == 1
+            assert uow.intake.put_back(set_aside.key) == 1
+            uow.commit()
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0007")
+    assert pending(url) == after("0007")
+    upgrade(url)
+    assert diffs(url) == []
+
+
+def test_0009_adds_outbox_lanes_and_what_was_pending_is_claimed_as_it_is(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0008")
     waiting = Outgoing("out-1", "5511987654321", Audience.CUSTOMER, TextBody("Oi"), samples.at(0))
     engine = connect(url)
     try:
@@ -461,7 +502,7 @@ def test_0009_adds_outbox_lanes_and_what_was_pending_is_claimed_as_it_is(bare_da
             connection.execute(insert(tables.outbox).values(**outgoing_to_row(waiting)))
     finally:
         engine.dispose()
-    assert pending(url) == after("0007")
+    assert pending(url) == after("0008")
 
     upgrade(url)
 
@@ -474,7 +515,7 @@ def test_0009_adds_outbox_lanes_and_what_was_pending_is_claimed_as_it_is(bare_da
         assert (lane.recipient, [m.id for m in lane.messages]) == (waiting.to, ["out-1"])
     finally:
         engine.dispose()
-    downgrade(url, "0007")
+    downgrade(url, "0008")
     assert "outbox_lanes" not in table_names(url)
     upgrade(url)
     assert diffs(url) == []

@@ -50,7 +50,8 @@ class Intervals:
     """How often the timers' holder prunes what is past retention (a few small batches each time)."""
 
 
-INTAKE_BATCH = 100
+INTAKE_PASS = 100
+"""Arrivals an intake pass takes at most (in batches of `use_cases.INTAKE_BATCH`) before the loop goes round."""
 COURIER_BATCH = 200
 """Recipients claimed per courier pass (each sends until paced, or its loaded messages are out)."""
 
@@ -85,7 +86,7 @@ class Background:
         self.timers_loop = Loop("timers", self._tick, self.intervals.timers, lease=self.leases[0], max_backoff=backoff)
         self.intake_loop = Loop(
             "intake",
-            lambda: atende.process_intake(INTAKE_BATCH),
+            lambda: atende.process_intake(INTAKE_PASS),
             self.intervals.intake,
             after_work=self.courier_loop.wake,
             max_backoff=backoff,

@@ -233,6 +233,9 @@ class IntakeRow(SQLModel, table=True):
         # Retention: handled arrivals older than the cutoff, oldest first. Partial, so the
         # backlog's `done_at IS NULL` never picks it over ix_intake_ready.
         Index("ix_intake_done_at", "done_at", sqlite_where=HANDLED, postgresql_where=HANDLED),
+        # One sender's unhandled arrivals in order: whether an arrival is its sender's earliest
+        # (`ready` hands out runs from there), and the run itself.
+        Index("ix_intake_sender", "sender", "at", "seq", sqlite_where=WAITING, postgresql_where=WAITING),
     )
 
     seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
@@ -244,6 +247,12 @@ class IntakeRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_type=JSON)
     done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     error: str | None = None
+    """Why it was set aside (handling failed `attempts` times); None for one handled."""
+    attempts: int = Field(sa_column_kwargs={"server_default": "0"})
+    """Failed attempts at handling it; storage's own trouble (locks, lost connections) is not one."""
+    retry_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """After a failed attempt: not handed out again before then (nor anything its sender sent later)."""
+    last_error: str | None = None
 
 
 class PresenceRow(SQLModel, table=True):

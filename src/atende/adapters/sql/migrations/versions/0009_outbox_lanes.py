@@ -8,7 +8,7 @@ Only an addition (a new table): rows appear with the first claim on each recipie
 existing is rewritten on either engine; pending messages are claimed as they are.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-05 22:00:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import config_cmd, db, ops, serve, stats
+from . import config_cmd, db, intake, ops, serve, stats
 from .simulate import simulate
 from .standin import standin
 
@@ -18,6 +18,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(ops.queue_app, name="queue")
 app.add_typer(ops.agents_app, name="agents")
 app.add_typer(ops.conversations_app, name="conversations")
+app.add_typer(intake.app, name="intake")
 app.command()(simulate)
 app.command()(standin)
 app.command()(serve.serve)

@@ -253,7 +253,7 @@ class WebhookDriver(Driver):
     def _settle(self) -> None:
         """Run the loops' passes until a round finds nothing to handle and nothing to send.
 
-        An arrival whose use case raised is logged and set aside by the intake, so that one bad
+        An arrival whose use case raised is logged and retried (then set aside) by the intake, so that one bad
         message cannot block the others; in a scenario it is a bug, so it stops the run with its
         traceback, as it would on the direct path. What was sent before it is shown all the same.
         """
@@ -275,7 +275,7 @@ class WebhookDriver(Driver):
             raise crashes[0]
 
     def _hold_leases(self) -> None:
-        """What the lease keeper does in the background: the courier only sends under its lease.
+        """What the lease keeper does in the background: the timers only run under their lease.
 
         Renewed at most every `LEASE_RENEWAL_SECONDS` of wall time, well inside the lifetime,
         so a lease can never lapse in the middle of a step.
@@ -321,10 +321,10 @@ class WebhookDriver(Driver):
 
 
 class _Crashes(logging.Handler):
-    """Collects the exceptions the intake logs when it sets an arrival aside."""
+    """Collects the exceptions the intake logs when handling an arrival failed (to be retried)."""
 
     def __init__(self) -> None:
-        super().__init__(logging.ERROR)
+        super().__init__(logging.WARNING)
         self.crashes: list[BaseException] = []
 
     def emit(self, record: logging.LogRecord) -> None:

@@ -6,12 +6,22 @@ import copy
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from atende.application.arrivals import Arrival
+from atende.application.arrivals import Arrival, Inbound
 from atende.application.failures import Failure, SendError
-from atende.application.outbound import Delivery, Outgoing
-from atende.application.ports import Inbox, Intake, Leases, Outbox, Retention, UnitOfWork, WhatsAppGateway
+from atende.application.outbound import Delivery, Lane, Outgoing
+from atende.application.ports import (
+    ArrivalState,
+    Inbox,
+    Intake,
+    Leases,
+    Outbox,
+    Retention,
+    UnitOfWork,
+    WhatsAppGateway,
+)
 from atende.application.reports import (
     AgentLoad,
     HourRow,
@@ -20,6 +30,7 @@ from atende.application.reports import (
     PresenceSpan,
     Reports,
     ServiceRow,
+    StoredArrival,
     Tally,
     WaitingLine,
 )
@@ -54,6 +65,28 @@ from atende.domain.repositories import (
 from atende.domain.routing import queue_order
 
 
+@dataclass
+class LaneState:
+    """An `outbox_lanes` row: pacing, when worth claiming, and whose it is until when."""
+
+    paced_until: datetime | None = None
+    ready_at: datetime | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Tries:
+    attempts: int = 0
+    retry_at: datetime | None = None
+    last_error: str | None = None
+
+
+def _sender(arrival: Arrival) -> str:
+    """Whose arrival it is, as the intake table keeps it: the writer, or a status's recipient."""
+    return arrival.sender if isinstance(arrival, Inbound) else arrival.recipient
+
+
 class Store:
     """What the fake database holds between units of work."""
 
@@ -69,7 +102,10 @@ class Store:
         self.contacts: dict[str, Contact] = {}
         self.intake: dict[str, tuple[Arrival, datetime, str | None]] = {}
         """key → (arrival, received at, outcome: None while waiting, "" when done, else the error)."""
+        self.intake_tries: dict[str, Tries] = {}
+        """key → failed attempts at handling it so far (absent: none)."""
         self.leases: dict[str, tuple[str, datetime]] = {}
+        self.lanes: dict[str, LaneState] = {}
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         """The storage's own clock (leases are timed by it, not by the asking process's)."""
         self.broken: dict[str, Exception] = {}
@@ -199,9 +235,34 @@ class FakeOutbox(Outbox):
         self.store = store
         self.added: list[Outgoing] = []
         self.saved: list[Outgoing] = []
+        self.claimed: dict[str, LaneState] = {}
+        self.released: dict[str, tuple[str, datetime | None, datetime | None]] = {}
 
     def add(self, message: Outgoing) -> None:
         self.added.append(message)
+
+    def claim(self, holder: str, now: datetime, *, lanes: int, per_lane: int, seconds: float) -> Sequence[Lane]:
+        waiting: dict[str, list[Outgoing]] = {}
+        for message in self.store.outbox:
+            if message.delivery is Delivery.PENDING:
+                waiting.setdefault(message.to, []).append(message)
+        claimed: list[Lane] = []
+        for recipient, messages in waiting.items():
+            state = self.store.lanes.get(recipient, LaneState())
+            if state.ready_at is not None and state.ready_at > now:
+                continue
+            if state.claimed_until is not None and state.claimed_until > now:
+                continue
+            if len(claimed) == lanes:
+                break
+            self.claimed[recipient] = LaneState(
+                state.paced_until, state.ready_at, holder, now + timedelta(seconds=seconds)
+            )
+            claimed.append(Lane(recipient, state.paced_until, [copy.deepcopy(m) for m in messages[:per_lane]]))
+        return claimed
+
+    def release(self, holder: str, recipient: str, paced_until: datetime | None, ready_at: datetime | None) -> None:
+        self.released[recipient] = (holder, paced_until, ready_at)
 
     def pending(self, limit: int, *, skip: Collection[str] = ()) -> Sequence[Outgoing]:
         ready = [m for m in self.store.outbox if m.delivery is Delivery.PENDING and m.to not in skip]
@@ -257,6 +318,8 @@ class FakeIntake(Intake):
         self.store = store
         self.added: dict[str, tuple[Arrival, datetime, str | None]] = {}
         self.finished: dict[str, str] = {}
+        self.tries: dict[str, Tries] = {}
+        self.reopened: set[str] = set()
 
     def add(self, arrival: Arrival, received_at: datetime) -> bool:
         self.store.fail_if_broken("intake.add")
@@ -265,14 +328,31 @@ class FakeIntake(Intake):
         self.added[arrival.key] = (arrival, received_at, None)
         return True
 
-    def ready(self, received_before: datetime, limit: int) -> Sequence[Arrival]:
+    def _tries(self, key: str) -> Tries:
+        return self.tries.get(key) or self.store.intake_tries.get(key) or Tries()
+
+    def ready(self, received_before: datetime, limit: int, now: datetime | None = None) -> Sequence[Arrival]:
+        self.store.fail_if_broken("intake.ready")
+        now = now or received_before
         waiting = [
-            (arrival, order)
+            (arrival, order, received)
             for order, (arrival, received, outcome) in enumerate(self.store.intake.values())
-            if outcome is None and received <= received_before
+            if outcome is None and arrival.key not in self.finished
         ]
-        waiting.sort(key=lambda pair: (pair[0].at, pair[1]))
-        return [arrival for arrival, _ in waiting[:limit]]
+        waiting.sort(key=lambda item: (item[0].at, item[1]))
+        handed: list[Arrival] = []
+        stopped: set[str] = set()
+        for arrival, _, received in waiting:
+            if _sender(arrival) in stopped:
+                continue
+            retry_at = self._tries(arrival.key).retry_at
+            if received > received_before or (retry_at is not None and retry_at > now):
+                stopped.add(_sender(arrival))
+                continue
+            handed.append(arrival)
+            if len(handed) == limit:
+                break
+        return handed
 
     def done(self, key: str, error: str | None = None) -> bool:
         stored = self.store.intake.get(key) or self.added.get(key)
@@ -282,6 +362,42 @@ class FakeIntake(Intake):
             return False
         self.finished[key] = error or ""
         return True
+
+    def failed(self, key: str, error: str) -> int:
+        if self.state(key) is not ArrivalState.PENDING:
+            return 0
+        tries = self._tries(key)
+        self.tries[key] = replace(tries, attempts=tries.attempts + 1, last_error=error)
+        return tries.attempts + 1
+
+    def postpone(self, key: str, until: datetime) -> None:
+        self.tries[key] = replace(self._tries(key), retry_at=until)
+
+    def state(self, key: str) -> ArrivalState | None:
+        stored = self.store.intake.get(key) or self.added.get(key)
+        if stored is None:
+            return None
+        outcome = self.finished.get(key, stored[2])
+        if outcome is None:
+            return ArrivalState.PENDING
+        return ArrivalState.SET_ASIDE if outcome else ArrivalState.HANDLED
+
+    def put_back(self, key: str | None = None) -> int:
+        keys = [k for k in self.store.intake if key in (None, k) and self.state(k) is ArrivalState.SET_ASIDE]
+        for k in keys:
+            self.reopened.add(k)
+            self.tries[k] = Tries(last_error=self._tries(k).last_error)
+        return len(keys)
+
+    def write(self) -> None:
+        self.store.intake.update(self.added)
+        for key, outcome in self.finished.items():
+            arrival, received, _ = self.store.intake[key]
+            self.store.intake[key] = (arrival, received, outcome)
+        for key in self.reopened:
+            arrival, received, _ = self.store.intake[key]
+            self.store.intake[key] = (arrival, received, None)
+        self.store.intake_tries.update(self.tries)
 
 
 class FakeLeases(Leases):
@@ -466,6 +582,32 @@ class FakeReports(Reports):
             intake_set_aside=sum(1 for _, _, outcome in self.store.intake.values() if outcome),
         )
 
+    def stored_arrivals(self, *, set_aside: bool, limit: int) -> list[StoredArrival]:
+        rows = [
+            (order, arrival, received, outcome)
+            for order, (arrival, received, outcome) in enumerate(self.store.intake.values())
+            if (bool(outcome) if set_aside else outcome is None)
+        ]
+        if not set_aside:
+            rows.sort(key=lambda row: (row[1].at, row[0]))
+        found = []
+        for _, arrival, received, outcome in rows[:limit]:
+            tries = self.store.intake_tries.get(arrival.key) or Tries()
+            found.append(
+                StoredArrival(
+                    key=arrival.key,
+                    kind="message" if isinstance(arrival, Inbound) else "status",
+                    sender=_sender(arrival),
+                    at=arrival.at,
+                    received_at=received,
+                    attempts=tries.attempts,
+                    retry_at=tries.retry_at,
+                    error=outcome or tries.last_error,
+                    set_aside_at=None,  # the fakes keep no time of it
+                )
+            )
+        return found
+
 
 class FakeUnitOfWork(UnitOfWork):
     """Copies in on read, copies out on commit: a rollback really forgets, versions really conflict."""
@@ -473,6 +615,7 @@ class FakeUnitOfWork(UnitOfWork):
     def __init__(self, store: Store) -> None:
         self.store = store
         self.committed = False
+        self._before_flush: dict[str, object] | None = None
         self.conversations = FakeConversations(store)
         self.agents = FakeAgents(store)
         self.messages = FakeMessages(store)
@@ -485,7 +628,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.retention = FakeRetention(store)
         self.reports = FakeReports(store)
 
-    def _commit(self) -> None:
+    def _write(self) -> None:
         conversations: FakeConversations = self.conversations
         agents: FakeAgents = self.agents
         added = {c.code for c in conversations.added}
@@ -513,13 +656,27 @@ class FakeUnitOfWork(UnitOfWork):
             self.store.outbox[index] = copy.deepcopy(saved)
         self.store.inbox |= self.inbox.added
         self.store.inbox_at.update(dict.fromkeys(self.inbox.added, self.store.now()))
-        self.store.intake.update(self.intake.added)
-        for key, outcome in self.intake.finished.items():
-            arrival, received, _ = self.store.intake[key]
-            self.store.intake[key] = (arrival, received, outcome)
+        self.intake.write()
         self.store.leases.update(self.leases.taken)
+        self.store.lanes.update(self.outbox.claimed)
+        for recipient, (holder, paced_until, ready_at) in self.outbox.released.items():
+            lane = self.store.lanes.get(recipient)
+            if lane is not None and lane.claimed_by == holder:
+                self.store.lanes[recipient] = LaneState(paced_until, ready_at)
         self.retention.apply()
+
+    def _commit(self) -> None:
+        self._write()
         self.committed = True
+        self._before_flush = None
+        self._reset()
+
+    def _flush(self) -> None:
+        """Written to the store at once, as a database writes inside its transaction; a rollback
+        puts back what the store held before the first flush."""
+        if self._before_flush is None:
+            self._before_flush = copy.deepcopy(vars(self.store))
+        self._write()
         self._reset()
 
     def _check(self, stored: Conversation | Agent | None, live: Conversation | Agent, is_new: bool) -> None:
@@ -537,6 +694,9 @@ class FakeUnitOfWork(UnitOfWork):
                 raise ConcurrencyConflict(f"duplicate contact {attribute}")
 
     def rollback(self) -> None:
+        if self._before_flush is not None:
+            vars(self.store).update(self._before_flush)
+            self._before_flush = None
         self._reset()
 
     def _reset(self) -> None:

@@ -26,9 +26,10 @@ from atende.adapters.sql.engine import connect
 from atende.adapters.sql.health import write_probe
 from atende.adapters.sql.schema import SchemaError, pending, upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
+from atende.adapters.whatsapp.async_graph import AsyncGraphApiGateway
 from atende.adapters.whatsapp.graph import GraphApiGateway
 from atende.application.courier import Courier, Pacing
-from atende.application.ports import Clock, UnitOfWork, WhatsAppGateway
+from atende.application.ports import AsyncWhatsAppGateway, Clock, UnitOfWork, WhatsAppGateway
 from atende.application.settings import Settings
 from atende.application.use_cases import Atende
 from atende.config import ConfigError, Environment, load_config, load_environment
@@ -212,7 +213,12 @@ def bootstrap(
     atende = Atende(settings, uow_factory, clock or SystemClock(), rng, telemetry=metrics)
     if ping is None:
         ping = write_probe(engine) if database_url is not None else _use_case_ping(atende)
+    sender: WhatsAppGateway | AsyncWhatsAppGateway | None = gateway
     if gateway is None and whatsapp is not None:
+        # The courier sends many messages at once, over a pool of its own (closed with the courier).
+        sender = AsyncGraphApiGateway(
+            whatsapp.graph_url, whatsapp.phone_number_id, whatsapp.access_token, timeout=whatsapp.timeout
+        )
         graph = GraphApiGateway(
             whatsapp.graph_url,
             whatsapp.phone_number_id,
@@ -227,12 +233,12 @@ def bootstrap(
         atende, ping=ping, gateway=gateway, pacing=pacing, closers=closers, disconnect=disconnect, reader=reader
     )
     if whatsapp is not None:
-        assert gateway is not None and metrics is not None
+        assert sender is not None and metrics is not None
         threads = store_threads if store_threads is not None else store_threads_for(database_url)
         only = None if other_numbers else whatsapp.phone_number_id
         system.webhook = _webhook(
             system,
-            gateway,
+            sender,
             whatsapp,
             intervals=intervals,
             store_threads=threads,
@@ -245,7 +251,7 @@ def bootstrap(
 
 def _webhook(
     system: System,
-    gateway: WhatsAppGateway,
+    gateway: WhatsAppGateway | AsyncWhatsAppGateway,
     whatsapp: WhatsAppAccess,
     *,
     intervals: Intervals | None,
@@ -268,6 +274,7 @@ def _webhook(
         on_accepted=background.arrived,
         threads=store_threads,
     )
+    system.also_close(background.courier.close)  # its connections, when no lifespan ran to close them
     system.also_close(store.close)  # closed first: stores in flight finish before the engine goes
 
     @asynccontextmanager

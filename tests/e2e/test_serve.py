@@ -196,7 +196,7 @@ def test_serve_answers_meta_and_stops_cleanly_on_sigterm(served: Served, graph: 
     code, output = served.stop()
     assert code == -signal.SIGTERM, output  # uvicorn shuts down gracefully, then dies of the signal it caught
     assert "Application shutdown complete" in output
-    assert "lease 'courier' released" in output
+    assert "lease 'timers' released" in output
     for secret in SECRETS.values():
         assert secret not in output  # the handshake's query string is redacted in the access log
     assert "hub.verify_token=***" in output
@@ -274,8 +274,9 @@ def test_two_workers_add_up_their_counters_in_every_scrape(served: Served, graph
 def test_two_serve_processes_on_one_database_run_the_cluster_work_once(
     environment: dict[str, str], graph: GraphStandIn, database_url: str
 ) -> None:
-    """Two `atende serve` (as on two hosts) share the arrivals; the courier and the timers run in
-    one of them at a time, under leases timed by the database's clock: every message leaves once."""
+    """Two `atende serve` (as on two hosts) share the arrivals and the sending (the courier claims
+    per recipient, ADR 0015); the timers run in one of them at a time, under a lease timed by the
+    database's clock: every message leaves once."""
     customers = [f"55119876520{n:02d}" for n in range(8)]
     with serving(environment, graph) as first, serving(environment, graph) as second:
         for said in ("oi", "mensagem", "1"):
@@ -294,7 +295,7 @@ def test_two_serve_processes_on_one_database_run_the_cluster_work_once(
         for stopped in (first, second):
             code, output = stopped.stop()
             assert code in (0, -signal.SIGTERM), output
-    assert set(holders) == {"courier", "timers"}
+    assert set(holders) == {"timers"}  # the courier holds no lease: it claims recipients
     wamids = [r.wamid for r in graph.messages]
     assert len(wamids) == len(set(wamids)) == expected
     for customer in customers:

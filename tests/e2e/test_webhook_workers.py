@@ -1,7 +1,8 @@
 """The loops beside the webhook: woken by arrivals, once per cluster where it matters, drained on stop.
 
-Two apps on one database stand for two `--workers` (or two hosts): both handle arrivals, only
-the holder of the courier lease sends, and the other takes over when the holder stops.
+Two apps on one database stand for two `--workers` (or two hosts): both handle arrivals and both
+send (the courier claims per recipient, ADR 0015); only the holder of the timers lease runs the
+timers, and the other takes over when the holder stops.
 """
 
 from __future__ import annotations
@@ -15,12 +16,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from atende.application.failures import SendError
-from atende.application.leases import FencedGateway
-from atende.application.outbound import Audience, Outgoing, TextBody
 from atende.bootstrap import bootstrap
 from atende.standin import GraphStandIn
-from atende.webhook.background import COURIER_LEASE, Intervals
+from atende.webhook.background import TIMERS_LEASE, Intervals
 from atende.webhook.lease_keeper import Lease
 from tests.world import JOAO, MARIA, PEDRO, settings
 
@@ -45,12 +43,14 @@ def sends_recorded(world: Harness) -> int:
 
 
 @pytest.mark.asyncio
-async def test_two_workers_share_the_arrivals_and_only_one_sends(worlds: list[Harness], graph: GraphStandIn) -> None:
+async def test_two_workers_share_the_arrivals_and_the_sending_and_nothing_goes_twice(
+    worlds: list[Harness], graph: GraphStandIn
+) -> None:
     customers = [MARIA, JOAO, PEDRO]
     async with AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(asgi_client(world.app)) for world in worlds]
         await eventually(
-            lambda: sum(w.webhook.background.leases[0].held for w in worlds) == 1, what="one courier lease holder"
+            lambda: sum(w.webhook.background.leases[0].held for w in worlds) == 1, what="one timers lease holder"
         )
         for round_ in range(3):
             for i, customer in enumerate(customers):
@@ -61,12 +61,14 @@ async def test_two_workers_share_the_arrivals_and_only_one_sends(worlds: list[Ha
         assert sum(w.webhook.background.intake_loop.passes for w in worlds) > 0
     requests = graph.messages
     assert len({r.wamid for r in requests}) == len(requests) == sends_recorded(worlds[0])
+    # Every send was made, and recorded, by exactly one of the two couriers.
+    assert sum(w.webhook.background.courier.sent for w in worlds) == len(requests)
     for customer in customers:
         assert len(sent_to(graph, customer)) >= 2  # the menu, then a re-prompt (one a minute at most)
 
 
 @pytest.mark.asyncio
-async def test_the_courier_lease_passes_on_when_its_holder_stops(worlds: list[Harness], graph: GraphStandIn) -> None:
+async def test_the_timers_lease_passes_on_when_its_holder_stops(worlds: list[Harness], graph: GraphStandIn) -> None:
     first, second = worlds
     first_running = lifespan(first.app)
     await first_running.__aenter__()
@@ -80,6 +82,7 @@ async def test_the_courier_lease_passes_on_when_its_holder_stops(worlds: list[Ha
         started = time.monotonic()
         await post(client, text_from(MARIA, "Oi"))
         await eventually(lambda: len(sent_to(graph, MARIA)) == 1, timeout=3, what="the menu, sent by the second")
+        await eventually(lambda: second.webhook.background.courier.sent == 1, what="the send recorded by the second")
         assert second.webhook.background.leases[0].held
         assert time.monotonic() - started < FAST.lease_seconds / 3  # not a lapse: a handover
 
@@ -91,7 +94,7 @@ async def test_arrivals_are_handled_promptly_without_polling(
     world = harness(settings(reorder_window_seconds=0.05), database_url, graph, http=http, intervals=SLOW_POLLS)
     try:
         async with asgi_client(world.app) as client:
-            await eventually(lambda: world.webhook.background.leases[0].held, what="the courier lease")
+            await eventually(lambda: world.webhook.background.leases[0].held, what="the timers lease")
             started = time.monotonic()
             await post(client, text_from(MARIA, "Oi"))
             await eventually(lambda: len(sent_to(graph, MARIA)) == 1, timeout=3, what="the menu")
@@ -122,8 +125,8 @@ async def test_stopping_leaves_unhandled_arrivals_stored_for_the_next_start(
 def test_a_lease_held_by_a_process_that_vanished_lapses(database_url: str) -> None:
     system = bootstrap(settings(), database_url=database_url)
     try:
-        crashed = Lease(system.atende, COURIER_LEASE, "host:1:dead", seconds=0.3)
-        survivor = Lease(system.atende, COURIER_LEASE, "host:2:alive", seconds=0.3)
+        crashed = Lease(system.atende, TIMERS_LEASE, "host:1:dead", seconds=0.3)
+        survivor = Lease(system.atende, TIMERS_LEASE, "host:2:alive", seconds=0.3)
         assert crashed.acquire() and crashed.held
         started = time.monotonic()
         assert not survivor.acquire()  # never released: the holder was killed
@@ -133,29 +136,6 @@ def test_a_lease_held_by_a_process_that_vanished_lapses(database_url: str) -> No
         assert not crashed.acquire() and not crashed.held
     finally:
         system.close()
-
-
-def test_the_courier_sends_nothing_once_its_lease_is_not_held(
-    database_url: str, graph: GraphStandIn, http: httpx.Client
-) -> None:
-    """A process that stalled past its lease must not go on sending what the next holder will send."""
-    world = harness(settings(), database_url, graph, http=http)
-    assert world.system.gateway is not None
-    lease = Lease(world.system.atende, COURIER_LEASE, "host:1:stalled", seconds=0.3)
-    fenced = FencedGateway(world.system.gateway, lease.name, lambda: lease.held)
-    message = Outgoing("out-1", MARIA, Audience.CUSTOMER, TextBody("Oi"), datetime.now(UTC))
-    try:
-        with pytest.raises(SendError) as caught:
-            fenced.send(message)
-        assert caught.value.retryable
-        assert lease.acquire()
-        assert fenced.send(message).startswith("wamid.")
-        until(lambda: not lease.held, timeout=3, what="the unrenewed lease to stop being safe")
-        with pytest.raises(SendError):
-            fenced.send(message)
-        assert len(graph.requests) == 1
-    finally:
-        world.close()
 
 
 @pytest.mark.asyncio
@@ -176,4 +156,4 @@ async def test_the_timers_holder_prunes_what_is_past_retention(worlds: list[Harn
                 return left.scalar() == 0
 
         await eventually(pruned, what="the 60-day-old inbox key pruned")
-        assert sorted(w.webhook.background.leases[1].held for w in worlds) == [False, True]
+        assert sorted(w.webhook.background.leases[0].held for w in worlds) == [False, True]

@@ -25,7 +25,7 @@ from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.arrivals import Inbound, StatusReport
 from atende.application.failures import Failure
 from atende.application.outbound import Audience, Delivery, Outgoing, TemplateBody, TextBody
-from atende.application.ports import UnitOfWork
+from atende.application.ports import ArrivalState, UnitOfWork
 from atende.domain.contact import Contact
 from atende.domain.content import Text
 from atende.domain.exceptions import ConcurrencyConflict
@@ -238,7 +238,8 @@ def test_a_rolled_back_arrival_is_forgotten(any_uow: AnyUow) -> None:
 
 
 def test_intake_hands_out_by_the_arrivals_own_time_then_by_storage_order(any_uow: AnyUow) -> None:
-    """Meta delivers out of order; the reorder window lets the earlier one arrive before anything is handled."""
+    """Meta delivers out of order; the reorder window lets the earlier one arrive before anything
+    is handled, and a sender's arrival still inside it holds back what that sender sent later."""
     c, a, s, b = (
         samples.inbound("wamid.c", minute=3),
         samples.inbound("wamid.a", minute=1),
@@ -246,19 +247,59 @@ def test_intake_hands_out_by_the_arrivals_own_time_then_by_storage_order(any_uow
         samples.inbound("wamid.b", minute=2),
     )
     late = samples.inbound("wamid.early-but-late", minute=0)
+    other = samples.inbound("wamid.other", minute=0.5, sender="5521912345678")
     with any_uow() as uow:
-        for arrival in (c, a, s, b):
+        for arrival in (c, a, s, b, other):
             uow.intake.add(arrival, at(4))
-        uow.intake.add(late, at(6))
         uow.commit()
     with any_uow() as uow:
         ready = uow.intake.ready(at(5), 10)
-        assert ready == [a, s, b, c], "whole arrivals, as they went in"
+        assert ready == [other, a, s, b, c], "whole arrivals, as they went in"
         assert all(in_utc(uow, arrival.at) for arrival in ready)
-        assert uow.intake.ready(at(5), 2) == [a, s]
-        assert uow.intake.ready(at(4), 10) == [a, s, b, c], "received at the cutoff is in"
+        assert uow.intake.ready(at(5), 3) == [other, a, s]
+        assert uow.intake.ready(at(4), 10) == [other, a, s, b, c], "received at the cutoff is in"
         assert uow.intake.ready(at(3.99), 10) == []
-        assert uow.intake.ready(at(6), 10) == [late, a, s, b, c]
+        uow.intake.add(late, at(6))
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.intake.ready(at(5), 10) == [other, s], "Maria's wait behind her late one; the rest go"
+        assert uow.intake.ready(at(6), 10) == [late, other, a, s, b, c]
+
+
+def test_a_senders_arrivals_wait_behind_one_that_waits_for_a_retry(any_uow: AnyUow) -> None:
+    first, second = samples.inbound("wamid.a", minute=1), samples.inbound("wamid.b", minute=2)
+    other = samples.inbound("wamid.other", minute=3, sender="5521912345678")
+    with any_uow() as uow:
+        for arrival in (first, second, other):
+            uow.intake.add(arrival, at(4))
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.intake.failed(first.key, "ValueError: x") == 1
+        assert uow.intake.failed(first.key, "ValueError: y") == 2
+        uow.intake.postpone(first.key, at(20))
+        assert uow.intake.failed("wamid.never-stored", "ValueError: z") == 0
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.intake.ready(at(10), 10, now=at(19)) == [other]
+        assert uow.intake.ready(at(10), 10, now=at(20)) == [first, second, other]
+        assert uow.intake.state(first.key) is ArrivalState.PENDING
+        assert uow.intake.state("wamid.never-stored") is None
+        assert uow.intake.done(first.key, "ValueError: y (failed 2 times)")
+        assert uow.intake.done(other.key)
+        uow.commit()
+    with any_uow() as uow:
+        assert (uow.intake.state(first.key), uow.intake.state(other.key)) == (
+            ArrivalState.SET_ASIDE,
+            ArrivalState.HANDLED,
+        )
+        assert uow.intake.ready(at(10), 10, now=at(20)) == [second], "set aside: her later ones go on"
+        assert uow.intake.put_back(other.key) == 0, "handled, not set aside"
+        assert uow.intake.put_back(first.key) == 1
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.intake.ready(at(10), 10, now=at(0)) == [first, second], "fresh attempts, no pause"
+        assert uow.intake.failed(first.key, "ValueError: again") == 1
+        assert uow.intake.put_back() == 0
 
 
 def test_done_arrivals_are_not_handed_out_again(any_uow: AnyUow) -> None:
@@ -280,6 +321,50 @@ def test_done_arrivals_are_not_handed_out_again(any_uow: AnyUow) -> None:
         with pytest.raises(LookupError):
             uow.intake.done("wamid.never-stored")
             uow.commit()
+
+
+def test_a_sender_claimed_by_one_worker_is_skipped_by_another(uow_factory: SqlUow) -> None:
+    """PostgreSQL: `ready` locks each handed-out sender's earliest arrival until the transaction
+    ends; a second worker's `ready` skips that sender (and its later arrivals) and takes others."""
+    first = uow_factory()
+    if first.connection().dialect.name == "sqlite":
+        first.close()
+        pytest.skip("SQLite's write lock keeps a second worker out of the intake altogether")
+    maria_1, maria_2 = samples.inbound("wamid.m1", minute=1), samples.inbound("wamid.m2", minute=2)
+    joao = samples.inbound("wamid.j1", minute=3, sender="5521912345678")
+    with uow_factory() as uow:
+        for arrival in (maria_1, maria_2, joao):
+            uow.intake.add(arrival, at(4))
+        uow.commit()
+    with first:
+        assert first.intake.ready(at(10), 1) == [maria_1]
+        with uow_factory() as second:
+            assert second.intake.ready(at(10), 10) == [joao], "Maria is claimed: João's is next"
+        first.intake.done(maria_1.key)
+        first.commit()
+    with uow_factory() as third:
+        assert third.intake.ready(at(10), 10) == [maria_2, joao]
+
+
+def test_a_head_handled_after_our_snapshot_began_is_a_lost_race(uow_factory: SqlUow) -> None:
+    """PostgreSQL: claiming a sender whose earliest arrival another worker handled after our
+    snapshot began fails as a lost race, so the batch runs again on fresh data (not a bad arrival)."""
+    late = uow_factory()
+    if late.connection().dialect.name == "sqlite":
+        late.close()
+        pytest.skip("SQLite runs one step at a time: the interleaving cannot happen")
+    message = samples.inbound("wamid.a")
+    with uow_factory() as uow:
+        uow.intake.add(message, at(0))
+        uow.commit()
+    with late:
+        late.intake.state("wamid.none")  # the late step's snapshot begins
+        with uow_factory() as early:
+            assert early.intake.ready(at(10), 10) == [message]
+            early.intake.done(message.key)
+            early.commit()
+        with pytest.raises(ConcurrencyConflict):
+            late.intake.ready(at(10), 10)
 
 
 def test_intake_rows_keep_what_people_and_queries_need(uow_factory: SqlUow, engine: Engine) -> None:
@@ -390,7 +475,7 @@ def test_a_row_written_after_our_snapshot_is_a_lost_race(uow_factory: SqlUow) ->
         pytest.skip("SQLite runs one step at a time: the interleaving cannot happen")
     message = samples.inbound("wamid.a")
     with late:
-        late.intake.ready(at(0), 1)  # the late step's snapshot begins
+        late.intake.state("wamid.none")  # the late step's snapshot begins (a plain read, no claim)
         with uow_factory() as early:
             assert early.leases.acquire("courier", "early", 60)
             assert early.intake.add(message, at(0))
@@ -398,14 +483,14 @@ def test_a_row_written_after_our_snapshot_is_a_lost_race(uow_factory: SqlUow) ->
         with pytest.raises(ConcurrencyConflict):
             late.leases.acquire("courier", "late", 60)
     with late:
-        late.intake.ready(at(0), 1)
+        late.intake.state("wamid.none")
         with uow_factory() as early:
             early.intake.done(message.key)
             early.commit()
         with pytest.raises(ConcurrencyConflict):
             late.intake.done(message.key)
     with late:
-        late.intake.ready(at(0), 1)
+        late.intake.state("wamid.none")
         with uow_factory() as early:
             assert early.intake.add(samples.inbound("wamid.b"), at(0))
             early.commit()

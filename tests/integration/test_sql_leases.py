@@ -8,7 +8,7 @@ import pytest
 
 from atende.adapters.clock import ManualClock
 from atende.bootstrap import System, bootstrap
-from atende.webhook.background import COURIER_LEASE, TIMERS_LEASE
+from atende.webhook.background import TIMERS_LEASE
 from atende.webhook.lease_keeper import Lease
 from tests.world import settings
 
@@ -26,7 +26,7 @@ def host(database_url: str, skew: float) -> System:
 
 
 @pytest.mark.parametrize("first", list(SKEWS))
-@pytest.mark.parametrize("name", [COURIER_LEASE, TIMERS_LEASE])
+@pytest.mark.parametrize("name", [TIMERS_LEASE])
 def test_hosts_with_skewed_clocks_never_both_hold_a_lease(database_url: str, name: str, first: str) -> None:
     hosts = {label: host(database_url, skew) for label, skew in SKEWS.items()}
     try:

@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect, select, text
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
@@ -17,6 +17,7 @@ from atende.adapters.sql import tables
 from atende.adapters.sql.engine import connect
 from atende.adapters.sql.rows import (
     agent_to_row,
+    arrival_to_row,
     conversation_to_row,
     event_to_row,
     message_to_row,
@@ -24,7 +25,7 @@ from atende.adapters.sql.rows import (
 )
 from atende.adapters.sql.schema import UnknownRevision, alembic_config, pending, upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
-from atende.application.outbound import Audience, Delivery, Outgoing
+from atende.application.outbound import Audience, Delivery, Outgoing, TextBody
 from atende.cli.db import app
 from atende.domain.contact import Contact
 from atende.domain.conversation import Stage
@@ -33,7 +34,12 @@ from atende.domain.message import Author, Message
 
 from . import samples
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0010"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010"]
+
+
+def after(revision: str) -> list[str]:
+    """The revisions still pending once `revision` is applied."""
+    return REVISIONS[REVISIONS.index(revision) + 1 :]
 
 
 def diffs(url: str) -> list[object]:
@@ -97,7 +103,7 @@ def test_atende_db_upgrade(bare_database_url: str, monkeypatch: pytest.MonkeyPat
     runner = CliRunner()
     first = runner.invoke(app, ["upgrade"])
     assert first.exit_code == 0, first.output
-    assert "applied 8 migration(s): 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0010" in said(first.output)
+    assert f"applied {len(REVISIONS)} migration(s): {', '.join(REVISIONS)}" in said(first.output)
     assert pending(url) == []
     second = runner.invoke(app, ["upgrade"])
     assert second.exit_code == 0, second.output
@@ -120,6 +126,7 @@ ADDED_BY_0004 = {"agents": {"last_wrote_at"}, "conversations": {"offer_reminded_
 ADDED_BY_0005 = {"conversations": {"active_at"}}
 NEW_TABLES = {"contacts", "intake", "leases"}
 ADDED_BY_0006 = {"presence"}
+ADDED_BY_0009 = {"outbox_lanes"}
 
 
 def as_0001_wrote(message: Outgoing) -> dict[str, Any]:
@@ -167,7 +174,7 @@ def row_counts(url: str, names: set[str]) -> dict[str, int]:
 def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
     url = bare_database_url
     upgrade(url, "0001")
-    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007", "0010"]
+    assert pending(url) == after("0001")
     engine = connect(url)
     try:
         with engine.begin() as connection:
@@ -237,8 +244,10 @@ def test_0002_downgrades_to_what_0001_can_read(bare_database_url: str) -> None:
 
     downgrade(url, "0001")
 
-    assert pending(url) == ["0002", "0003", "0004", "0005", "0006", "0007", "0010"]
-    assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES - ADDED_BY_0006 | {"alembic_version"}
+    assert pending(url) == after("0001")
+    assert table_names(url) == set(tables.metadata.tables) - NEW_TABLES - ADDED_BY_0006 - ADDED_BY_0009 | {
+        "alembic_version"
+    }
     engine = connect(url)
     try:
         columns = {column["name"] for column in inspect(engine).get_columns("outbox")}
@@ -268,7 +277,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
             )
     finally:
         engine.dispose()
-    assert pending(url) == ["0003", "0004", "0005", "0006", "0007", "0010"]
+    assert pending(url) == after("0002")
 
     upgrade(url)
 
@@ -288,7 +297,7 @@ def test_0003_names_existing_contacts_by_their_key_and_keeps_every_row(bare_data
         engine.dispose()
 
     downgrade(url, "0002")
-    assert pending(url) == ["0003", "0004", "0005", "0006", "0007", "0010"]
+    assert pending(url) == after("0002")
     assert row_counts(url, {"contacts", "outbox"}) == {"contacts": 2, "outbox": 1}
     upgrade(url)
     assert diffs(url) == []
@@ -339,7 +348,7 @@ def test_0004_upgrades_a_database_in_use_and_downgrades_back(bare_database_url: 
 
     downgrade(url, "0003")
 
-    assert pending(url) == ["0004", "0005", "0006", "0007", "0010"]
+    assert pending(url) == after("0003")
     engine = connect(url)
     try:
         agent_columns = {column["name"] for column in inspect(engine).get_columns("agents")}
@@ -377,7 +386,7 @@ def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: 
                 connection.execute(insert(tables.messages).values(**message_to_row(message)))
     finally:
         engine.dispose()
-    assert pending(url) == ["0005", "0006", "0007", "0010"]
+    assert pending(url) == after("0004")
 
     upgrade(url)
 
@@ -394,7 +403,7 @@ def test_0005_dates_each_conversation_by_its_latest_activity(bare_database_url: 
         engine.dispose()
 
     downgrade(url, "0004")
-    assert pending(url) == ["0005", "0006", "0007", "0010"]
+    assert pending(url) == after("0004")
     assert row_counts(url, {"conversations", "messages"}) == {"conversations": 2, "messages": 2}
     upgrade(url)
     assert diffs(url) == []
@@ -415,7 +424,7 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
             connection.execute(insert(tables.events).values(**event_to_row(samples.EVENTS[0])))
     finally:
         engine.dispose()
-    assert pending(url) == ["0006", "0007", "0010"]
+    assert pending(url) == after("0005")
 
     upgrade(url)
 
@@ -433,8 +442,80 @@ def test_0006_adds_the_presence_record_beside_a_database_in_use(bare_database_ur
     assert row_counts(url, {"presence"}) == {"presence": 1}
 
     downgrade(url, "0005")
-    assert pending(url) == ["0006", "0007", "0010"]
+    assert pending(url) == after("0005")
     assert "presence" not in table_names(url)
     assert row_counts(url, {"events", "agents"}) == {"events": 1, "agents": 1}
+    upgrade(url)
+    assert diffs(url) == []
+
+
+# -- 0007 → 0009 --------------------------------------------------------------------------------
+
+
+def test_0008_counts_attempts_on_the_intake_beside_a_database_in_use(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0007")
+    handled, pending_one, set_aside = (samples.inbound(f"wamid.{n}", minute=n) for n in (1, 2, 3))
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            for arrival in (handled, pending_one, set_aside):
+                connection.execute(insert(tables.intake).values(**arrival_to_row(arrival, samples.at(4))))
+            connection.execute(
+                update(tables.intake).where(tables.intake.c.key == handled.key).values(done_at=samples.at(5))
+            )
+            connection.execute(
+                update(tables.intake)
+                .where(tables.intake.c.key == set_aside.key)
+                .values(done_at=samples.at(5), error="ValueError('x')")
+            )
+    finally:
+        engine.dispose()
+    assert pending(url) == after("0007")
+
+    upgrade(url)
+
+    assert diffs(url) == [], "the upgraded schema is exactly the one the code describes"
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            assert [a.key for a in uow.intake.ready(samples.at(10), 10)] == [pending_one.key]
+            assert uow.intake.failed(pending_one.key, "KeyError: 'y'") == 1
+            assert uow.intake.put_back(set_aside.key) == 1
+            uow.commit()
+    finally:
+        engine.dispose()
+
+    downgrade(url, "0007")
+    assert pending(url) == after("0007")
+    upgrade(url)
+    assert diffs(url) == []
+
+
+def test_0009_adds_outbox_lanes_and_what_was_pending_is_claimed_as_it_is(bare_database_url: str) -> None:
+    url = bare_database_url
+    upgrade(url, "0008")
+    waiting = Outgoing("out-1", "5511987654321", Audience.CUSTOMER, TextBody("Oi"), samples.at(0))
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(tables.outbox).values(**outgoing_to_row(waiting)))
+    finally:
+        engine.dispose()
+    assert pending(url) == after("0008")
+
+    upgrade(url)
+
+    assert diffs(url) == [], "the upgraded schema is exactly the one the code describes"
+    engine = connect(url)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            (lane,) = uow.outbox.claim("courier-1", samples.at(1), lanes=10, per_lane=10, seconds=60)
+            uow.commit()
+        assert (lane.recipient, [m.id for m in lane.messages]) == (waiting.to, ["out-1"])
+    finally:
+        engine.dispose()
+    downgrade(url, "0008")
+    assert "outbox_lanes" not in table_names(url)
     upgrade(url)
     assert diffs(url) == []

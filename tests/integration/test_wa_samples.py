@@ -9,7 +9,6 @@ checked field by field. Then the malformed bodies a public endpoint will receive
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,16 +39,9 @@ from atende.domain.content import (
     Text,
     Unsupported,
 )
+from tests.samples import WA_SAMPLES
 
-
-def _samples_dir() -> Path:
-    beside = Path(__file__).resolve().parent / "../../../shared/wa/samples"
-    if beside.is_dir():
-        return beside.resolve()
-    return Path(os.environ.get("ATENDE_WA_SAMPLES", str(beside)))
-
-
-SAMPLES = _samples_dir()
+SAMPLES = WA_SAMPLES
 SAMPLE_FILES = sorted(SAMPLES.glob("*.json"))
 
 
@@ -356,7 +348,7 @@ def _raw_items(raw: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def test_the_samples_are_there() -> None:
-    assert SAMPLE_FILES, f"no samples under {SAMPLES}; put shared/ beside the repository or set ATENDE_WA_SAMPLES"
+    assert SAMPLE_FILES, f"no samples under {SAMPLES}; see tests/samples.py"
 
 
 def test_every_expectation_names_a_sample() -> None:

@@ -6,10 +6,12 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from atende.adapters.sql.engine import connect
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
+from atende.application import intake
 from atende.application.arrivals import Inbound
 from atende.application.ports import Clock
 from atende.application.settings import Settings
@@ -105,3 +107,31 @@ def race_for_leases(race: Race, start: Any, report: Any) -> None:
             raise AssertionError(f"{holder} never got an answer for {name}")
     report.put((holder, won))
     engine.dispose()
+
+
+@dataclass(frozen=True)
+class IntakeWorker:
+    url: str
+    name: str
+    batch: int
+
+
+def drain_intake(worker: IntakeWorker, start: Any, report: Any) -> None:
+    """Run intake batches until nothing is ready; report the keys this worker handled, and when."""
+    system = bootstrap(settings(), database_url=worker.url, rng=random.Random(worker.name))
+    atende = system.atende
+    handled: list[str] = []
+    start.wait()
+    began = time.monotonic()
+    idle = 0
+    while idle < 3:  # three empty batches in a row: the other worker has whatever is left
+        try:
+            done = atende.run(partial(intake.handle_batch, limit=worker.batch, clock=atende.clock))
+        except ConcurrencyConflict:
+            continue  # lost more races than `Atende.run` retries: go again
+        handled.extend(arrival.key for arrival in done.handled)
+        idle = 0 if done.taken else idle + 1
+        if not done.taken:
+            time.sleep(0.05)
+    report.put((worker.name, began, time.monotonic(), handled))
+    system.close()

@@ -655,6 +655,15 @@ def test_idle_rules_have_safe_defaults_and_can_be_changed_or_turned_off(tmp_path
     assert (changed.menu_idle_hours, changed.rating_idle_hours, changed.assigned_idle_hours) == (2, 0, 48)
 
 
+def test_intake_attempts_default_to_five_and_must_be_at_least_one(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, BASE)).to_settings().intake_attempts == 5
+    two = load_config(write(tmp_path, BASE + "\n[intake]\nattempts = 2\n", "two.toml"))
+    assert two.to_settings().intake_attempts == 2
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, BASE + "\n[intake]\nattempts = 0\n", "zero.toml"))
+    assert "intake.attempts" in str(refused.value)
+
+
 HOLIDAYS = BASE.replace(
     'name = "Loja Teste"', 'name = "Loja Teste"\nholidays = [2026-04-03, "2026-04-21", "12-25"]'
 ).replace(

@@ -9,15 +9,18 @@ import random
 from datetime import datetime, timedelta
 from functools import partial
 
+import pytest
+
 from atende.application import intake
 from atende.application.arrivals import Arrival, Inbound, StatusReport
 from atende.application.outbound import Delivery, ReadReceipt
+from atende.application.ports import StorageUnavailable
 from atende.application.use_cases import Atende
 from atende.domain.content import Text
 from tests.fakes import FakeInbox, FakeUnitOfWork, RecordingTelemetry, Store
 from tests.unit.people import Agent, Customer
 from tests.unit.scenes import serving
-from tests.world import MARIA, World
+from tests.world import JOAO, MARIA, World
 
 
 def from_maria(world: World, message_id: str, text: str, at: datetime | None = None) -> Inbound:
@@ -172,9 +175,12 @@ class UnitOfWorkThatChokesOn(FakeUnitOfWork):
         self.inbox = InboxThatChokesOn(self.store, self.poison)
 
 
-def test_a_poisoned_arrival_is_set_aside_with_its_error_and_the_others_are_handled(
+def test_a_poisoned_arrival_is_tried_again_then_set_aside_and_its_sender_goes_on(
     world: World, ana: Agent, maria: Customer
 ) -> None:
+    """Maria's second message fails every time. It is retried with backoff while her third waits
+    behind it (her conversation stays in order); João is not held up at all. After
+    `intake_attempts` failures it is set aside with the reason, and her third goes through."""
     serving(ana, maria)
     world.atende.uow_factory = lambda: UnitOfWorkThatChokesOn(world.store, "wamid.B")
     start = world.clock.now()
@@ -182,16 +188,75 @@ def test_a_poisoned_arrival_is_set_aside_with_its_error_and_the_others_are_handl
         from_maria(world, key, text, start + timedelta(seconds=n))
         for n, (key, text) in enumerate([("wamid.A", "um"), ("wamid.B", "dois"), ("wamid.C", "três")], 1)
     ]
+    arrivals.append(Inbound("wamid.J", JOAO, "João Souza", start + timedelta(seconds=2), Text("boa tarde")))
     world.clock.advance(3)
     world.atende.accept(arrivals)
     world.clock.advance(1)
 
-    assert process(world) == 3
+    assert process(world) == 3  # A and João's handled, B failed; C waits behind B
+    assert ana.reads() == [f"💬 *Maria* {maria.tag}\num"]
+    assert len(world.new(JOAO)) == 1, "João is greeted: another sender is not held up"
+    assert outcomes(world) == {"wamid.A": "", "wamid.B": None, "wamid.C": None, "wamid.J": ""}
 
-    assert ana.reads() == [f"💬 *Maria* {maria.tag}\num\ntrês"]
-    assert outcomes(world) == {"wamid.A": "", "wamid.B": "ValueError('cannot read wamid.B')", "wamid.C": ""}
-    assert process(world) == 0  # set aside for good: never handed out again
-    assert ana.reads() == []
+    attempts = world.settings.intake_attempts
+    for attempt in range(1, attempts):
+        pause = intake.FIRST_RETRY_SECONDS * 2 ** (attempt - 1)
+        world.clock.advance(pause - 0.5)
+        assert process(world) == 0, "not before its pause has passed"
+        world.clock.advance(0.5)
+        if attempt < attempts - 1:
+            assert process(world) == 1
+            assert ana.reads() == [] and waiting(world) == ["wamid.B", "wamid.C"]
+    assert process(world) == 2, "the last attempt fails: B is set aside, C goes through"
+
+    reason = outcomes(world)["wamid.B"]
+    assert reason == f"ValueError: cannot read wamid.B (failed {attempts} times)"
+    assert ana.reads() == [f"💬 *Maria* {maria.tag}\ntrês"]
+    assert waiting(world) == []
+    world.clock.advance(3600)
+    assert process(world) == 0  # set aside for good: never handed out again by itself
+
+
+def test_storages_trouble_leaves_every_arrival_pending_and_counts_no_attempt(
+    world: World, ana: Agent, maria: Customer
+) -> None:
+    serving(ana, maria)
+    world.atende.accept([from_maria(world, "wamid.A", "um"), from_maria(world, "wamid.B", "dois")])
+    world.clock.advance(2)
+    world.store.broken["inbox.first_time"] = StorageUnavailable("database is locked")
+
+    for _ in range(world.settings.intake_attempts + 1):
+        with pytest.raises(StorageUnavailable):
+            process(world)
+
+    assert waiting(world) == ["wamid.A", "wamid.B"]
+    assert world.store.intake_tries == {}, "no attempt counted: nothing was wrong with the arrivals"
+    del world.store.broken["inbox.first_time"]
+    assert process(world) == 2
+    assert ana.reads() == [f"💬 *Maria* {maria.tag}\num\ndois"]
+    assert outcomes(world) == {"wamid.A": "", "wamid.B": ""}
+
+
+def test_a_batch_undone_by_a_poisoned_arrival_is_handled_again_without_it(
+    world: World, ana: Agent, maria: Customer
+) -> None:
+    """The arrivals handled before the poisoned one in its batch are rolled back with it, then
+    handled again, once: nothing of theirs is lost or doubled."""
+    serving(ana, maria)
+    world.atende.uow_factory = lambda: UnitOfWorkThatChokesOn(world.store, "wamid.P")
+    start = world.clock.now()
+    arrivals: list[Arrival] = [from_maria(world, f"wamid.{n}", f"m{n}", start + timedelta(seconds=n)) for n in range(5)]
+    arrivals.append(Inbound("wamid.P", JOAO, "João Souza", start + timedelta(seconds=2.5), Text("oi")))
+    world.clock.advance(6)
+    world.atende.accept(arrivals)
+    world.clock.advance(1)
+
+    assert process(world) == 6
+
+    assert ana.reads() == [f"💬 *Maria* {maria.tag}\nm0\nm1\nm2\nm3\nm4"]
+    transcript = [m.id for m in world.store.messages if m.conversation == maria.code]
+    assert transcript[-5:] == [f"wamid.{n}" for n in range(5)]
+    assert waiting(world) == ["wamid.P"]
 
 
 # --- two workers took the same arrival ---------------------------------------------------------

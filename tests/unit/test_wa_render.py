@@ -1,6 +1,6 @@
 """Outgoing → Cloud API JSON: Meta's sample requests exactly, and every documented limit.
 
-The samples live in shared/wa/samples/send_api/ beside this repository (or $ATENDE_WA_SAMPLES).
+The samples live in tests/wa_samples/send_api/ (tests/samples.py).
 Where a sample has parts atende never sends (a list header, a footer) they are dropped
 before comparing; everything else must be equal, key for key.
 """
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,19 +39,13 @@ from atende.application.outbound import (
 )
 from atende.domain.content import Media, MediaKind
 from atende.standin import problem_in
+from tests.samples import WA_SAMPLES
 
 MARIA = "5511987654321"
 WAMID = "wamid.HBgNNTUxMTk4NzY1NDMyMRUCABIYFDNBQ0RFMDEyMzQ1Njc4OUFCQ0RFAA=="
 
 
-def _samples_dir() -> Path:
-    beside = Path(__file__).resolve().parent / "../../../shared/wa/samples"
-    if beside.is_dir():
-        return beside.resolve()
-    return Path(os.environ.get("ATENDE_WA_SAMPLES", str(beside)))
-
-
-SEND_API = _samples_dir() / "send_api"
+SEND_API = WA_SAMPLES / "send_api"
 
 
 def sample(name: str) -> dict[str, Any]:

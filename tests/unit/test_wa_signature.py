@@ -1,6 +1,6 @@
 """X-Hub-Signature-256: Meta's HMAC vectors, and every way a header can be wrong.
 
-The vectors live in shared/wa/samples/signature/ beside this repository (or $ATENDE_WA_SAMPLES).
+The vectors live in tests/wa_samples/signature/ (tests/samples.py).
 The non-ASCII vector is the one that matters: hashing re-serialised JSON instead of the raw
 bytes gives a different HMAC, which is how relays break for customers who write "é".
 """
@@ -8,24 +8,15 @@ bytes gives a different HMAC, which is how relays break for customers who write 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from atende.adapters.whatsapp import parse_notification, sign, verify_signature
 from atende.domain.content import Text
+from tests.samples import WA_SAMPLES
 
-
-def _samples_dir() -> Path:
-    beside = Path(__file__).resolve().parent / "../../../shared/wa/samples"
-    if beside.is_dir():
-        return beside.resolve()
-    return Path(os.environ.get("ATENDE_WA_SAMPLES", str(beside)))
-
-
-SIGNATURES = _samples_dir() / "signature"
+SIGNATURES = WA_SAMPLES / "signature"
 SECRET = "test_app_secret_123"
 BODY = b'{"object":"whatsapp_business_account","entry":[]}'
 

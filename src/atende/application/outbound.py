@@ -124,3 +124,18 @@ class Outgoing:
     held_at: datetime | None = None
     """When it was first held for a closed window; kept after its release, so that what an agent
     has not been shown yet is known (nothing she writes before is relayed to a customer)."""
+
+
+@dataclass
+class Lane:
+    """One recipient's line in the outbox, claimed by one courier at a time.
+
+    Whoever holds the claim alone sends to that recipient, so their messages leave in order;
+    the pacing state travels with the lane (stored beside it), not with any one process.
+    """
+
+    recipient: str
+    paced_until: datetime | None
+    """The pair limit's state: the theoretical time of the next send (GCRA), None when unpaced."""
+    messages: list[Outgoing]
+    """Their pending messages, oldest first (the first few: a claim never loads a whole backlog)."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from enum import Enum
 from types import TracebackType
 from typing import Self
 
 from atende.domain.agent import Agent
 from atende.domain.contact import Contact
 from atende.domain.conversation import Conversation
+from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.repositories import (
     AgentRepository,
     ContactRepository,
@@ -20,7 +22,7 @@ from atende.domain.repositories import (
 )
 
 from .arrivals import Arrival
-from .outbound import Outgoing
+from .outbound import Lane, Outgoing
 from .reports import Reports
 
 
@@ -47,6 +49,21 @@ class Outbox(abc.ABC):
         Messages to the recipients in `skip` are left out: those the courier cannot send to now,
         whose backlog would otherwise fill the `limit` and hold up everyone else's messages.
         """
+
+    @abc.abstractmethod
+    def claim(self, holder: str, now: datetime, *, lanes: int, per_lane: int, seconds: float) -> Sequence[Lane]:
+        """Claim up to `lanes` recipients with pending messages that may go at `now` (not paced
+        or backing off, not claimed by another courier whose claim still lasts), oldest first.
+
+        The claim is `holder`'s for `seconds`, timed by the database's clock where there is one, so
+        that couriers on several hosts agree on when it lapses. Each lane comes with its pacing
+        state and its first `per_lane` pending messages. Claims are taken when the call returns.
+        """
+
+    @abc.abstractmethod
+    def release(self, holder: str, recipient: str, paced_until: datetime | None, ready_at: datetime | None) -> None:
+        """At commit: store the lane's pacing state and when it may next be claimed (None: as soon
+        as it has something pending), and free it — if `holder` still holds it."""
 
     @abc.abstractmethod
     def held_for(self, wa_id: str) -> Sequence[Outgoing]:
@@ -76,6 +93,17 @@ class Inbox(abc.ABC):
         """Record the message id; False when it was already handled (a re-delivery)."""
 
 
+class StorageUnavailable(Exception):
+    """Storage could not do its part now (locked, unreachable, out of resources): nothing is wrong
+    with what it was asked, and the same step is worth trying again later, unchanged."""
+
+
+class ArrivalState(Enum):
+    PENDING = "pending"
+    HANDLED = "handled"
+    SET_ASIDE = "set aside"
+
+
 class Intake(abc.ABC):
     """What the webhook received, stored before it answers 200, waiting to be handled."""
 
@@ -84,18 +112,43 @@ class Intake(abc.ABC):
         """Store it under its key; False when that key is already stored (a re-delivery)."""
 
     @abc.abstractmethod
-    def ready(self, received_before: datetime, limit: int) -> Sequence[Arrival]:
-        """Unhandled arrivals received before the cutoff, in the order they happened (their own
-        timestamps), so one sender's messages are handled in order even when delivered out of it."""
+    def ready(self, received_before: datetime, limit: int, now: datetime | None = None) -> Sequence[Arrival]:
+        """Up to `limit` unhandled arrivals to handle now, in the order they happened (their own
+        timestamps), so one sender's messages are handled in order even when delivered out of it.
+
+        Per sender, only a run from its earliest unhandled arrival on: a sender whose earliest one
+        was received after the cutoff, or waits for a retry after `now` (by default, the cutoff),
+        is left out, and so is whatever that sender sent after it. Where storage has row locks,
+        the senders handed out are claimed until this transaction ends: another worker's `ready`
+        skips them and takes other senders' arrivals.
+        """
 
     @abc.abstractmethod
     def done(self, key: str, error: str | None = None) -> bool:
         """Handled (or given up on, with the reason): never handed out again. False when it was
         marked already (another worker took the same arrival from `ready` and handled it first)."""
 
+    @abc.abstractmethod
+    def failed(self, key: str, error: str) -> int:
+        """Handling it failed (not for storage's sake): count the attempt and keep the error;
+        returns how many attempts have failed so far (0 when it is no longer pending)."""
+
+    @abc.abstractmethod
+    def postpone(self, key: str, until: datetime) -> None:
+        """Not to be handed out again before `until` (nor anything its sender sent after it)."""
+
+    @abc.abstractmethod
+    def state(self, key: str) -> ArrivalState | None:
+        """Where the arrival stored under `key` stands; None when nothing is stored under it."""
+
+    @abc.abstractmethod
+    def put_back(self, key: str | None = None) -> int:
+        """Arrivals set aside become pending again, with fresh attempts: the one under `key`,
+        or every one (None); returns how many."""
+
 
 class Leases(abc.ABC):
-    """Jobs that must run once per cluster (sending, timers) hold a lease that expires.
+    """Jobs that must run once per cluster (the timers) hold a lease that expires.
 
     Leases are timed by the storage's own clock, never by the asking process's: hosts whose
     clocks disagree must still agree on when a lease lapses (ADR 0013).
@@ -161,6 +214,22 @@ class UnitOfWork(abc.ABC):
 
     def commit(self) -> None:
         """Record the domain events of every changed aggregate, then persist all of it at once."""
+        self._collect_events()
+        self._commit()
+
+    def flush(self) -> None:
+        """Write what changed so far inside this unit of work's transaction, so that what runs
+        next in it reads it back (several arrivals in one transaction each see the ones before
+        them as if those had committed); only `commit` makes it last."""
+        self._collect_events()
+        self._flush()
+
+    def transient(self, error: BaseException) -> bool:
+        """Whether `error` is storage's trouble (a lost race, a lock, a lost connection) rather
+        than anything wrong with the step: the step is worth running again later, unchanged."""
+        return isinstance(error, (ConcurrencyConflict, StorageUnavailable))
+
+    def _collect_events(self) -> None:
         aggregates: list[Conversation | Agent | Contact] = [
             *self.conversations.seen.values(),
             *self.agents.seen.values(),
@@ -170,14 +239,28 @@ class UnitOfWork(abc.ABC):
             for event in aggregate.events:
                 self.events.add(event)
             aggregate.events.clear()
-        self._commit()
 
     @abc.abstractmethod
     def _commit(self) -> None:
         """Write tracked aggregates (with optimistic version checks) and everything added."""
 
     @abc.abstractmethod
+    def _flush(self) -> None:
+        """Write as `_commit` does without ending the transaction; start tracking afresh."""
+
+    @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+class AsyncWhatsAppGateway(abc.ABC):
+    """The gateway for many sends at once: each awaits WhatsApp's answer without holding a thread."""
+
+    @abc.abstractmethod
+    async def send(self, message: Outgoing) -> str:
+        """As `WhatsAppGateway.send`."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional: most gateways hold nothing
+        """Release connections (in the event loop that sent)."""
 
 
 class WhatsAppGateway(abc.ABC):

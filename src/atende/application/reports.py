@@ -158,6 +158,27 @@ class Live:
     intake_set_aside: int
 
 
+@dataclass(frozen=True)
+class StoredArrival:
+    """One stored notification that is not simply handled: pending, or set aside (`atende intake ls`)."""
+
+    key: str
+    kind: str
+    """"message" or "status"."""
+    sender: str
+    """Who wrote it, or to whom the reported message went."""
+    at: datetime
+    """Its own timestamp (WhatsApp's)."""
+    received_at: datetime
+    attempts: int
+    """Failed attempts at handling it (storage's own trouble is not counted)."""
+    retry_at: datetime | None
+    """Not handed out before then (after a failed attempt)."""
+    error: str | None
+    """The last failure; for one set aside, the reason it was."""
+    set_aside_at: datetime | None
+
+
 class Reports(abc.ABC):
     """Aggregates over what storage holds, read without blocking anyone who writes."""
 
@@ -175,6 +196,10 @@ class Reports(abc.ABC):
 
     @abc.abstractmethod
     def live(self) -> Live: ...
+
+    @abc.abstractmethod
+    def stored_arrivals(self, *, set_aside: bool, limit: int) -> list[StoredArrival]:
+        """Webhook notifications stored but not handled yet (or, `set_aside`, given up on), oldest first."""
 
     @abc.abstractmethod
     def arrivals_span(self) -> Period | None:

@@ -49,6 +49,9 @@ class Settings:
     template_language: str = "pt_BR"
     reorder_window_seconds: float = 1.0
     """How long a webhook arrival waits for earlier ones from the same sender that Meta delivers late."""
+    intake_attempts: int = 5
+    """Failed attempts at handling one arrival before it is set aside (storage's own trouble never
+    counts); retried after 2, 4, 8… s meanwhile, its sender's later arrivals waiting behind it."""
     rating: bool = True
     history_lines: int = 10
     retention_days: int = 30

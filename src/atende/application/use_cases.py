@@ -19,10 +19,10 @@ from atende.domain.exceptions import ConcurrencyConflict
 
 from . import intake, retention
 from .arrivals import Arrival, Inbound, StatusReport
-from .courier import Courier, Pacing
+from .courier import CLAIM_SECONDS, Courier, Pacing
 from .leases import release_lease, take_lease
-from .ports import Clock, UnitOfWork, WhatsAppGateway
-from .reports import Live
+from .ports import ArrivalState, AsyncWhatsAppGateway, Clock, UnitOfWork, WhatsAppGateway
+from .reports import Live, StoredArrival
 from .roster import sync_roster
 from .session import Session
 from .settings import Settings
@@ -39,10 +39,21 @@ ATTEMPTS = 8
 RETRY_PAUSE_SECONDS = 0.005
 """The random pause before retry n is at most this times 2ⁿ⁻¹ (about 0.6 s in all, at worst)."""
 
+INTAKE_BATCH = 50
+"""Arrivals per intake transaction: one commit for many, yet short enough that the webhook's
+own writes never wait long for SQLite's lock (docs/adr/0014-intake-faults-and-batches.md)."""
+
 PRUNE_BATCHES = 20
 """Batches one pruning pass runs at most, so a large backlog is worked off over several passes."""
 
 T = TypeVar("T")
+
+
+def _reason(error: BaseException) -> str:
+    """An error's type and first line, for people: no traceback, no SQL parameters."""
+    text = str(error)
+    first = text.splitlines()[0][:300] if text else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
 class Atende:
@@ -80,19 +91,56 @@ class Atende:
         """
         return self.run(lambda session: intake.store(session, arrivals, received_at))
 
-    def process_intake(self, limit: int = 100) -> int:
-        """Handle stored arrivals that are ready, each in its own transaction; returns how many."""
-        ready = self.run(lambda session: intake.ready(session, limit))
-        for arrival in ready:
+    def process_intake(self, limit: int = 100, batch: int = INTAKE_BATCH) -> int:
+        """Handle ready arrivals, `batch` to a transaction, until `limit` were taken or none is
+        ready; returns how many were taken.
+
+        Storage's own trouble (a lock held too long, a lost connection, races lost too often)
+        is raised as it is, for the caller to back off: every arrival stays pending. An arrival
+        that fails by itself costs only itself: its batch is rolled back, the failure counted
+        (`intake.note_failure`), and the arrivals before it are handled again without it.
+        """
+        taken = 0
+        size = batch
+        while taken < limit:
             try:
-                handled = self.run(partial(intake.handle_stored, arrival=arrival))
-            except Exception as error:  # one poisoned arrival must not block everyone after it
-                log.exception("could not handle %s; set aside", arrival.key)
-                self.run(partial(intake.set_aside, arrival=arrival, error=repr(error)))
-            else:
-                if handled:  # not by another worker first, not a re-delivery
-                    self.telemetry.handled(self._kind(arrival))
-        return len(ready)
+                done = self.run(partial(intake.handle_batch, limit=min(size, limit - taken), clock=self.clock))
+            except intake.ArrivalFailed as failed:
+                self._failed(failed)
+                taken += 1
+                size = failed.position or batch  # the ones before it went well: alone first, then on
+                continue
+            for arrival in done.handled:  # not by another worker first, not a re-delivery
+                self.telemetry.handled(self._kind(arrival))
+            taken += done.taken
+            size = batch
+            if not done.taken:
+                break
+        return taken
+
+    def _failed(self, failed: intake.ArrivalFailed) -> None:
+        key, error = failed.arrival.key, failed.error
+        reason = _reason(error)
+        # With the traceback: an arrival that fails by itself is a bug to find.
+        if self.run(partial(intake.note_failure, arrival=failed.arrival, error=reason)):
+            log.error(
+                "arrival %s set aside after %d failed attempts: %s",
+                key,
+                self.settings.intake_attempts,
+                reason,
+                exc_info=error,
+            )
+        else:
+            log.warning("could not handle arrival %s, will try again: %s", key, reason, exc_info=error)
+
+    def put_back(self, key: str | None) -> tuple[int, ArrivalState | None]:
+        """`atende intake retry`: arrivals set aside become pending again (one, or every one)."""
+        return self.run(partial(intake.put_back, key=key))
+
+    def stored_arrivals(self, *, set_aside: bool, limit: int = 1000) -> list[StoredArrival]:
+        """`atende intake ls`: arrivals pending or set aside, read apart (never under a lock)."""
+        with self.uow_factory() as uow:
+            return uow.reports.stored_arrivals(set_aside=set_aside, limit=limit)
 
     def _kind(self, arrival: Arrival) -> str:
         if isinstance(arrival, StatusReport):
@@ -104,8 +152,17 @@ class Atende:
         with self.uow_factory() as uow:
             return uow.reports.live()
 
-    def courier(self, gateway: WhatsAppGateway, pacing: Pacing | None = None) -> Courier:
-        return Courier(self.run, gateway, self.clock, pacing, self.telemetry)
+    def courier(
+        self,
+        gateway: WhatsAppGateway | AsyncWhatsAppGateway,
+        pacing: Pacing | None = None,
+        *,
+        holder: str | None = None,
+        claim_seconds: float = CLAIM_SECONDS,
+    ) -> Courier:
+        return Courier(
+            self.run, gateway, self.clock, pacing, self.telemetry, holder=holder, claim_seconds=claim_seconds
+        )
 
     def tick(self) -> None:
         """Timers and the dispatch sweep; call it every few seconds."""

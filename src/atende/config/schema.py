@@ -100,6 +100,13 @@ class IdleConfig(_Table):
     assigned_hours: int = Field(default=20, ge=0)
 
 
+class IntakeConfig(_Table):
+    """How often a stored notification that fails by itself is tried before it is set aside
+    (docs/adr/0014-intake-faults-and-batches.md); storage's own trouble is never counted."""
+
+    attempts: int = Field(default=5, ge=1)
+
+
 class WhatsAppConfig(_Table):
     agent_reopen_template: TemplateName = "atende_agente"
     customer_reopen_template: TemplateName | None = None
@@ -138,6 +145,7 @@ class Config(_Table):
     whatsapp: WhatsAppConfig = Field(default_factory=WhatsAppConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     idle: IdleConfig = Field(default_factory=IdleConfig)
+    intake: IntakeConfig = Field(default_factory=IntakeConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     texts: dict[str, Any] = Field(default_factory=dict)
     """Catalog sentences replaced per key; checked against the catalog by `atende.config.texts`."""
@@ -190,6 +198,7 @@ class Config(_Table):
             menu_idle_hours=self.idle.menu_hours,
             rating_idle_hours=self.idle.rating_hours,
             assigned_idle_hours=self.idle.assigned_hours,
+            intake_attempts=self.intake.attempts,
             text_overrides={key: _override(value) for key, value in self.texts.items()},
         )
 

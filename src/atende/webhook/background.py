@@ -1,10 +1,11 @@
 """The work beside the webhook: handle what arrived, send the outbox, run the timers.
 
-The intake loop runs in every process (its use cases are atomic and idempotent). The courier
-and the timers must run once per cluster, whatever the number of `--workers` or hosts: each
-runs only while its process holds a lease, renewed in the background every third of its
-lifetime; a process that dies is replaced once its lease lapses (15 s, plus up to a second
-until another notices), and a process that stops cleanly hands the lease over at once.
+The intake loop and the courier run in every process: the intake's use cases are atomic and
+idempotent, and the courier claims the outbox per recipient (ADR 0015), so every process sends,
+each to its own recipients. The timers must run once per cluster, whatever the number of
+`--workers` or hosts: they run only while their process holds a lease, renewed in the background
+every third of its lifetime; a process that dies is replaced once its lease lapses (15 s, plus
+up to a second until another notices), and a process that stops cleanly hands the lease over.
 
 Stopping (lifespan shutdown, after uvicorn has stopped taking requests) lets each loop finish
 the step in flight, then returns: what was not handled stays stored for the next start.
@@ -20,8 +21,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 from atende.application.courier import Pacing
-from atende.application.leases import FencedGateway
-from atende.application.ports import WhatsAppGateway
+from atende.application.ports import AsyncWhatsAppGateway, WhatsAppGateway
 from atende.application.use_cases import Atende
 
 from .lease_keeper import Lease, holder_id
@@ -30,7 +30,6 @@ from .loops import Loop
 
 log = logging.getLogger(__name__)
 
-COURIER_LEASE = "courier"
 TIMERS_LEASE = "timers"
 
 
@@ -42,7 +41,7 @@ class Intervals:
     courier: float = 0.25
     timers: float = 5.0
     lease_seconds: float = 15.0
-    """A lease's lifetime; it is renewed every third of it."""
+    """A lease's lifetime (renewed every third of it), and a courier's claim on a recipient's lane."""
     lease_retry: float = 1.0
     """How often a process without a lease asks for it (a lapsed lease is taken within this)."""
     max_backoff: float = 5.0
@@ -51,13 +50,14 @@ class Intervals:
     """How often the timers' holder prunes what is past retention (a few small batches each time)."""
 
 
-INTAKE_BATCH = 100
-COURIER_BATCH = 25
-"""Messages per courier pass: small, so a pass (and so a shutdown) never waits on many sends."""
+INTAKE_PASS = 100
+"""Arrivals an intake pass takes at most (in batches of `use_cases.INTAKE_BATCH`) before the loop goes round."""
+COURIER_BATCH = 200
+"""Recipients claimed per courier pass (each sends until paced, or its loaded messages are out)."""
 
 
 class Background:
-    """The intake processor, the courier and the timers of one process, with their leases.
+    """The intake processor, the courier and the timers of one process, with the timers' lease.
 
     `running()` starts them and, on the way out, stops them cleanly: each finishes its step
     in flight, then the leases are handed over.
@@ -66,7 +66,7 @@ class Background:
     def __init__(
         self,
         atende: Atende,
-        gateway: WhatsAppGateway,
+        gateway: WhatsAppGateway | AsyncWhatsAppGateway,
         *,
         intervals: Intervals | None = None,
         pacing: Pacing | None = None,
@@ -76,25 +76,17 @@ class Background:
         self.intervals = intervals or Intervals()
         self.holder = holder or holder_id()
         seconds = self.intervals.lease_seconds
-        self.leases = [
-            Lease(atende, COURIER_LEASE, self.holder, seconds),
-            Lease(atende, TIMERS_LEASE, self.holder, seconds),
-        ]
-        courier_lease = self.leases[0]
-        fenced = FencedGateway(gateway, courier_lease.name, lambda: courier_lease.held)
-        courier = self.courier = atende.courier(fenced, pacing)
+        self.leases = [Lease(atende, TIMERS_LEASE, self.holder, seconds)]
+        # A lane's claim lasts as long as a lease: a dead process's lanes are taken over as soon.
+        courier = self.courier = atende.courier(gateway, pacing, holder=self.holder, claim_seconds=seconds)
         backoff = self.intervals.max_backoff
         self.courier_loop = Loop(
-            "courier",
-            lambda: courier.deliver(COURIER_BATCH),
-            self.intervals.courier,
-            lease=self.leases[0],
-            max_backoff=backoff,
+            "courier", lambda: courier.deliver(COURIER_BATCH), self.intervals.courier, max_backoff=backoff
         )
-        self.timers_loop = Loop("timers", self._tick, self.intervals.timers, lease=self.leases[1], max_backoff=backoff)
+        self.timers_loop = Loop("timers", self._tick, self.intervals.timers, lease=self.leases[0], max_backoff=backoff)
         self.intake_loop = Loop(
             "intake",
-            lambda: atende.process_intake(INTAKE_BATCH),
+            lambda: atende.process_intake(INTAKE_PASS),
             self.intervals.intake,
             after_work=self.courier_loop.wake,
             max_backoff=backoff,
@@ -159,7 +151,7 @@ class Background:
                     log.warning("could not renew lease %r: %s", lease.name, describe(error))
                     continue
                 if taken:
-                    (self.courier_loop if lease.name == COURIER_LEASE else self.timers_loop).wake()
+                    self.timers_loop.wake()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._keeper_stopping.wait(), pause)
 
@@ -184,6 +176,10 @@ class Background:
             # Stopped, not cancelled: a renewal in flight must land before the release, not after.
             self._keeper_stopping.set()
             await asyncio.gather(*tasks, keeper, return_exceptions=True)
+            try:
+                await asyncio.to_thread(self.courier.close)
+            except Exception as error:
+                log.warning("could not close the courier's connections: %s", describe(error))
             for lease in self.leases:
                 try:
                     await asyncio.to_thread(lease.release)

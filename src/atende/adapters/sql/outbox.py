@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from atende.application.outbound import Delivery, Outgoing
+from atende.application.outbound import Delivery, Lane, Outgoing
 from atende.application.ports import Outbox
 
 from . import tables as t
 from .rows import delivery_state, outgoing_from_row, outgoing_to_row
-from .statements import ConnectionSource
+from .statements import ConnectionSource, racing
 
 
 class SqlOutbox(Outbox):
@@ -20,6 +23,7 @@ class SqlOutbox(Outbox):
         self._connection = connection
         self.added: list[Outgoing] = []
         self.saved: dict[str, Outgoing] = {}
+        self.released: dict[str, dict[str, Any]] = {}
 
     def add(self, message: Outgoing) -> None:
         self.added.append(message)
@@ -31,6 +35,63 @@ class SqlOutbox(Outbox):
             query = query.where(columns.recipient.not_in(sorted(skip)))
         query = query.order_by(columns.seq).limit(limit)
         return [outgoing_from_row(row) for row in self._connection().execute(query)]
+
+    def claim(self, holder: str, now: datetime, *, lanes: int, per_lane: int, seconds: float) -> Sequence[Lane]:
+        """Three statements: the recipients with something to send whose lane is free (read from the
+        pending rows, oldest first), their lane rows made if new, then the claim itself — one UPDATE
+        that re-checks each lane is free, skipping (on PostgreSQL) lanes another courier is claiming
+        at this very moment (`FOR UPDATE SKIP LOCKED`). On SQLite the single writer serializes claims.
+        """
+        connection = self._connection()
+        postgres = connection.dialect.name == "postgresql"
+        # Claims lapse by the database's clock where the database is a server shared by hosts.
+        clock: Any = func.now() if postgres else literal(now, t.lanes.c.claimed_until.type)
+        o, lane = t.outbox.c, t.lanes.c
+        unclaimed = or_(lane.claimed_until.is_(None), lane.claimed_until <= clock)
+        ready = or_(lane.ready_at.is_(None), lane.ready_at <= now)
+        wanted = (
+            select(o.recipient)
+            .select_from(t.outbox.outerjoin(t.lanes, lane.recipient == o.recipient))
+            .where(o.delivery == Delivery.PENDING.value, or_(lane.recipient.is_(None), and_(ready, unclaimed)))
+            .group_by(o.recipient)
+            .order_by(func.min(o.seq))
+            .limit(lanes)
+        )
+        recipients = list(connection.scalars(wanted))
+        if not recipients:
+            return []
+        dialect: Any = postgresql if postgres else sqlite
+        new = dialect.insert(t.lanes).on_conflict_do_nothing(index_elements=[lane.recipient])
+        racing("outbox lanes", lambda: connection.execute(new, [{"recipient": r} for r in recipients]))
+        free = (
+            select(lane.recipient)
+            .where(lane.recipient.in_(recipients), unclaimed, ready)
+            .with_for_update(skip_locked=True)
+        )
+        until: Any = clock + timedelta(seconds=seconds) if postgres else now + timedelta(seconds=seconds)
+        take = (
+            update(t.lanes)
+            .where(lane.recipient.in_(free.scalar_subquery()))
+            .values(claimed_by=holder, claimed_until=until)
+            .returning(lane.recipient, lane.paced_until)
+        )
+        claimed = {row.recipient: row.paced_until for row in racing("outbox lanes", lambda: connection.execute(take))}
+        if not claimed:
+            return []
+        number = func.row_number().over(partition_by=o.recipient, order_by=o.seq).label("number")
+        rows = (
+            select(t.outbox, number)
+            .where(o.delivery == Delivery.PENDING.value, o.recipient.in_(sorted(claimed)))
+            .subquery()
+        )
+        query = select(rows).where(rows.c.number <= per_lane).order_by(rows.c.seq)
+        messages: dict[str, list[Outgoing]] = {r: [] for r in recipients if r in claimed}
+        for row in connection.execute(query):
+            messages[row.recipient].append(outgoing_from_row(row))
+        return [Lane(r, claimed[r], line) for r, line in messages.items()]
+
+    def release(self, holder: str, recipient: str, paced_until: datetime | None, ready_at: datetime | None) -> None:
+        self.released[recipient] = {"holder": holder, "paced_until": paced_until, "ready_at": ready_at}
 
     def held_for(self, wa_id: str) -> Sequence[Outgoing]:
         columns = t.outbox.c
@@ -76,3 +137,13 @@ class SqlOutbox(Outbox):
             )
             if result.rowcount != 1:
                 raise LookupError(f"outbox message {message.id} is not stored")
+        lane = t.lanes.c
+        for recipient in sorted(self.released):  # one order everywhere: no deadlock between couriers
+            state = self.released[recipient]
+            connection.execute(
+                update(t.lanes)
+                .where(lane.recipient == recipient, lane.claimed_by == state["holder"])
+                .values(
+                    paced_until=state["paced_until"], ready_at=state["ready_at"], claimed_by=None, claimed_until=None
+                )
+            )

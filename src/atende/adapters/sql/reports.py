@@ -32,6 +32,7 @@ from atende.application.reports import (
     PresenceSpan,
     Reports,
     ServiceRow,
+    StoredArrival,
     Tally,
     WaitingLine,
 )
@@ -287,6 +288,29 @@ class SqlReports(Reports):
                 intake_oldest=intake_oldest,
                 intake_set_aside=int(connection.scalar(set_aside) or 0),
             )
+
+    def stored_arrivals(self, *, set_aside: bool, limit: int) -> list[StoredArrival]:
+        i = t.intake.c
+        query = select(
+            i.key, i.kind, i.sender, i.at, i.received_at, i.attempts, i.retry_at, i.error, i.last_error, i.done_at
+        )
+        # Set aside: by the partial index, in the order they came; pending: in the order they go.
+        query = query.where(t.SET_ASIDE).order_by(i.seq) if set_aside else query.where(t.WAITING).order_by(i.at, i.seq)
+        with self._reading() as connection:
+            return [
+                StoredArrival(
+                    key=row.key,
+                    kind=row.kind,
+                    sender=row.sender,
+                    at=row.at,
+                    received_at=row.received_at,
+                    attempts=int(row.attempts),
+                    retry_at=row.retry_at,
+                    error=row.error or row.last_error,
+                    set_aside_at=row.done_at if set_aside else None,
+                )
+                for row in connection.execute(query.limit(limit))
+            ]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -108,6 +108,15 @@ class _Versioned(Generic[Aggregate]):
             written.append((entity, entity.version + 1))
         return written
 
+    def written(self, tracked: Mapping[str, Aggregate], stored: Written) -> None:
+        """After a flush: what was written is what this transaction now holds, at its new version
+        (the next flush compares against it); the tracked objects stay tracked."""
+        ids = {id(entity): version for entity, version in stored}
+        for key, entity in tracked.items():
+            if id(entity) in ids:
+                self.loaded[key] = (ids[id(entity)], self.to_row(entity))
+        self.added = []
+
 
 class SqlConversationRepository(ConversationRepository):
     def __init__(self, connection: ConnectionSource) -> None:
@@ -218,6 +227,9 @@ class SqlConversationRepository(ConversationRepository):
     def write(self, connection: Connection) -> Written:
         return self._rows.write(connection, self.seen)
 
+    def flushed(self, stored: Written) -> None:
+        self._rows.written(self.seen, stored)
+
 
 def _in_line(excluding: Collection[str], *where: ColumnElement[bool]) -> list[ColumnElement[bool]]:
     """The waiting line's rows (the line index's leading column first), but for `excluding`."""
@@ -249,6 +261,9 @@ class SqlContactRepository(ContactRepository):
         would otherwise break the unique constraint for the length of a statement."""
         return self._rows.write(connection, dict(sorted(self.seen.items(), key=lambda item: not self._releases(item))))
 
+    def flushed(self, stored: Written) -> None:
+        self._rows.written(self.seen, stored)
+
     def _releases(self, item: tuple[str, Contact]) -> bool:
         key, contact = item
         before = self._rows.loaded.get(key)
@@ -279,6 +294,9 @@ class SqlAgentRepository(AgentRepository):
 
     def write(self, connection: Connection) -> Written:
         return self._rows.write(connection, self.seen)
+
+    def flushed(self, stored: Written) -> None:
+        self._rows.written(self.seen, stored)
 
 
 # -- append-only records -----------------------------------------------------------------------

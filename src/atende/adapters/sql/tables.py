@@ -234,6 +234,9 @@ class IntakeRow(SQLModel, table=True):
         # Retention: handled arrivals older than the cutoff, oldest first. Partial, so the
         # backlog's `done_at IS NULL` never picks it over ix_intake_ready.
         Index("ix_intake_done_at", "done_at", sqlite_where=HANDLED, postgresql_where=HANDLED),
+        # One sender's unhandled arrivals in order: whether an arrival is its sender's earliest
+        # (`ready` hands out runs from there), and the run itself.
+        Index("ix_intake_sender", "sender", "at", "seq", sqlite_where=WAITING, postgresql_where=WAITING),
     )
 
     seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
@@ -245,6 +248,12 @@ class IntakeRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_type=JSON)
     done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     error: str | None = None
+    """Why it was set aside (handling failed `attempts` times); None for one handled."""
+    attempts: int = Field(sa_column_kwargs={"server_default": "0"})
+    """Failed attempts at handling it; storage's own trouble (locks, lost connections) is not one."""
+    retry_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """After a failed attempt: not handed out again before then (nor anything its sender sent later)."""
+    last_error: str | None = None
 
 
 class PresenceRow(SQLModel, table=True):
@@ -276,6 +285,24 @@ class LeaseRow(SQLModel, table=True):
     until: datetime = Field(sa_type=UtcDateTime)
 
 
+class OutboxLaneRow(SQLModel, table=True):
+    """One recipient's line in the outbox: who is sending to them now, and their pacing.
+
+    Rows are made by the first claim on a recipient; the outbox rows themselves say what waits.
+    """
+
+    __tablename__ = "outbox_lanes"
+
+    recipient: str = Field(primary_key=True)
+    paced_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """The pair limit's state (GCRA): when the next send is due were sends spread evenly."""
+    ready_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """Not worth claiming before this (paced, or the head is backing off); None: at once."""
+    claimed_by: str | None = None
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """When the claim lapses, by the database's clock on PostgreSQL."""
+
+
 def _table(row: type[SQLModel]) -> Table:
     table: Table = row.__table__  # type: ignore[attr-defined]
     return table
@@ -290,6 +317,7 @@ inbox = _table(InboxRow)
 contacts = _table(ContactRow)
 intake = _table(IntakeRow)
 leases = _table(LeaseRow)
+lanes = _table(OutboxLaneRow)
 presence = _table(PresenceRow)
 
 metadata = SQLModel.metadata

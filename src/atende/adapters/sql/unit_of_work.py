@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from atende.application.ports import UnitOfWork
 from atende.domain.exceptions import ConcurrencyConflict
 
+from . import faults
 from .engine import lost_a_race, read_only
 from .intake import SqlInbox, SqlIntake
 from .leases import SqlLeases
@@ -21,6 +22,7 @@ from .repositories import (
     SqlConversationRepository,
     SqlEventLog,
     SqlMessageRepository,
+    Written,
 )
 from .retention import SqlRetention
 
@@ -76,6 +78,37 @@ class SqlUnitOfWork(UnitOfWork):
             raise RuntimeError("a reading unit of work cannot commit: open a writing one")
         connection = self.connection()
         try:
+            written = self._write(connection)
+            connection.commit()
+        except DBAPIError as error:
+            connection.rollback()
+            if lost_a_race(error):
+                raise ConcurrencyConflict(f"the database aborted the transaction: {error.orig}") from error
+            raise
+        except BaseException:
+            connection.rollback()
+            raise
+        self._written(written)
+
+    def _flush(self) -> None:
+        """Aggregates stay tracked (with what is now stored as their loaded state), and so do the
+        sets already read: the transaction sees nothing but its own writes, which they hold.
+        Only the buffers of appended rows start empty."""
+        stored = self._write(self.connection())
+        for aggregate, version in stored:
+            aggregate.version = version
+        for repository in (self.agents, self.conversations, self.contacts):
+            repository.flushed(stored)
+        self.messages.added = []
+        self.events.added = []
+        self.outbox.added = []
+        self.outbox.saved = {}
+
+    def transient(self, error: BaseException) -> bool:
+        return faults.transient(error)
+
+    def _write(self, connection: Connection) -> Written:
+        try:
             # Agents before conversations (which refer to them), aggregates before the records
             # that refer to conversations; updates before inserts inside each repository.
             written = [
@@ -86,15 +119,14 @@ class SqlUnitOfWork(UnitOfWork):
             self.messages.write(connection)
             self.events.write(connection)
             self.outbox.write(connection)
-            connection.commit()
         except DBAPIError as error:
-            connection.rollback()
             if lost_a_race(error):
                 raise ConcurrencyConflict(f"the database aborted the transaction: {error.orig}") from error
             raise
-        except BaseException:
-            connection.rollback()
-            raise
+        return written
+
+    def _written(self, written: Written) -> None:
+        """The aggregates now stored carry their new versions; tracking starts afresh."""
         for aggregate, version in written:
             aggregate.version = version
         self._fresh()

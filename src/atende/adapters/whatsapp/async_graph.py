@@ -1,0 +1,171 @@
+"""The WhatsApp gateway on the Graph API for many sends at once: httpx.AsyncClient, pooled.
+
+The courier sends to many recipients concurrently from its own event loop; this speaks exactly
+as `GraphApiGateway` does (same payloads, same errors, same re-upload of a refused media id),
+awaiting each answer instead of holding a thread. The client is made in the event loop of the
+first send and lives as long as the gateway (`aclose` in that same loop): several small pools
+taken in turn, not one large one (see `PER_POOL`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any
+
+import httpx
+
+from atende.application.failures import Failure
+from atende.application.outbound import MediaBody, Outgoing, ReadReceipt
+from atende.application.ports import AsyncWhatsAppGateway
+
+from .graph import (
+    DEFAULT_TIMEOUT,
+    REUPLOADS_REMEMBERED,
+    GraphApiError,
+    _bare_mime,
+    _json_object,
+    _refused_media_id,
+    _wamid,
+    mask,
+)
+from .render import RenderError, render
+
+log = logging.getLogger(__name__)
+
+CONNECTIONS = 32
+"""Connections to the Graph API, as many as the courier's sends in flight (`courier.CONCURRENCY`)."""
+
+PER_POOL = 2
+"""Connections per httpx pool. httpcore looks at every connection of its pool on each request,
+so one pool of 32 costs ~1 ms of CPU a request; 16 pools of 2, taken in turn, send ~4× as many
+requests a second on this machine (docs/benchmarks.md, the courier)."""
+
+
+class AsyncGraphApiGateway(AsyncWhatsAppGateway):
+    """Sends through `POST {base_url}/{phone_number_id}/messages` without blocking a thread."""
+
+    def __init__(
+        self,
+        base_url: str,
+        phone_number_id: str,
+        access_token: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        connections: int = CONNECTIONS,
+    ) -> None:
+        if not phone_number_id or not access_token:
+            raise ValueError("the Graph API needs a phone number id and an access token")
+        self.base_url = base_url.rstrip("/")
+        self.phone_number_id = phone_number_id
+        self._token = access_token
+        self._timeout = timeout or DEFAULT_TIMEOUT
+        self._pools = max(1, connections // PER_POOL)
+        self._clients: list[httpx.AsyncClient] = []
+        self._turns: itertools.cycle[httpx.AsyncClient] | None = None
+        self._base = httpx.URL(self.base_url)
+        self._reuploaded: OrderedDict[str, str] = OrderedDict()
+
+    def __repr__(self) -> str:  # never the token
+        return f"AsyncGraphApiGateway({self.base_url!r}, phone_number_id={self.phone_number_id!r})"
+
+    async def send(self, message: Outgoing) -> str:
+        """As `GraphApiGateway.send`: a media id Meta refuses is uploaded again and sent once more."""
+        known = self._reuploaded.get(message.body.media.media_id) if isinstance(message.body, MediaBody) else None
+        if known is not None and isinstance(message.body, MediaBody):
+            body = message.body
+            message = replace(message, body=replace(body, media=replace(body.media, media_id=known)))
+        try:
+            return await self._send(message)
+        except GraphApiError as error:
+            if not _refused_media_id(message, error):
+                raise
+            fresh = await self._with_uploaded_media(message, error)
+        return await self._send(fresh)
+
+    async def _send(self, message: Outgoing) -> str:
+        try:
+            payload = render(message)
+        except RenderError as error:
+            log.warning("outgoing %s cannot be sent: %s", message.id, error)
+            raise GraphApiError(f"cannot render message: {error}") from error
+        kind = payload.get("type", "read")
+        try:
+            response = await self._request("POST", f"{self.base_url}/{self.phone_number_id}/messages", json=payload)
+        except GraphApiError as error:
+            log.info("send %s %s to %s failed: %s", message.id, kind, mask(message.to), error)
+            raise
+        answer = _json_object(response)
+        if isinstance(message.body, ReadReceipt):
+            if answer.get("success") is not True:
+                raise GraphApiError(f"read receipt not accepted: {answer!r}", status=200)
+            return f"read:{message.id}"
+        return _wamid(answer)
+
+    async def _with_uploaded_media(self, message: Outgoing, refusal: GraphApiError) -> Outgoing:
+        body = message.body
+        assert isinstance(body, MediaBody)
+        media = body.media
+        log.info("media %s refused (%s); downloading and uploading it again", media.media_id, refusal.code)
+        try:
+            described = _json_object(
+                await self._request(
+                    "GET", f"{self.base_url}/{media.media_id}", params={"phone_number_id": self.phone_number_id}
+                )
+            )
+            url = described.get("url")
+            if not isinstance(url, str) or not url:
+                raise GraphApiError(f"media {media.media_id}: no url in the answer")
+            target = httpx.URL(url)
+            if target.scheme != "https" and (target.host, target.port) != (self._base.host, self._base.port):
+                raise GraphApiError(f"refusing to send the access token to {target.scheme}://{target.host}")
+            data = (await self._request("GET", url)).content
+            mime_type = _bare_mime(media.mime_type or str(described.get("mime_type") or ""))
+            uploaded = await self._request(
+                "POST",
+                f"{self.base_url}/{self.phone_number_id}/media",
+                data={"messaging_product": "whatsapp", "type": mime_type},
+                files={"file": (media.filename or "file", data, mime_type)},
+            )
+            fresh_id = _json_object(uploaded).get("id")
+            if not fresh_id:
+                raise GraphApiError("upload answered without a media id", status=uploaded.status_code)
+        except GraphApiError as error:
+            log.info("media %s could not be uploaded again: %s", media.media_id, error)
+            if error.retryable:
+                raise error from refusal
+            raise refusal from error
+        self._reuploaded[media.media_id] = str(fresh_id)
+        while len(self._reuploaded) > REUPLOADS_REMEMBERED:
+            self._reuploaded.popitem(last=False)
+        return replace(message, body=replace(body, media=replace(media, media_id=str(fresh_id))))
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One authenticated call; every failure, network or HTTP, comes out as GraphApiError."""
+        if self._turns is None:
+            limits = httpx.Limits(max_connections=PER_POOL, max_keepalive_connections=PER_POOL)
+            tls = httpx.create_ssl_context()  # one for all pools: loading the CA bundle costs ~25 ms
+            self._clients = [
+                httpx.AsyncClient(timeout=self._timeout, limits=limits, verify=tls) for _ in range(self._pools)
+            ]
+            self._turns = itertools.cycle(self._clients)
+        headers = {"Authorization": f"Bearer {self._token}"}
+        try:
+            response = await next(self._turns).request(method, url, headers=headers, **kwargs)
+        except httpx.TimeoutException as error:
+            # Meta may have accepted a send whose answer timed out: the documented duplicate window.
+            raise GraphApiError(f"Graph API timed out ({type(error).__name__})", failure=Failure.RETRYABLE) from error
+        except httpx.TransportError as error:
+            raise GraphApiError(
+                f"Graph API unreachable ({type(error).__name__}: {error})", failure=Failure.RETRYABLE
+            ) from error
+        if response.is_error:
+            raise GraphApiError.from_response(response)
+        return response
+
+    async def aclose(self) -> None:
+        clients, self._clients, self._turns = self._clients, [], None
+        for client in clients:
+            await client.aclose()

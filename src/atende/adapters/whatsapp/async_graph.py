@@ -11,27 +11,26 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections import OrderedDict
-from dataclasses import replace
 from typing import Any
 
 import httpx
 
-from atende.application.failures import Failure
-from atende.application.outbound import MediaBody, Outgoing, ReadReceipt
+from atende.application.outbound import MediaBody, Outgoing
 from atende.application.ports import AsyncWhatsAppGateway
 
 from .graph import (
     DEFAULT_TIMEOUT,
-    REUPLOADS_REMEMBERED,
     GraphApiError,
+    MediaRemembered,
     _bare_mime,
     _json_object,
     _refused_media_id,
-    _wamid,
+    check_token_target,
+    graph_errors,
     mask,
+    rendered,
+    sent_id,
 )
-from .render import RenderError, render
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +65,14 @@ class AsyncGraphApiGateway(AsyncWhatsAppGateway):
         self._clients: list[httpx.AsyncClient] = []
         self._turns: itertools.cycle[httpx.AsyncClient] | None = None
         self._base = httpx.URL(self.base_url)
-        self._reuploaded: OrderedDict[str, str] = OrderedDict()
+        self._reuploaded = MediaRemembered()
 
     def __repr__(self) -> str:  # never the token
         return f"AsyncGraphApiGateway({self.base_url!r}, phone_number_id={self.phone_number_id!r})"
 
     async def send(self, message: Outgoing) -> str:
         """As `GraphApiGateway.send`: a media id Meta refuses is uploaded again and sent once more."""
-        known = self._reuploaded.get(message.body.media.media_id) if isinstance(message.body, MediaBody) else None
-        if known is not None and isinstance(message.body, MediaBody):
-            body = message.body
-            message = replace(message, body=replace(body, media=replace(body.media, media_id=known)))
+        message = self._reuploaded.applied(message)
         try:
             return await self._send(message)
         except GraphApiError as error:
@@ -86,23 +82,14 @@ class AsyncGraphApiGateway(AsyncWhatsAppGateway):
         return await self._send(fresh)
 
     async def _send(self, message: Outgoing) -> str:
-        try:
-            payload = render(message)
-        except RenderError as error:
-            log.warning("outgoing %s cannot be sent: %s", message.id, error)
-            raise GraphApiError(f"cannot render message: {error}") from error
+        payload = rendered(message)
         kind = payload.get("type", "read")
         try:
             response = await self._request("POST", f"{self.base_url}/{self.phone_number_id}/messages", json=payload)
         except GraphApiError as error:
             log.info("send %s %s to %s failed: %s", message.id, kind, mask(message.to), error)
             raise
-        answer = _json_object(response)
-        if isinstance(message.body, ReadReceipt):
-            if answer.get("success") is not True:
-                raise GraphApiError(f"read receipt not accepted: {answer!r}", status=200)
-            return f"read:{message.id}"
-        return _wamid(answer)
+        return sent_id(message, _json_object(response))
 
     async def _with_uploaded_media(self, message: Outgoing, refusal: GraphApiError) -> Outgoing:
         body = message.body
@@ -118,9 +105,7 @@ class AsyncGraphApiGateway(AsyncWhatsAppGateway):
             url = described.get("url")
             if not isinstance(url, str) or not url:
                 raise GraphApiError(f"media {media.media_id}: no url in the answer")
-            target = httpx.URL(url)
-            if target.scheme != "https" and (target.host, target.port) != (self._base.host, self._base.port):
-                raise GraphApiError(f"refusing to send the access token to {target.scheme}://{target.host}")
+            check_token_target(self._base, url)
             data = (await self._request("GET", url)).content
             mime_type = _bare_mime(media.mime_type or str(described.get("mime_type") or ""))
             uploaded = await self._request(
@@ -137,10 +122,7 @@ class AsyncGraphApiGateway(AsyncWhatsAppGateway):
             if error.retryable:
                 raise error from refusal
             raise refusal from error
-        self._reuploaded[media.media_id] = str(fresh_id)
-        while len(self._reuploaded) > REUPLOADS_REMEMBERED:
-            self._reuploaded.popitem(last=False)
-        return replace(message, body=replace(body, media=replace(media, media_id=str(fresh_id))))
+        return self._reuploaded.remember(message, str(fresh_id))
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One authenticated call; every failure, network or HTTP, comes out as GraphApiError."""
@@ -152,15 +134,8 @@ class AsyncGraphApiGateway(AsyncWhatsAppGateway):
             ]
             self._turns = itertools.cycle(self._clients)
         headers = {"Authorization": f"Bearer {self._token}"}
-        try:
+        with graph_errors():
             response = await next(self._turns).request(method, url, headers=headers, **kwargs)
-        except httpx.TimeoutException as error:
-            # Meta may have accepted a send whose answer timed out: the documented duplicate window.
-            raise GraphApiError(f"Graph API timed out ({type(error).__name__})", failure=Failure.RETRYABLE) from error
-        except httpx.TransportError as error:
-            raise GraphApiError(
-                f"Graph API unreachable ({type(error).__name__}: {error})", failure=Failure.RETRYABLE
-            ) from error
         if response.is_error:
             raise GraphApiError.from_response(response)
         return response

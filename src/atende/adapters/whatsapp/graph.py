@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from types import TracebackType
 from typing import Any, Self
@@ -132,7 +133,7 @@ class GraphApiGateway(WhatsAppGateway):
         self._client = client if client is not None else httpx.Client(timeout=timeout or DEFAULT_TIMEOUT)
         self._timeout: float | httpx.Timeout | None = timeout
         self._base = httpx.URL(self.base_url)
-        self._reuploaded: OrderedDict[str, str] = OrderedDict()
+        self._reuploaded = MediaRemembered()
         """Media ids Meta refused → the id of the same file uploaded again (30 days)."""
 
     def __repr__(self) -> str:  # never the token
@@ -150,7 +151,7 @@ class GraphApiGateway(WhatsAppGateway):
         id; the use cases never learn of it. The old → new id pair is remembered, so relaying
         the same file again (to another agent, after a transfer) goes straight to the new id.
         """
-        message = self._with_known_media(message)
+        message = self._reuploaded.applied(message)
         try:
             return self._send(message)
         except GraphApiError as error:
@@ -160,31 +161,16 @@ class GraphApiGateway(WhatsAppGateway):
         return self._send(fresh)
 
     def _send(self, message: Outgoing) -> str:
-        try:
-            payload = render(message)
-        except RenderError as error:
-            log.warning("outgoing %s cannot be sent: %s", message.id, error)
-            raise GraphApiError(f"cannot render message: {error}") from error
+        payload = rendered(message)
         kind = payload.get("type", "read")
         try:
             answer = self._post_json(f"{self.base_url}/{self.phone_number_id}/messages", payload)
         except GraphApiError as error:
             log.info("send %s %s to %s failed: %s", message.id, kind, mask(message.to), error)
             raise
-        if isinstance(message.body, ReadReceipt):
-            if answer.get("success") is not True:
-                raise GraphApiError(f"read receipt not accepted: {answer!r}", status=200)
-            return f"read:{message.id}"
-        wamid = _wamid(answer)
+        wamid = sent_id(message, answer)
         log.debug("sent %s %s to %s as %s", message.id, kind, mask(message.to), wamid)
         return wamid
-
-    def _with_known_media(self, message: Outgoing) -> Outgoing:
-        body = message.body
-        if isinstance(body, MediaBody) and body.media.media_id in self._reuploaded:
-            fresh_id = self._reuploaded[body.media.media_id]
-            return replace(message, body=replace(body, media=replace(body.media, media_id=fresh_id)))
-        return message
 
     def _with_uploaded_media(self, message: Outgoing, refusal: GraphApiError) -> Outgoing:
         """The message with its media uploaded anew; the refusal itself if the file cannot be had."""
@@ -201,10 +187,7 @@ class GraphApiGateway(WhatsAppGateway):
             if error.retryable:
                 raise error from refusal  # the network, not the file: try the whole send later
             raise refusal from error
-        self._reuploaded[media.media_id] = fresh_id
-        while len(self._reuploaded) > REUPLOADS_REMEMBERED:
-            self._reuploaded.popitem(last=False)
-        return replace(message, body=replace(body, media=replace(media, media_id=fresh_id)))
+        return self._reuploaded.remember(message, fresh_id)
 
     def send_template(
         self,
@@ -237,10 +220,7 @@ class GraphApiGateway(WhatsAppGateway):
 
     def download(self, url: str) -> bytes:
         """The bytes behind a media URL; a 404 means the URL expired, so ask `media_url` again."""
-        target = httpx.URL(url)
-        # The token goes only over TLS, or to the very host the gateway was pointed at (a local stand-in).
-        if target.scheme != "https" and (target.host, target.port) != (self._base.host, self._base.port):
-            raise GraphApiError(f"refusing to send the access token to {target.scheme}://{target.host}")
+        check_token_target(self._base, url)
         return self._request("GET", url).content
 
     def upload(self, data: bytes, mime_type: str, filename: str) -> str:
@@ -268,16 +248,8 @@ class GraphApiGateway(WhatsAppGateway):
         """One authenticated call; every failure, network or HTTP, comes out as GraphApiError."""
         headers = {"Authorization": f"Bearer {self._token}"}
         timeout = self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT
-        try:
+        with graph_errors():
             response = self._client.request(method, url, headers=headers, timeout=timeout, **kwargs)
-        except httpx.TimeoutException as error:
-            # Meta may have accepted a send whose answer timed out; the outbox retry is the
-            # documented, narrow window for a duplicate (docs/design.md §7).
-            raise GraphApiError(f"Graph API timed out ({type(error).__name__})", failure=Failure.RETRYABLE) from error
-        except httpx.TransportError as error:
-            raise GraphApiError(
-                f"Graph API unreachable ({type(error).__name__}: {error})", failure=Failure.RETRYABLE
-            ) from error
         if response.is_error:
             raise GraphApiError.from_response(response)
         return response
@@ -328,3 +300,72 @@ def _wamid(answer: Mapping[str, Any]) -> str:
     if isinstance(messages, list) and messages and isinstance(messages[0], dict) and messages[0].get("id"):
         return str(messages[0]["id"])
     raise GraphApiError("Graph API accepted the message but returned no id", status=200)
+
+
+class MediaRemembered:
+    """Old → new media ids of files uploaded again, the most recent `REUPLOADS_REMEMBERED`, so that
+    relaying the same file again goes straight to the new id (both gateways keep one)."""
+
+    def __init__(self) -> None:
+        self._ids: OrderedDict[str, str] = OrderedDict()
+
+    def applied(self, message: Outgoing) -> Outgoing:
+        body = message.body
+        if isinstance(body, MediaBody) and body.media.media_id in self._ids:
+            return _with_media_id(message, self._ids[body.media.media_id])
+        return message
+
+    def remember(self, message: Outgoing, fresh_id: str) -> Outgoing:
+        """The message with its media at `fresh_id`, remembered for the next relay of that file."""
+        body = message.body
+        assert isinstance(body, MediaBody)
+        self._ids[body.media.media_id] = fresh_id
+        while len(self._ids) > REUPLOADS_REMEMBERED:
+            self._ids.popitem(last=False)
+        return _with_media_id(message, fresh_id)
+
+
+def _with_media_id(message: Outgoing, media_id: str) -> Outgoing:
+    body = message.body
+    assert isinstance(body, MediaBody)
+    return replace(message, body=replace(body, media=replace(body.media, media_id=media_id)))
+
+
+def rendered(message: Outgoing) -> dict[str, Any]:
+    """The Graph payload of a message; one that cannot be rendered is a permanent send error."""
+    try:
+        return render(message)
+    except RenderError as error:
+        log.warning("outgoing %s cannot be sent: %s", message.id, error)
+        raise GraphApiError(f"cannot render message: {error}") from error
+
+
+def sent_id(message: Outgoing, answer: Mapping[str, Any]) -> str:
+    """What a send answered: the wamid, or for a read receipt its acceptance."""
+    if isinstance(message.body, ReadReceipt):
+        if answer.get("success") is not True:
+            raise GraphApiError(f"read receipt not accepted: {answer!r}", status=200)
+        return f"read:{message.id}"
+    return _wamid(answer)
+
+
+def check_token_target(base: httpx.URL, url: str) -> None:
+    """The token goes only over TLS, or to the very host the gateway was pointed at (a local stand-in)."""
+    target = httpx.URL(url)
+    if target.scheme != "https" and (target.host, target.port) != (base.host, base.port):
+        raise GraphApiError(f"refusing to send the access token to {target.scheme}://{target.host}")
+
+
+@contextmanager
+def graph_errors() -> Iterator[None]:
+    """Network failures of one Graph call as GraphApiError (both gateways' `_request`)."""
+    try:
+        yield
+    except httpx.TimeoutException as error:
+        # Meta may have accepted a send whose answer timed out; the outbox retry is the
+        # documented, narrow window for a duplicate (docs/design.md §7).
+        raise GraphApiError(f"Graph API timed out ({type(error).__name__})", failure=Failure.RETRYABLE) from error
+    except httpx.TransportError as error:
+        raise GraphApiError(
+            f"Graph API unreachable ({type(error).__name__}: {error})", failure=Failure.RETRYABLE
+        ) from error

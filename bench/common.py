@@ -117,7 +117,8 @@ def signed_notifications(prefix: str, count: int, senders: int = 1000) -> Iterat
         yield sign(APP_SECRET, body), body
 
 
-def _status_template() -> str:
+def status_template() -> str:
+    """A status notification with @ID@, @STATUS@, @AT@ and @SENDER@ (its recipient) to fill in."""
     value = {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": BUSINESS_NUMBER, "phone_number_id": PHONE_NUMBER_ID},
@@ -146,7 +147,7 @@ def meta_mix(prefix: str, count: int, senders: int = 1000) -> Iterator[tuple[str
     outbox, found unknown, logged), a little cheaper than a status that moves a real message on.
     """
     texts = signed_notifications(prefix, count, senders)
-    template = _status_template().replace("@AT@", str(int(time.time())))
+    template = status_template().replace("@AT@", str(int(time.time())))
     statuses = ("sent", "delivered", "read")
     for i in range(count):
         if i % 4 == 0:

@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import uvicorn
-from common import ACCESS_TOKEN, APP_SECRET, BUSINESS_NUMBER, PHONE_NUMBER_ID
+from common import ACCESS_TOKEN, APP_SECRET, status_template
 from http1 import Connection, HttpError, request_bytes
 
 from atende.adapters.whatsapp import sign
@@ -86,7 +86,7 @@ class Sink:
         self.webhooks = [urlsplit(url) for url in webhooks]
         self.queue: deque[tuple[str, str]] = deque()
         self.wakeup: asyncio.Event | None = None
-        self.status_template = self._status_template()
+        self.status_template = status_template()
         self.auth = f"Bearer {ACCESS_TOKEN}"
 
     # -- Graph API -------------------------------------------------------------------------------
@@ -134,28 +134,6 @@ class Sink:
 
     # -- status notifications back to the webhook ------------------------------------------------
 
-    @staticmethod
-    def _status_template() -> str:
-        value = {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": BUSINESS_NUMBER, "phone_number_id": PHONE_NUMBER_ID},
-            "statuses": [
-                {
-                    "id": "@ID@",
-                    "status": "@STATUS@",
-                    "timestamp": "@AT@",
-                    "recipient_id": "@TO@",
-                    "conversation": {"id": "c0ffee0000000000000000000000beef", "origin": {"type": "service"}},
-                    "pricing": {"billable": True, "pricing_model": "PMP", "category": "service"},
-                }
-            ],
-        }
-        notification = {
-            "object": "whatsapp_business_account",
-            "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}],
-        }
-        return json.dumps(notification, separators=(",", ":"))
-
     async def post_statuses(self, worker: int) -> None:
         target = self.webhooks[worker % len(self.webhooks)]
         host, port = target.hostname or "127.0.0.1", target.port or 80
@@ -172,7 +150,7 @@ class Sink:
                     self.status_template.replace("@ID@", wamid)
                     .replace("@STATUS@", status)
                     .replace("@AT@", str(int(time.time())))
-                    .replace("@TO@", to)
+                    .replace("@SENDER@", to)
                     .encode()
                 )
                 headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(APP_SECRET, body)}

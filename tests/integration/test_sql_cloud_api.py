@@ -229,6 +229,29 @@ def test_intake_keeps_each_key_once(any_uow: AnyUow) -> None:
     assert [a.key for a in ready] == ["wamid.a", "status:wamid.out1:delivered", "status:wamid.out1:read", "wamid.b"]
 
 
+def test_a_notifications_arrivals_are_stored_at_once_each_key_once(any_uow: AnyUow) -> None:
+    """`add_all` is how the webhook stores a group: the same answers as `add` one by one."""
+    message, report = samples.inbound("wamid.a"), samples.status("wamid.out1", "delivered")
+    with any_uow() as uow:
+        assert uow.intake.add(message, at(0))
+        uow.commit()
+    group = [
+        samples.inbound("wamid.c", minute=3),
+        message,  # stored before: a re-delivery
+        report,
+        StatusReport("wamid.out1", "delivered", at(9)),  # the same status twice in one group
+        samples.inbound("wamid.b", minute=2),
+    ]
+    with any_uow() as uow:
+        assert uow.intake.add_all(group, at(1)) == 3
+        assert uow.intake.add_all([], at(1)) == 0
+        uow.commit()
+    with any_uow() as uow:
+        assert uow.intake.add_all(group, at(2)) == 0, "Meta re-posting the whole group"
+        ready = uow.intake.ready(at(10), 10)
+    assert [a.key for a in ready] == ["wamid.a", "status:wamid.out1:delivered", "wamid.b", "wamid.c"]
+
+
 def test_a_rolled_back_arrival_is_forgotten(any_uow: AnyUow) -> None:
     with any_uow() as uow:
         assert uow.intake.add(samples.inbound("wamid.a"), at(0))

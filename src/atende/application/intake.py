@@ -29,7 +29,7 @@ from .windows import someone_wrote
 
 def store(session: Session, arrivals: Sequence[Arrival], received_at: datetime | None = None) -> int:
     """Keep what a notification carried; returns how many were new (a re-delivery is not)."""
-    return sum(session.uow.intake.add(arrival, received_at or session.now) for arrival in arrivals)
+    return session.uow.intake.add_all(arrivals, received_at or session.now)
 
 
 FIRST_RETRY_SECONDS = 2.0

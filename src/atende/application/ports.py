@@ -111,6 +111,11 @@ class Intake(abc.ABC):
     def add(self, arrival: Arrival, received_at: datetime) -> bool:
         """Store it under its key; False when that key is already stored (a re-delivery)."""
 
+    def add_all(self, arrivals: Sequence[Arrival], received_at: datetime) -> int:
+        """Store each under its key; returns how many were new (`add` for each, in order, which
+        storage may do in one statement)."""
+        return sum(self.add(arrival, received_at) for arrival in arrivals)
+
     @abc.abstractmethod
     def ready(self, received_before: datetime, limit: int, now: datetime | None = None) -> Sequence[Arrival]:
         """Up to `limit` unhandled arrivals to handle now, in the order they happened (their own

@@ -17,8 +17,8 @@ from atende.application.ports import ArrivalState, Inbox, Intake
 
 from . import codec
 from . import tables as t
-from .rows import arrival_to_row
-from .statements import ConnectionSource, insert_new, racing
+from .rows import Values, arrival_to_row
+from .statements import ConnectionSource, insert_all_new, insert_new, racing
 
 
 class SqlInbox(Inbox):
@@ -46,6 +46,12 @@ class SqlIntake(Intake):
 
     def add(self, arrival: Arrival, received_at: datetime) -> bool:
         return insert_new(self._connection(), t.intake, arrival_to_row(arrival, received_at), t.intake.c.key)
+
+    def add_all(self, arrivals: Sequence[Arrival], received_at: datetime) -> int:
+        rows: dict[str, Values] = {}
+        for arrival in arrivals:  # a key twice in one call is a re-delivery, as `add` would say
+            rows.setdefault(arrival.key, arrival_to_row(arrival, received_at))
+        return len(insert_all_new(self._connection(), t.intake, list(rows.values()), t.intake.c.key))
 
     def ready(self, received_before: datetime, limit: int, now: datetime | None = None) -> Sequence[Arrival]:
         now = now or received_before

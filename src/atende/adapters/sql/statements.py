@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Table, insert
@@ -47,6 +48,29 @@ def insert_new(connection: Connection, table: Table, values: Values, key: Column
     # RETURNING rather than rowcount: drivers disagree on the rowcount of a skipped insert.
     recorded = statement.values(**values).returning(key)
     return racing(f"{table.name} {values[key.name]}", lambda: connection.execute(recorded).first() is not None)
+
+
+def insert_all_new(connection: Connection, table: Table, rows: Sequence[Values], key: Column[Any]) -> set[Any]:
+    """INSERT each row unless one with its key exists; returns the keys this call stored.
+
+    One statement for all of them (SQLAlchemy sends the rows as one multi-row INSERT): building
+    and compiling a statement per row costs several times what SQLite takes to store it.
+    """
+    if not rows:
+        return set()
+    dialect = connection.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        return {row[key.name] for row in rows if insert_new_in_savepoint(connection, table, row)}
+    statement = _insert_new_returning(dialect, table, key)
+    first = rows[0][key.name]
+    stored = racing(f"{table.name} {first} and {len(rows) - 1} more", lambda: connection.execute(statement, list(rows)))
+    return set(stored.scalars())
+
+
+@cache
+def _insert_new_returning(dialect: str, table: Table, key: Column[Any]) -> Any:
+    insert_into = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    return insert_into(table).on_conflict_do_nothing(index_elements=[key]).returning(key)
 
 
 def insert_new_in_savepoint(connection: Connection, table: Table, values: Values) -> bool:

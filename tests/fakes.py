@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -155,8 +155,19 @@ class FakeConversations(ConversationRepository):
             if c.stage is Stage.QUEUED and department in (None, c.department)
         ]
 
-    def _assigned(self) -> Sequence[Conversation]:
-        return [copy.deepcopy(c) for c in self.store.conversations.values() if c.stage is Stage.ASSIGNED]
+    def _assigned(self, agent: str | None) -> Sequence[Conversation]:
+        return [
+            copy.deepcopy(c)
+            for c in self.store.conversations.values()
+            if c.stage is Stage.ASSIGNED and agent in (None, c.agent)
+        ]
+
+    def _loads(self, excluding: Collection[str]) -> Mapping[str, int]:
+        return Counter(
+            c.agent
+            for c in self.store.conversations.values()
+            if c.stage is Stage.ASSIGNED and c.agent and c.code not in excluding
+        )
 
     def _count_ahead(self, department: str, key: tuple[datetime, str], excluding: Collection[str]) -> int:
         line = self._stored_line(excluding)

@@ -125,3 +125,60 @@ def test_after_the_whole_line_was_read_the_answers_stay_the_same(uow_factory: Uo
         before = answers(uow)
         uow.conversations.waiting()  # now every queued conversation is tracked: no query is needed
         assert answers(uow) == before
+
+
+# -- agents' loads -------------------------------------------------------------------------------
+
+
+def build_desk(uow: UnitOfWork) -> None:
+    """Three agents: two conversations each for the first two, one for the third, one in the line."""
+    for phone in AGENTS:
+        uow.agents.add(samples.agent(phone))
+    for n, agent in enumerate([AGENTS[0], AGENTS[0], AGENTS[1], AGENTS[1], AGENTS[2]]):
+        conversation = queued(f"K{n}", "suporte", n)
+        conversation.assign(agent, at(10 + n))
+        uow.conversations.add(conversation)
+    uow.conversations.add(queued("L9", "suporte", 9))
+    uow.commit()
+
+
+def change_desk(uow: UnitOfWork) -> None:
+    """An end, a transfer to another agent's department, an assignment from the line: not yet written."""
+    conversations = uow.conversations
+    ended = conversations.get("K0")
+    assert ended is not None
+    ended.end(at(30), ask_rating=False)
+    moved = conversations.get("K2")
+    assert moved is not None
+    moved.transfer("financeiro", AGENTS[1], at(31))
+    moved.assign(AGENTS[2], at(32))
+    taken = conversations.get("L9")
+    assert taken is not None
+    taken.assign(AGENTS[0], at(33))
+
+
+def desk_answers(uow: UnitOfWork) -> tuple[dict[str, int], dict[str, list[str]]]:
+    conversations = uow.conversations
+    mine = {phone: [c.code for c in conversations.assigned_to(phone)] for phone in AGENTS}
+    return dict(conversations.loads()), mine
+
+
+def test_loads_counted_in_storage_agree_with_the_fakes_and_the_whole_set(uow_factory: UowFactory) -> None:
+    store = Store()
+    for make in (uow_factory, lambda: FakeUnitOfWork(store)):
+        with make() as uow:
+            build_desk(uow)
+    results = []
+    for make in (uow_factory, lambda: FakeUnitOfWork(store)):
+        with make() as uow:
+            change_desk(uow)
+            results.append(desk_answers(uow))
+            whole = uow.conversations.assigned()  # from here on, nothing is counted in storage
+            results.append(desk_answers(uow))
+            assert dict(results[-1][0]) == {p: sum(1 for c in whole if c.agent == p) for p in AGENTS}
+    sql, sql_whole, fake, fake_whole = results
+    assert sql == sql_whole == fake == fake_whole
+    assert sql == (
+        {AGENTS[0]: 2, AGENTS[1]: 1, AGENTS[2]: 2},
+        {AGENTS[0]: ["K1", "L9"], AGENTS[1]: ["K3"], AGENTS[2]: ["K4", "K2"]},
+    )

@@ -34,7 +34,7 @@ from atende.domain.message import Author, Message
 
 from . import samples
 
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
 
 
 def after(revision: str) -> list[str]:

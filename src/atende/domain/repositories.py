@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -104,20 +104,26 @@ class ConversationRepository(abc.ABC):
         return sorted(parts.values(), key=lambda p: p.first)
 
     def assigned_to(self, agent: str) -> list[Conversation]:
-        """The agent's conversations in progress, oldest assignment first."""
-        return [c for c in self.assigned() if c.agent == agent]
+        """The agent's conversations in progress, oldest assignment first (only hers are read)."""
+        found = self._merge(self._once("assigned", agent, self._assigned))
+        return _by_assignment(c for c in found if c.stage is Stage.ASSIGNED and c.agent == agent)
 
     def loads(self) -> Counter[str]:
-        """Conversations in progress per agent phone: what capacity is measured against."""
-        return Counter(c.agent for c in self.assigned() if c.agent)
+        """Conversations in progress per agent phone: what capacity is measured against.
+
+        Counted in storage for those this unit of work has not touched, and on the live objects
+        for those it has (as `ahead_of`): dispatch asks on every move, and reading 2,000
+        assigned conversations to count them made every later flush compare them all.
+        """
+        live = Counter(c.agent for c in self.seen.values() if c.stage is Stage.ASSIGNED and c.agent)
+        if "assigned" in self._loaded:
+            return live
+        return Counter(self._loads(set(self.seen))) + live
 
     def assigned(self) -> list[Conversation]:
         """Every conversation with an agent, oldest assignment first."""
-        found = self._merge(self._once("assigned", None, lambda _: self._assigned()))
-        return sorted(
-            (c for c in found if c.stage is Stage.ASSIGNED),
-            key=lambda c: (c.assigned_at or _EPOCH, c.code),
-        )
+        found = self._merge(self._once("assigned", None, self._assigned))
+        return _by_assignment(c for c in found if c.stage is Stage.ASSIGNED)
 
     def quiet(self, before: datetime) -> list[Conversation]:
         """Menus, assignments and rating questions in which nothing happened since `before`, the
@@ -131,15 +137,16 @@ class ConversationRepository(abc.ABC):
     def _once(
         self,
         name: str,
-        department: str | None,
+        part: str | None,
         query: Callable[[str | None], Sequence[Conversation]],
     ) -> Sequence[Conversation]:
-        """Query storage unless the whole set was read already; a department's part never counts as whole."""
+        """Query storage unless the whole set was read already; a part (a department's line, an
+        agent's conversations) never counts as whole."""
         if name in self._loaded:
             return ()
-        if department is None:
+        if part is None:
             self._loaded.add(name)
-        return query(department)
+        return query(part)
 
     def _merge(self, stored: Iterable[Conversation]) -> list[Conversation]:
         """Stored matches plus what this unit of work changed but has not written yet.
@@ -174,7 +181,12 @@ class ConversationRepository(abc.ABC):
     def _waiting(self, department: str | None) -> Sequence[Conversation]: ...
 
     @abc.abstractmethod
-    def _assigned(self) -> Sequence[Conversation]: ...
+    def _assigned(self, agent: str | None) -> Sequence[Conversation]:
+        """Stored conversations in progress (of one agent, or all)."""
+
+    @abc.abstractmethod
+    def _loads(self, excluding: Collection[str]) -> Mapping[str, int]:
+        """Stored conversations in progress per agent, but for the codes `excluding`."""
 
     @abc.abstractmethod
     def _count_ahead(self, department: str, key: tuple[datetime, str], excluding: Collection[str]) -> int:
@@ -187,6 +199,10 @@ class ConversationRepository(abc.ABC):
     @abc.abstractmethod
     def _quiet(self, before: datetime) -> Sequence[Conversation]:
         """Stored conversations in one of `IDLE_STAGES` whose `active_at` is before `before`."""
+
+
+def _by_assignment(conversations: Iterable[Conversation]) -> list[Conversation]:
+    return sorted(conversations, key=lambda c: (c.assigned_at or _EPOCH, c.code))
 
 
 class AgentRepository(abc.ABC):

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -16,6 +16,18 @@ from atende.application.ports import Outbox
 from . import tables as t
 from .rows import delivery_state, outgoing_from_row, outgoing_to_row
 from .statements import ConnectionSource, racing
+
+# Built once: a statement built per call costs several times what the database takes to run it.
+_BY_PROVIDER_ID = select(t.outbox).where(t.outbox.c.provider_id == bindparam("b_provider_id"))
+_RELEASED_UNSENT = select(func.count()).where(
+    t.outbox.c.delivery == Delivery.PENDING.value,
+    t.outbox.c.recipient == bindparam("b_recipient"),
+    t.outbox.c.held_at.is_not(None),
+)
+_SAVE = update(t.outbox).where(t.outbox.c.id == bindparam("b_id"))
+_RELEASE = update(t.lanes).where(
+    t.lanes.c.recipient == bindparam("b_recipient"), t.lanes.c.claimed_by == bindparam("b_holder")
+)
 
 
 class SqlOutbox(Outbox):
@@ -103,13 +115,7 @@ class SqlOutbox(Outbox):
         return [outgoing_from_row(row) for row in self._connection().execute(query)]
 
     def released_unsent(self, wa_id: str) -> int:
-        columns = t.outbox.c
-        query = select(func.count()).where(
-            columns.delivery == Delivery.PENDING.value,
-            columns.recipient == wa_id,
-            columns.held_at.is_not(None),
-        )
-        return int(self._connection().scalar(query) or 0)
+        return int(self._connection().scalar(_RELEASED_UNSENT, {"b_recipient": wa_id}) or 0)
 
     def save(self, message: Outgoing) -> None:
         self.saved[message.id] = message
@@ -124,26 +130,26 @@ class SqlOutbox(Outbox):
         return outgoing_from_row(row) if row else None
 
     def by_provider_id(self, provider_id: str) -> Outgoing | None:
-        query = select(t.outbox).where(t.outbox.c.provider_id == provider_id)
-        row = self._connection().execute(query).first()
+        row = self._connection().execute(_BY_PROVIDER_ID, {"b_provider_id": provider_id}).first()
         return outgoing_from_row(row) if row else None
 
     def write(self, connection: Connection) -> None:
         if self.added:
             connection.execute(insert(t.outbox), [outgoing_to_row(m) for m in self.added])
         for message in self.saved.values():
-            result = connection.execute(
-                update(t.outbox).where(t.outbox.c.id == message.id).values(**delivery_state(message))
-            )
+            result = connection.execute(_SAVE, {**delivery_state(message), "b_id": message.id})
             if result.rowcount != 1:
                 raise LookupError(f"outbox message {message.id} is not stored")
-        lane = t.lanes.c
         for recipient in sorted(self.released):  # one order everywhere: no deadlock between couriers
             state = self.released[recipient]
             connection.execute(
-                update(t.lanes)
-                .where(lane.recipient == recipient, lane.claimed_by == state["holder"])
-                .values(
-                    paced_until=state["paced_until"], ready_at=state["ready_at"], claimed_by=None, claimed_until=None
-                )
+                _RELEASE,
+                {
+                    "b_recipient": recipient,
+                    "b_holder": state["holder"],
+                    "paced_until": state["paced_until"],
+                    "ready_at": state["ready_at"],
+                    "claimed_by": None,
+                    "claimed_until": None,
+                },
             )

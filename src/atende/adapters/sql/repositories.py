@@ -8,11 +8,13 @@ the fakes do, so both behave the same to a use case.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Table, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Table, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -70,6 +72,11 @@ class _Versioned(Generic[Aggregate]):
         self.from_row: Callable[[Row[Any]], Aggregate] = from_row
         self.loaded: dict[str, tuple[int, Values]] = {}
         self.added: list[Aggregate] = []
+        # Built once per repository: a statement built per row costs more than running it.
+        self._update = update(table).where(
+            table.c[key] == bindparam("b_key"), table.c.version == bindparam("b_version")
+        )
+        self._insert = insert(table)
 
     def load(self, row: Row[Any]) -> Aggregate:
         entity = self.from_row(row)
@@ -81,7 +88,6 @@ class _Versioned(Generic[Aggregate]):
         """UPDATE what changed (checking the version read), then INSERT what is new."""
         written: Written = []
         new = {id(entity) for entity in self.added}
-        key_column = self.table.c[self.key]
         for key, entity in tracked.items():
             if id(entity) in new or key not in self.loaded:
                 continue
@@ -91,9 +97,7 @@ class _Versioned(Generic[Aggregate]):
                 continue
             try:
                 result = connection.execute(
-                    update(self.table)
-                    .where(key_column == key, self.table.c.version == version)
-                    .values(**after, version=version + 1)
+                    self._update, {**after, "version": version + 1, "b_key": key, "b_version": version}
                 )
             except IntegrityError as error:  # another worker linked the same number or BSUID first
                 raise ConcurrencyConflict(f"{self.table.name} {key}: {error.orig}") from error
@@ -102,7 +106,7 @@ class _Versioned(Generic[Aggregate]):
             written.append((entity, version + 1))
         for entity in self.added:
             try:
-                connection.execute(insert(self.table).values(**self.to_row(entity), version=entity.version + 1))
+                connection.execute(self._insert, {**self.to_row(entity), "version": entity.version + 1})
             except IntegrityError as error:
                 raise ConcurrencyConflict(f"{self.table.name}: {error.orig}") from error
             written.append((entity, entity.version + 1))
@@ -116,6 +120,27 @@ class _Versioned(Generic[Aggregate]):
             if id(entity) in ids:
                 self.loaded[key] = (ids[id(entity)], self.to_row(entity))
         self.added = []
+
+
+# Built once: the lookups every arrival makes (a statement built per call costs more than running it).
+_CONVERSATION = select(t.conversations).where(t.conversations.c.code == bindparam("b_code"))
+# Written as the open-customer index's own predicate, so the index serves it.
+_OPEN_FOR = select(t.conversations).where(t.conversations.c.customer_wa_id == bindparam("b_wa_id"), t.OPEN)
+_CONTACTS = select(t.contacts).where(
+    or_(
+        t.contacts.c.wa_id.in_(bindparam("b_ids", expanding=True)),
+        t.contacts.c.phone.in_(bindparam("b_ids", expanding=True)),
+        t.contacts.c.user_id.in_(bindparam("b_ids", expanding=True)),
+    )
+)
+_AGENT = select(t.agents).where(t.agents.c.phone == bindparam("b_phone"))
+
+
+@cache
+def _writes(table: Table, key: str) -> tuple[Executable, Executable]:
+    """A table's versioned UPDATE and its INSERT, built once: building one per row costs more than running it."""
+    versioned = update(table).where(table.c[key] == bindparam("b_key"), table.c.version == bindparam("b_version"))
+    return versioned, insert(table)
 
 
 class SqlConversationRepository(ConversationRepository):
@@ -138,12 +163,10 @@ class SqlConversationRepository(ConversationRepository):
         self._rows.added.append(conversation)
 
     def _get(self, code: str) -> Conversation | None:
-        return next(iter(self._select(t.conversations.c.code == code)), None)
+        return next(iter(self._load(_CONVERSATION, {"b_code": code})), None)
 
     def _open_for(self, wa_id: str) -> Conversation | None:
-        columns = t.conversations.c
-        # Written as the open-customer index's own predicate, so the index serves it.
-        found = self._select(columns.customer_wa_id == wa_id, t.OPEN)
+        found = self._load(_OPEN_FOR, {"b_wa_id": wa_id})
         return max(found, key=lambda c: c.opened_at, default=None)
 
     def _waiting(self, department: str | None) -> Sequence[Conversation]:
@@ -153,8 +176,26 @@ class SqlConversationRepository(ConversationRepository):
             where.append(columns.department == department)
         return self._select(*where, order_by=(columns.queued_at, columns.code))
 
-    def _assigned(self) -> Sequence[Conversation]:
-        return self._select(t.conversations.c.stage == Stage.ASSIGNED.value)
+    def _assigned(self, agent: str | None) -> Sequence[Conversation]:
+        columns = t.conversations.c
+        where = [columns.stage == Stage.ASSIGNED.value]
+        if agent is not None:
+            where.append(columns.agent == agent)
+        return self._select(*where)
+
+    def _loads(self, excluding: Collection[str]) -> Mapping[str, int]:
+        # Counted over the index, then less the few excluded rows (read by key), as `_count_ahead`.
+        columns = t.conversations.c
+        in_progress = columns.stage == Stage.ASSIGNED.value
+        connection = self._connection()
+        query = select(columns.agent, func.count()).where(in_progress, columns.agent.is_not(None))
+        loads = Counter({agent: int(count) for agent, count in connection.execute(query.group_by(columns.agent))})
+        if excluding:  # filtered here, not in SQL, which would walk the stage index instead
+            held = select(columns.stage, columns.agent).where(columns.code.in_(sorted(excluding)))
+            loads.subtract(
+                agent for stage, agent in connection.execute(held) if agent and stage == Stage.ASSIGNED.value
+            )
+        return loads
 
     def _count_ahead(self, department: str, key: tuple[datetime, str], excluding: Collection[str]) -> int:
         # Counted over the whole stored line, then less the few excluded rows that match: a
@@ -221,8 +262,10 @@ class SqlConversationRepository(ConversationRepository):
         return self._select(columns.stage.in_(stages), columns.active_at < before)
 
     def _select(self, *where: Any, order_by: Iterable[Any] = ()) -> list[Conversation]:
-        query = select(t.conversations).where(*where).order_by(*order_by)
-        return [self._rows.load(row) for row in self._connection().execute(query)]
+        return self._load(select(t.conversations).where(*where).order_by(*order_by))
+
+    def _load(self, query: Executable, parameters: Mapping[str, Any] | None = None) -> list[Conversation]:
+        return [self._rows.load(row) for row in self._connection().execute(query, parameters)]
 
     def write(self, connection: Connection) -> Written:
         return self._rows.write(connection, self.seen)
@@ -252,9 +295,7 @@ class SqlContactRepository(ContactRepository):
         self._rows.added.append(contact)
 
     def _matching(self, ids: Sequence[str]) -> Sequence[Contact]:
-        columns = t.contacts.c
-        where = or_(columns.wa_id.in_(ids), columns.phone.in_(ids), columns.user_id.in_(ids))
-        return [self._rows.load(row) for row in self._connection().execute(select(t.contacts).where(where))]
+        return [self._rows.load(row) for row in self._connection().execute(_CONTACTS, {"b_ids": list(ids)})]
 
     def write(self, connection: Connection) -> Written:
         """Contacts that give up a number or a BSUID are written first: the one taking it over
@@ -283,7 +324,8 @@ class SqlAgentRepository(AgentRepository):
         self._rows.added.append(agent)
 
     def _get(self, phone: str) -> Agent | None:
-        return next(iter(self._select(t.agents.c.phone == phone)), None)
+        row = self._connection().execute(_AGENT, {"b_phone": phone}).first()
+        return None if row is None else self._rows.load(row)
 
     def _all(self) -> Sequence[Agent]:
         return self._select()

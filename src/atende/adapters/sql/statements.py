@@ -38,16 +38,7 @@ def racing(what: str, statement: Callable[[], Result]) -> Result:
 
 def insert_new(connection: Connection, table: Table, values: Values, key: Column[Any]) -> bool:
     """INSERT unless a row with this key exists; True when this call stored it."""
-    match connection.dialect.name:
-        case "sqlite":
-            statement: Any = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
-        case "postgresql":
-            statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
-        case _:
-            return insert_new_in_savepoint(connection, table, values)
-    # RETURNING rather than rowcount: drivers disagree on the rowcount of a skipped insert.
-    recorded = statement.values(**values).returning(key)
-    return racing(f"{table.name} {values[key.name]}", lambda: connection.execute(recorded).first() is not None)
+    return values[key.name] in insert_all_new(connection, table, [values], key)
 
 
 def insert_all_new(connection: Connection, table: Table, rows: Sequence[Values], key: Column[Any]) -> set[Any]:
@@ -61,9 +52,10 @@ def insert_all_new(connection: Connection, table: Table, rows: Sequence[Values],
     dialect = connection.dialect.name
     if dialect not in ("sqlite", "postgresql"):
         return {row[key.name] for row in rows if insert_new_in_savepoint(connection, table, row)}
+    # RETURNING rather than rowcount: drivers disagree on the rowcount of a skipped insert.
     statement = _insert_new_returning(dialect, table, key)
-    first = rows[0][key.name]
-    stored = racing(f"{table.name} {first} and {len(rows) - 1} more", lambda: connection.execute(statement, list(rows)))
+    what = f"{table.name} {rows[0][key.name]}" + (f" and {len(rows) - 1} more" if len(rows) > 1 else "")
+    stored = racing(what, lambda: connection.execute(statement, list(rows)))
     return set(stored.scalars())
 
 

@@ -75,6 +75,8 @@ class ConversationRow(SQLModel, table=True):
         Index("ix_conversations_opened_at", "opened_at"),
         # The idle rules' pass: WHERE stage IN ('choosing', 'assigned', 'rating') AND active_at < ?.
         Index("ix_conversations_quiet", "stage", "active_at"),
+        # Agents' loads: WHERE stage = 'assigned' GROUP BY agent, and one agent's: AND agent = ?.
+        Index("ix_conversations_agent", "stage", "agent"),
     )
 
     code: str = Field(primary_key=True)

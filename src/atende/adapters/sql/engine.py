@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+
+from .turns import Turns
 
 BUSY_TIMEOUT_SECONDS = 30
 """How long a writer waits for another process's transaction before giving up."""
@@ -59,7 +63,8 @@ def _sqlite(url: URL) -> Engine:
     timeout) instead of failing with "database is locked". pysqlite's own transaction
     handling would issue a deferred BEGIN behind our back, so it is switched off. Readers
     (connections with the `READ_ONLY` option) begin deferred: they never wait for writers, nor
-    make them wait.
+    make them wait. Writers in this process take turns in the order they asked (`Turns`)
+    rather than each polling SQLite's lock.
     """
     engine = create_engine(
         url,
@@ -87,14 +92,75 @@ def _sqlite(url: URL) -> Engine:
                 opened.append(file_identity(path))
             record.info[FILE_IDENTITY] = opened[0]
 
+    in_turn = _writers_take_turns(engine)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        reading = connection.get_execution_options().get(READ_ONLY, False)
-        if on_disk and not reading:
-            _refuse_a_moved_file(connection, path)
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+
+        def begin_writing() -> None:
+            if on_disk:
+                _refuse_a_moved_file(connection, path)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        in_turn(connection, begin_writing)
 
     return engine
+
+
+def _writers_take_turns(engine: Engine) -> Callable[[Connection, Callable[[], None]], None]:
+    """Writers of this engine begin in turn (`Turns`) and end their turn once their transaction
+    has ended: on commit or rollback (which the pool also issues for a connection given back
+    mid-transaction), not when SQLAlchemy is about to end it. Returns how to begin in turn."""
+    turns = _TURNS[engine] = Turns()
+    holding: set[int] = set()
+    """The driver connections (by id) whose transaction holds the turn."""
+
+    def end_turn(connection: Any) -> None:
+        # SQLAlchemy hands the dialect the pool's proxy; the begin event sees the driver's own.
+        key = id(getattr(connection, "dbapi_connection", connection))
+        if key in holding:
+            holding.discard(key)
+            turns.release()
+
+    def in_turn(connection: Connection, begin: Callable[[], None]) -> None:
+        driver_connection = connection.connection.dbapi_connection
+        if turns.acquire(BUSY_TIMEOUT_SECONDS):
+            holding.add(id(driver_connection))
+        try:
+            begin()
+        except BaseException:
+            end_turn(driver_connection)
+            raise
+
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(connection: Any) -> None:
+        try:
+            commit(connection)
+        finally:
+            end_turn(connection)
+
+    def do_rollback(connection: Any) -> None:
+        try:
+            rollback(connection)
+        finally:
+            end_turn(connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign,assignment]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign,assignment]
+    return in_turn
+
+
+_TURNS: WeakKeyDictionary[Engine, Turns] = WeakKeyDictionary()
+
+
+def writers_turns(engine: Engine) -> Turns | None:
+    """The turns this process's writers of a SQLite engine take (None for a server)."""
+    return _TURNS.get(engine)
 
 
 def _refuse_a_moved_file(connection: Connection, path: str) -> None:

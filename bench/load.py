@@ -34,6 +34,7 @@ import busy
 import drive
 import ingest
 import pgcluster
+import stack
 import storage
 import tally
 from common import Databases, Row, Section, fmt_ms, fmt_rate, percentile
@@ -89,6 +90,10 @@ class Result:
     sink: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     seed_seconds: float = 0.0
+    machine_busy: float = 0.0
+    """Share of all CPUs' time busy (anyone's) while wrk saturated atende."""
+    atende_cpu: float = 0.0
+    """CPUs' worth of time atende's processes used meanwhile (1.0 = one CPU all the time)."""
     stored_late: int = 0
     """Marked notifications stored after the count's snapshot: their 200 came after wrk's timeout."""
     lost_for_good: int = 0
@@ -191,9 +196,13 @@ def run_variant(  # noqa: PLR0915 (two phases, read top to bottom)
     url = copy_database(variant, seeded, cluster, f"{name}saturated")
     with serving(variant, config, url) as (server, sink):
         started = time.time()
+        busy_before, cpu_before, atende_before = *stack.machine_busy(), server.cpu()
         result.saturated = ingest.run_wrk(
             server.url, pool, seconds=budget.saturated_seconds, connections=64, wrap=False
         )
+        busy_after, cpu_after = stack.machine_busy()
+        result.machine_busy = (busy_after - busy_before) / (cpu_after - cpu_before)
+        result.atende_cpu = (server.cpu() - atende_before) / result.saturated.seconds
         load_ended = time.monotonic()
         time.sleep(0.5)  # requests in flight when wrk stopped may still be committing
         stored = storage.stored(url)
@@ -358,6 +367,8 @@ def sections(baseline: Bare, results: list[Result], budget: Budget, problems: li
             f"{sink.get('read_receipts', 0):,} read receipts and posted {sink.get('statuses_posted', 0):,} statuses "
             f"back ({sink.get('status_backlog', 0):,} still queued); "
             f"{result.stored_late:,} stored after wrk had given up on them (timeout), counted as acknowledged; "
+            f"while wrk saturated it, the machine's CPUs were {result.machine_busy:.0%} busy and atende used "
+            f"{result.atende_cpu:.2f} CPUs; "
             f"paced run {p.rate:,.0f}/s achieved of "
             f"{budget.paced_rate:,}/s ({p.late_starts:,} late starts); outbox left: "
             + ", ".join(f"{k.removeprefix('outbox ')} {v:,}" for k, v in result.left.items() if k.startswith("outbox"))

@@ -64,6 +64,23 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time `pid` has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all CPUs (/proc/stat)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
 class _Drain(threading.Thread):
     def __init__(self, stream: Any) -> None:
         super().__init__(daemon=True)
@@ -185,6 +202,10 @@ class AtendeServe:
 
     def rss(self) -> int:
         return sum(rss_bytes(pid) for pid in self.pids())
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by the server's processes alive now."""
+        return sum(cpu_seconds(pid) for pid in self.pids())
 
     def _sample(self) -> None:
         while self._sampling:

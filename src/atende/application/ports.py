@@ -189,6 +189,12 @@ class Retention(abc.ABC):
     def prune_outbox(self, sent_before: datetime, limit: int) -> int:
         """Messages written before the cutoff that WhatsApp took (sent, delivered or read)."""
 
+    def fold_line_moves(self) -> int:
+        """Where storage counts the waiting line by its moves (joins and departures), fold them
+        into one per department; returns how many fewer there are. Storage that counts the line
+        otherwise has nothing to fold."""
+        return 0
+
 
 class UnitOfWork(abc.ABC):
     """One atomic step: commit is explicit; leaving the block without it rolls back."""

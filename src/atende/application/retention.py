@@ -30,10 +30,12 @@ class Pruned:
     intake: int = 0
     inbox: int = 0
     outbox: int = 0
+    line_moves: int = 0
+    """The waiting line's moves folded into one per department (storage's count of the line)."""
 
     @property
     def total(self) -> int:
-        return self.intake + self.inbox + self.outbox
+        return self.intake + self.inbox + self.outbox + self.line_moves
 
     def filled(self, batch: int) -> bool:
         """Whether a kind filled its batch: there may be more of it to prune."""
@@ -49,4 +51,5 @@ def prune(session: Session, batch: int = BATCH) -> Pruned:
         intake=retention.prune_intake(older, batch),
         inbox=retention.prune_inbox(keys_older, batch),
         outbox=retention.prune_outbox(older, batch),
+        line_moves=retention.fold_line_moves(),
     )

@@ -143,6 +143,9 @@ def _writes(table: Table, key: str) -> tuple[Executable, Executable]:
     return versioned, insert(table)
 
 
+_MOVE = insert(t.line_moves)
+
+
 class SqlConversationRepository(ConversationRepository):
     def __init__(self, connection: ConnectionSource) -> None:
         super().__init__()
@@ -198,50 +201,48 @@ class SqlConversationRepository(ConversationRepository):
         return loads
 
     def _count_ahead(self, department: str, key: tuple[datetime, str], excluding: Collection[str]) -> int:
-        # Counted over the whole stored line, then less the few excluded rows that match: a
-        # NOT IN on the line would be checked on every entry. Two counts rather than one OR, so
-        # each is a range of the line index.
+        # The line's length (its moves) less those at or behind her: a new customer is at the
+        # tail, so that range of the line index is short whatever the length. Then less the few
+        # excluded rows ahead: a NOT IN on the line would be checked on every entry. Two counts
+        # rather than one OR, so each is a range of the line index.
         columns = t.conversations.c
         queued_at, code = key
-        ahead = (
-            (columns.queued_at < queued_at,),
-            (columns.queued_at == queued_at, columns.code < code),
+        at_or_behind = (
+            (columns.queued_at > queued_at,),
+            (columns.queued_at == queued_at, columns.code >= code),
         )
         line = (columns.stage == Stage.QUEUED.value, columns.department == department)
         connection = self._connection()
-        total = sum(int(connection.scalar(select(func.count()).where(*line, *where)) or 0) for where in ahead)
+        behind = sum(int(connection.scalar(select(func.count()).where(*line, *where)) or 0) for where in at_or_behind)
+        total = self._lengths([department]).get(department, 0) - behind
         if not excluding:
             return total
         excluded = [(r.queued_at, r.code) for r in self._stored_in_line(excluding) if r.department == department]
         return total - sum(1 for found in excluded if found < key)
 
+    def _lengths(self, departments: Collection[str] | None = None) -> dict[str, int]:
+        """Stored line length per department (of these, or all that have one): the sum of its moves."""
+        moves = t.line_moves.c
+        query = select(moves.department, func.sum(moves.delta)).group_by(moves.department)
+        if departments is not None:
+            query = query.where(moves.department.in_(sorted(departments)))
+        return {department: int(n) for department, n in self._connection().execute(query) if n}
+
     def _line_parts(self, excluding: Collection[str]) -> Sequence[LinePart]:
+        # Lengths from the moves; the first and the earliest wait one step down an index each
+        # (a single MIN per query, which SQLite reads from the index's end).
         columns = t.conversations.c
-        query = (
-            select(
-                columns.department,
-                func.count().label("waiting"),
-                func.min(columns.queued_at).label("first_at"),
-                func.min(columns.waiting_since).label("earliest_wait"),
-            )
-            .where(columns.stage == Stage.QUEUED.value)
-            .group_by(columns.department)
-        )
         connection = self._connection()
-        found = {row.department: row for row in connection.execute(query)}
         excluded = self._stored_in_line(excluding) if excluding else []
         parts = []
-        for department, row in found.items():
+        for department, length in self._lengths().items():
             mine = [e for e in excluded if e.department == department]
-            count = row.waiting - len(mine)
+            count = length - len(mine)
             if count == 0:
                 continue
-            first_at, earliest = row.first_at, row.earliest_wait
-            if any(e.queued_at == first_at or e.waiting_since == earliest for e in mine):
-                # An excluded row may be the first or the earliest: only the line without it says
-                # who is then (rare: a customer this unit of work touched, at her department's head).
-                again = connection.execute(query.where(*_in_line(excluding, columns.department == department))).one()
-                first_at, earliest = again.first_at, again.earliest_wait
+            here = _in_line(excluding if mine else (), columns.department == department)
+            first_at = connection.scalar(select(func.min(columns.queued_at)).where(*here))
+            earliest = connection.scalar(select(func.min(columns.waiting_since)).where(*here))
             # The first customer's code: one step down the line index (only ties on the time are read).
             where = _in_line(excluding, columns.department == department, columns.queued_at == first_at)
             first = str(connection.scalar(select(func.min(columns.code)).where(*where)))
@@ -268,10 +269,34 @@ class SqlConversationRepository(ConversationRepository):
         return [self._rows.load(row) for row in self._connection().execute(query, parameters)]
 
     def write(self, connection: Connection) -> Written:
-        return self._rows.write(connection, self.seen)
+        moves = self._line_moves()
+        written = self._rows.write(connection, self.seen)
+        if moves:
+            connection.execute(_MOVE, [{"department": d, "delta": n} for d, n in sorted(moves.items())])
+        return written
+
+    def _line_moves(self) -> Counter[str]:
+        """Per department, customers who joined its line less those who left it, since what
+        storage holds (the rows as loaded, or as last written)."""
+        moves: Counter[str] = Counter()
+        for code, conversation in self.seen.items():
+            stored = self._rows.loaded.get(code)
+            was = _line_of(stored[1]) if stored else None
+            now = conversation.department if conversation.stage is Stage.QUEUED else None
+            if was != now:
+                if was is not None:
+                    moves[was] -= 1
+                if now is not None:
+                    moves[now] += 1
+        return Counter({department: n for department, n in moves.items() if n})
 
     def flushed(self, stored: Written) -> None:
         self._rows.written(self.seen, stored)
+
+
+def _line_of(row: Values) -> str | None:
+    """The department whose line a stored row waits in, if it waits."""
+    return row["department"] if row["stage"] == Stage.QUEUED.value else None
 
 
 def _in_line(excluding: Collection[str], *where: ColumnElement[bool]) -> list[ColumnElement[bool]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Table, delete, select
+from sqlalchemy import Column, ColumnElement, Table, delete, func, insert, select
 
 from atende.application.outbound import Delivery
 from atende.application.ports import Retention
@@ -37,6 +37,23 @@ class SqlRetention(Retention):
         c = t.outbox.c
         old_and_taken = c.delivery.in_(TAKEN) & (c.created_at < sent_before)
         return self._delete(t.outbox, c.seq, c.created_at, old_and_taken, limit)
+
+    def fold_line_moves(self) -> int:
+        connection = self._connection()
+        moves = t.line_moves.c
+        summed = select(moves.department, func.sum(moves.delta), func.count(), func.max(moves.seq))
+        folded = 0
+        for department, total, count, last in connection.execute(summed.group_by(moves.department)).all():
+            if count < 2 and total:
+                continue  # folded already
+            # Only the rows summed here: one a concurrent writer commits later is summed next time.
+            mine = (moves.department == department) & (moves.seq <= last)
+            fold = delete(t.line_moves).where(mine)
+            racing("folding the line's moves", lambda: connection.execute(fold))  # noqa: B023 (called at once)
+            if total:
+                connection.execute(insert(t.line_moves).values(department=department, delta=int(total)))
+            folded += count - (1 if total else 0)
+        return folded
 
     def _delete(
         self, table: Table, key: Column[Any], age: Column[Any], condition: ColumnElement[bool], limit: int

@@ -77,6 +77,8 @@ class ConversationRow(SQLModel, table=True):
         Index("ix_conversations_quiet", "stage", "active_at"),
         # Agents' loads: WHERE stage = 'assigned' GROUP BY agent, and one agent's: AND agent = ?.
         Index("ix_conversations_agent", "stage", "agent"),
+        # A department's earliest wait: MIN(waiting_since) WHERE stage = 'queued' AND department = ?.
+        Index("ix_conversations_waiting_since", "stage", "department", "waiting_since"),
     )
 
     code: str = Field(primary_key=True)
@@ -305,6 +307,24 @@ class OutboxLaneRow(SQLModel, table=True):
     """When the claim lapses, by the database's clock on PostgreSQL."""
 
 
+class LineMoveRow(SQLModel, table=True):
+    """Customers joining (+1) and leaving (−1) a department's waiting line, written with the
+    conversations that moved: a department's line length is the sum of its rows, which the
+    retention pass folds into one row per department (ADR 0001). Only ever inserted between
+    folds, so concurrent writers never contend for a counter row.
+    """
+
+    __tablename__ = "line_moves"
+    __table_args__ = (
+        # SUM(delta) WHERE department = ?, from the index alone.
+        Index("ix_line_moves_department", "department", "delta"),
+    )
+
+    seq: int | None = Field(default=None, primary_key=True, sa_type=Sequence)
+    department: str
+    delta: int
+
+
 def _table(row: type[SQLModel]) -> Table:
     table: Table = row.__table__  # type: ignore[attr-defined]
     return table
@@ -321,5 +341,6 @@ intake = _table(IntakeRow)
 leases = _table(LeaseRow)
 lanes = _table(OutboxLaneRow)
 presence = _table(PresenceRow)
+line_moves = _table(LineMoveRow)
 
 metadata = SQLModel.metadata

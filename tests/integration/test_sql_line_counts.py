@@ -3,8 +3,12 @@ the line read whole, on a line with ties, transfers, several departments and unc
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import event, text
 
 from atende.adapters.sql.engine import connect
 from atende.adapters.sql.schema import upgrade
@@ -238,3 +242,54 @@ def test_0012_counts_the_line_as_it_stands(bare_database_url: str) -> None:
             assert answers(uow) == expected == read_whole(uow)
     finally:
         engine.dispose()
+
+
+def test_a_unit_of_work_holding_more_of_the_line_than_a_statement_takes_parameters_still_counts(
+    tmp_path: Path,
+) -> None:
+    """Counts leave out what the unit of work holds without naming it to the database: after
+    reading a whole department's line, the codes held can be more than SQLite's (or PostgreSQL's)
+    limit of parameters per statement. The limit is lowered here to 32 to show it."""
+    url = f"sqlite:///{tmp_path / 'limit.db'}"
+    upgrade(url)
+    engine = connect(url)
+    event.listen(engine, "connect", lambda dbapi, _: dbapi.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32))
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            uow.agents.add(samples.agent(AGENTS[0]))
+            for n in range(47):
+                uow.conversations.add(queued(f"Q{n:02d}", "suporte", n))
+            served = queued("S1", "vendas", 0)
+            served.assign(AGENTS[0], at(1))
+            uow.conversations.add(served)
+            uow.commit()
+        with SqlUnitOfWork(engine) as uow:
+            line = uow.conversations.waiting("suporte")  # now all 47 are held
+            last = line[-1]
+            last.move("vendas", "supervisor", at(60))  # a change storage has not seen
+            assert uow.conversations.loads() == {AGENTS[0]: 1}
+            assert [p.count for p in uow.conversations.line_parts()] == [46, 1]
+            assert uow.conversations.ahead_of(line[10]) == 10
+            assert uow.conversations.ahead_of(last) == 0
+    finally:
+        engine.dispose()
+
+
+def test_a_count_that_drifted_is_harmless_and_put_right_by_the_next_fold(uow_factory: UowFactory) -> None:
+    """A row changed around the repository (an old worker during an upgrade, a hand-made fix)
+    leaves the moves wrong: reminders skip a department whose line is in fact empty, and the
+    retention pass recounts every line from the conversations."""
+    with uow_factory() as uow:
+        build(uow)
+    with uow_factory() as uow:
+        uow.connection().execute(text("UPDATE conversations SET stage = 'closed' WHERE code = 'E5'"))
+        uow.commit()  # vendas' only queued customer left without a move
+    with uow_factory() as uow:
+        parts = uow.conversations.line_parts()
+        assert [p.department for p in parts] == ["financeiro", "suporte"], "vendas is empty in fact"
+        assert uow.retention.fold_line_moves() >= 0
+        uow.commit()
+    with uow_factory() as uow:
+        summed = text("SELECT department, sum(delta) FROM line_moves GROUP BY department")
+        assert dict(uow.connection().execute(summed).all()) == {"financeiro": 3, "suporte": 3}, "vendas: none"
+        assert uow.conversations.line_parts() == read_whole(uow)[1]

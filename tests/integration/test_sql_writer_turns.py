@@ -17,7 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from atende.adapters.sql.engine import connect, read_only, writers_turns
+from atende.adapters.sql.health import write_probe
+from atende.adapters.sql.schema import upgrade
 from atende.adapters.sql.turns import Turns
+from atende.application.ports import StorageUnhealthy as Unhealthy
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
@@ -116,3 +119,38 @@ def test_sqlite_has_turns_and_a_server_has_none(engine: Engine) -> None:
     assert isinstance(writers_turns(engine), Turns)
     server = connect("postgresql+psycopg://nobody@127.0.0.1:9/nothing")  # never connected
     assert writers_turns(server) is None
+
+
+def test_the_health_probe_waits_its_turn_among_the_writers(tmp_path: Path) -> None:
+    """Polling SQLite's lock, the probe would hardly ever find it free while this process's
+    writers hand it on; in line, it writes as soon as the writer before it is done."""
+    url = f"sqlite:///{tmp_path / 'probe.db'}"
+    upgrade(url)
+    engine = connect(url)
+    try:
+        turns = writers_turns(engine)
+        assert turns is not None
+        holder = engine.connect()
+        holder.execute(text("INSERT INTO leases (name, holder, until) VALUES ('x', 'me', '1970-01-01')"))
+        with pytest.raises(Unhealthy, match=r"cannot take a write within 0\.1 s \(0 writers waiting\)"):
+            write_probe(engine, wait=0.1)()
+        outcome: list[BaseException | None] = []
+
+        def probing() -> None:
+            try:
+                write_probe(engine, wait=10)()
+                outcome.append(None)
+            except BaseException as error:
+                outcome.append(error)
+
+        probe = threading.Thread(target=probing)
+        probe.start()
+        wait_for(lambda: turns.waiting == 1, "the probe to queue")
+        holder.commit()
+        holder.close()
+        probe.join(timeout=10)
+        assert outcome == [None]
+        assert turns.acquire(timeout=0), "the probe gave its turn back"
+        turns.release()
+    finally:
+        engine.dispose()

@@ -10,6 +10,7 @@ it too: `engine._refuse_a_moved_file`).
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,8 @@ from sqlalchemy.engine import Engine
 
 from atende.application.ports import StorageUnhealthy as Unhealthy
 
-from .engine import FILE_IDENTITY, file_identity
+from .engine import FILE_IDENTITY, file_identity, writers_turns
+from .turns import Turns
 
 WRITE_WAIT_SECONDS = 1.0
 """How long the probe waits for another transaction's lock; under the webhook's health budget."""
@@ -37,7 +39,7 @@ def write_probe(engine: Engine, wait: float = WRITE_WAIT_SECONDS) -> Callable[[]
         try:
             if sqlite:
                 _same_file(connection.info.get(FILE_IDENTITY), path)
-                _sqlite_write(connection, wait)
+                _sqlite_write_in_turn(connection, wait, writers_turns(engine))
             else:
                 _server_write(connection, wait)
         except Unhealthy:
@@ -57,6 +59,21 @@ def _same_file(opened: tuple[int, int] | None, path: str) -> None:
 
 def _probe_row() -> tuple[str, str]:
     return f"healthz-{uuid.uuid4().hex}", "healthz"
+
+
+def _sqlite_write_in_turn(connection: Any, wait: float, turns: Turns | None) -> None:
+    """The probe waits its turn among this process's writers (`Turns`), as they do: polling
+    SQLite's lock instead, it would hardly ever find it free while they hand it on."""
+    if turns is None:
+        _sqlite_write(connection, wait)
+        return
+    started = time.monotonic()
+    if not turns.acquire(wait):
+        raise Unhealthy(f"database cannot take a write within {wait:.1f} s ({turns.waiting} writers waiting)")
+    try:
+        _sqlite_write(connection, max(0.0, wait - (time.monotonic() - started)))
+    finally:
+        turns.release()
 
 
 def _sqlite_write(connection: Any, wait: float) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, Table, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import Executable, Table, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -66,17 +66,13 @@ class _Versioned(Generic[Aggregate]):
         to_row: Callable[[Aggregate], Values],
         from_row: Callable[[Row[Any]], Aggregate],
     ) -> None:
-        self.table = table
-        self.key = key
+        self.table: Table = table
+        self.key: str = key
         self.to_row: Callable[[Aggregate], Values] = to_row
         self.from_row: Callable[[Row[Any]], Aggregate] = from_row
         self.loaded: dict[str, tuple[int, Values]] = {}
         self.added: list[Aggregate] = []
-        # Built once per repository: a statement built per row costs more than running it.
-        self._update = update(table).where(
-            table.c[key] == bindparam("b_key"), table.c.version == bindparam("b_version")
-        )
-        self._insert = insert(table)
+        self._update, self._insert = _writes(table, key)
 
     def load(self, row: Row[Any]) -> Aggregate:
         entity = self.from_row(row)
@@ -187,24 +183,19 @@ class SqlConversationRepository(ConversationRepository):
         return self._select(*where)
 
     def _loads(self, excluding: Collection[str]) -> Mapping[str, int]:
-        # Counted over the index, then less the few excluded rows (read by key), as `_count_ahead`.
+        # Counted over the index, then less the excluded rows as this unit of work holds them.
         columns = t.conversations.c
-        in_progress = columns.stage == Stage.ASSIGNED.value
-        connection = self._connection()
-        query = select(columns.agent, func.count()).where(in_progress, columns.agent.is_not(None))
-        loads = Counter({agent: int(count) for agent, count in connection.execute(query.group_by(columns.agent))})
-        if excluding:  # filtered here, not in SQL, which would walk the stage index instead
-            held = select(columns.stage, columns.agent).where(columns.code.in_(sorted(excluding)))
-            loads.subtract(
-                agent for stage, agent in connection.execute(held) if agent and stage == Stage.ASSIGNED.value
-            )
+        query = select(columns.agent, func.count()).where(columns.stage == Stage.ASSIGNED.value)
+        query = query.where(columns.agent.is_not(None)).group_by(columns.agent)
+        loads = Counter({agent: int(count) for agent, count in self._connection().execute(query)})
+        in_hand = self._held(excluding)
+        loads.subtract(row["agent"] for row in in_hand if row["stage"] == Stage.ASSIGNED.value and row["agent"])
         return loads
 
     def _count_ahead(self, department: str, key: tuple[datetime, str], excluding: Collection[str]) -> int:
         # The line's length (its moves) less those at or behind her: a new customer is at the
-        # tail, so that range of the line index is short whatever the length. Then less the few
-        # excluded rows ahead: a NOT IN on the line would be checked on every entry. Two counts
-        # rather than one OR, so each is a range of the line index.
+        # tail, so that range of the line index is short whatever the length. Then less the
+        # excluded rows ahead. Two counts rather than one OR, so each is a range of the line index.
         columns = t.conversations.c
         queued_at, code = key
         at_or_behind = (
@@ -214,11 +205,9 @@ class SqlConversationRepository(ConversationRepository):
         line = (columns.stage == Stage.QUEUED.value, columns.department == department)
         connection = self._connection()
         behind = sum(int(connection.scalar(select(func.count()).where(*line, *where)) or 0) for where in at_or_behind)
-        total = self._lengths([department]).get(department, 0) - behind
-        if not excluding:
-            return total
-        excluded = [(r.queued_at, r.code) for r in self._stored_in_line(excluding) if r.department == department]
-        return total - sum(1 for found in excluded if found < key)
+        ahead = self._lengths([department]).get(department, 0) - behind
+        held = [(row["queued_at"], row["code"]) for row in self._held_in_line(excluding, department)]
+        return max(0, ahead - sum(1 for found in held if found < key))
 
     def _lengths(self, departments: Collection[str] | None = None) -> dict[str, int]:
         """Stored line length per department (of these, or all that have one): the sum of its moves."""
@@ -230,32 +219,57 @@ class SqlConversationRepository(ConversationRepository):
 
     def _line_parts(self, excluding: Collection[str]) -> Sequence[LinePart]:
         # Lengths from the moves; the first and the earliest wait one step down an index each
-        # (a single MIN per query, which SQLite reads from the index's end).
-        columns = t.conversations.c
-        connection = self._connection()
-        excluded = self._stored_in_line(excluding) if excluding else []
+        # (a single MIN per query, which SQLite reads from the index's end) — or, past the rows
+        # this unit of work holds, as many steps as it holds rows there.
         parts = []
         for department, length in self._lengths().items():
-            mine = [e for e in excluded if e.department == department]
-            count = length - len(mine)
-            if count == 0:
+            held = self._held_in_line(excluding, department)
+            count = length - len(held)
+            if count <= 0:
                 continue
-            here = _in_line(excluding if mine else (), columns.department == department)
-            first_at = connection.scalar(select(func.min(columns.queued_at)).where(*here))
-            earliest = connection.scalar(select(func.min(columns.waiting_since)).where(*here))
-            # The first customer's code: one step down the line index (only ties on the time are read).
-            where = _in_line(excluding, columns.department == department, columns.queued_at == first_at)
-            first = str(connection.scalar(select(func.min(columns.code)).where(*where)))
-            parts.append(LinePart(department, count, (first_at, first), earliest))
+            codes = {row["code"] for row in held}
+            first, earliest = self._first_and_earliest(department, codes)
+            if first is None:
+                continue  # the moves say someone waits, the line says nobody: the next fold recounts
+            parts.append(LinePart(department, count, first, earliest))
         return parts
 
-    def _stored_in_line(self, codes: Collection[str]) -> list[Row[Any]]:
-        """The stored line's rows among `codes`, found by key: filtered here, not in SQL, which
-        would walk the line index for `stage` instead (SQLite's planner does)."""
+    def _first_and_earliest(
+        self, department: str, passing: Collection[str]
+    ) -> tuple[tuple[datetime, str] | None, datetime | None]:
+        """The stored line's first (queue order) and earliest wait in `department`, but for `passing`."""
         columns = t.conversations.c
-        query = select(columns.code, columns.stage, columns.department, columns.queued_at, columns.waiting_since)
-        found: Iterable[Row[Any]] = self._connection().execute(query.where(columns.code.in_(sorted(codes))))
-        return [row for row in found if row.stage == Stage.QUEUED.value]
+        line = (columns.stage == Stage.QUEUED.value, columns.department == department)
+        connection = self._connection()
+        if not passing:
+            first_at = connection.scalar(select(func.min(columns.queued_at)).where(*line))
+            if first_at is None:
+                return None, None
+            # The first customer's code: one step down the line index (only ties on the time are read).
+            code = connection.scalar(select(func.min(columns.code)).where(*line, columns.queued_at == first_at))
+            earliest = connection.scalar(select(func.min(columns.waiting_since)).where(*line))
+            return (first_at, str(code)), earliest
+        steps = len(passing) + 1
+        in_order = select(columns.queued_at, columns.code).where(*line).order_by(columns.queued_at, columns.code)
+        first = next(
+            ((at, code) for at, code in connection.execute(in_order.limit(steps)) if code not in passing), None
+        )
+        by_wait = (
+            select(columns.waiting_since, columns.code)
+            .where(*line, columns.waiting_since.is_not(None))
+            .order_by(columns.waiting_since)
+        )
+        earliest = next((at for at, code in connection.execute(by_wait.limit(steps)) if code not in passing), None)
+        return first, earliest
+
+    def _held(self, codes: Collection[str]) -> list[Values]:
+        """What storage holds for these tracked codes, as this unit of work read or last wrote
+        it: no query (they may be the whole line, past any statement's parameter limit)."""
+        loaded = self._rows.loaded
+        return [loaded[code][1] for code in codes if code in loaded]
+
+    def _held_in_line(self, codes: Collection[str], department: str) -> list[Values]:
+        return [row for row in self._held(codes) if _line_of(row) == department]
 
     def _quiet(self, before: datetime) -> Sequence[Conversation]:
         columns = t.conversations.c
@@ -297,15 +311,6 @@ class SqlConversationRepository(ConversationRepository):
 def _line_of(row: Values) -> str | None:
     """The department whose line a stored row waits in, if it waits."""
     return row["department"] if row["stage"] == Stage.QUEUED.value else None
-
-
-def _in_line(excluding: Collection[str], *where: ColumnElement[bool]) -> list[ColumnElement[bool]]:
-    """The waiting line's rows (the line index's leading column first), but for `excluding`."""
-    columns = t.conversations.c
-    line = [columns.stage == Stage.QUEUED.value, *where]
-    if excluding:
-        line.append(columns.code.not_in(sorted(excluding)))
-    return line
 
 
 class SqlContactRepository(ContactRepository):

@@ -6,6 +6,7 @@ PostgreSQL, and a batch holds SQLite's write lock for milliseconds, never for a 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -13,9 +14,12 @@ from sqlalchemy import Column, ColumnElement, Table, delete, func, insert, selec
 
 from atende.application.outbound import Delivery
 from atende.application.ports import Retention
+from atende.domain.conversation import Stage
 
 from . import tables as t
 from .statements import ConnectionSource, racing
+
+log = logging.getLogger(__name__)
 
 TAKEN = (Delivery.SENT.value, Delivery.DELIVERED.value, Delivery.READ.value)
 """What WhatsApp accepted: nothing left to send or to retry."""
@@ -39,20 +43,40 @@ class SqlRetention(Retention):
         return self._delete(t.outbox, c.seq, c.created_at, old_and_taken, limit)
 
     def fold_line_moves(self) -> int:
+        """Each department's moves become one row: its line's length, recounted from the line.
+
+        Recounted rather than summed, so a count that ever drifted (a row written around the
+        repository) is put right within one pass; it reads the line index once a pass, off the
+        paths that answer people. Only the moves this transaction sees are replaced: one a
+        concurrent writer commits later stays, and is folded next time (its conversation is not
+        in the line this transaction counted either).
+        """
         connection = self._connection()
-        moves = t.line_moves.c
-        summed = select(moves.department, func.sum(moves.delta), func.count(), func.max(moves.seq))
+        moves, line = t.line_moves.c, t.conversations.c
+        kept = select(moves.department, func.sum(moves.delta), func.count(), func.max(moves.seq))
+        stored = {
+            d: (int(total), rows, last) for d, total, rows, last in connection.execute(kept.group_by(moves.department))
+        }
+        counted = select(line.department, func.count()).where(
+            line.stage == Stage.QUEUED.value, line.department.is_not(None)
+        )
+        lengths = {d: int(n) for d, n in connection.execute(counted.group_by(line.department))}
         folded = 0
-        for department, total, count, last in connection.execute(summed.group_by(moves.department)).all():
-            if count < 2 and total:
+        for department in sorted(stored.keys() | lengths.keys()):
+            total, rows, last = stored.get(department, (0, 0, None))
+            length = lengths.get(department, 0)
+            if total == length and rows == (1 if length else 0):
                 continue  # folded already
-            # Only the rows summed here: one a concurrent writer commits later is summed next time.
-            mine = (moves.department == department) & (moves.seq <= last)
-            fold = delete(t.line_moves).where(mine)
-            racing("folding the line's moves", lambda: connection.execute(fold))  # noqa: B023 (called at once)
-            if total:
-                connection.execute(insert(t.line_moves).values(department=department, delta=int(total)))
-            folded += count - (1 if total else 0)
+            if total != length:
+                log.warning(
+                    "the line of %s counted %d by its moves and %d in fact: recounted", department, total, length
+                )
+            if last is not None:
+                replaced = delete(t.line_moves).where(moves.department == department, moves.seq <= last)
+                racing("folding the line's moves", lambda: connection.execute(replaced))  # noqa: B023 (called at once)
+            if length:
+                connection.execute(insert(t.line_moves).values(department=department, delta=length))
+            folded += max(0, rows - (1 if length else 0))
         return folded
 
     def _delete(

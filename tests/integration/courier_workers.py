@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,8 @@ from atende.adapters.whatsapp.async_graph import AsyncGraphApiGateway
 from atende.application.courier import Pacing
 from atende.bootstrap import bootstrap
 from tests.world import settings
+
+DEADLINE_SECONDS = 90.0
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,17 @@ def send_everything(job: CourierJob, start: Any, report: Any) -> None:
     courier = system.atende.courier(gateway, Pacing(burst=math.inf), holder=job.name)
     start.wait()
     try:
-        idle = 0
-        while idle < 3:
-            idle = 0 if courier.deliver(limit=8) else idle + 1
+        # Until nothing is pending, not until a few passes find nothing to do: a lane the other
+        # process holds, or one backing off after a failed send (a loaded machine), is work still
+        # to come. The deadline only keeps a broken courier from hanging the test.
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while time.monotonic() < deadline:
+            if courier.deliver(limit=8):
+                continue
             with system.uow_factory() as uow:
                 if not uow.outbox.pending(1):
                     break
+            time.sleep(0.05)
         report.put((job.name, courier.sent))
     finally:
         courier.close()

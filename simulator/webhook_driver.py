@@ -283,9 +283,9 @@ class WebhookDriver(Driver):
         started = time.monotonic()
         if started - self._leases_renewed < LEASE_RENEWAL_SECONDS:
             return
-        for lease in self.webhook.background.leases:
-            if not lease.acquire():
-                raise RuntimeError(f"the {lease.name!r} lease is held by someone else")
+        lease = self.webhook.background.timers_lease
+        if not lease.acquire():
+            raise RuntimeError(f"the {lease.name!r} lease is held by someone else")
         self._leases_renewed = started
 
     def _show_sent(self) -> None:

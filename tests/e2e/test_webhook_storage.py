@@ -170,9 +170,9 @@ async def test_lifespan_starts_and_stops_the_loops(world: Harness) -> None:
     async with lifespan(world.app) as sent:
         assert [m["type"] for m in sent] == ["lifespan.startup.complete"]
         await eventually(lambda: all(loop.passes > 0 for loop in background.loops), what="every loop's first pass")
-        await eventually(lambda: all(lease.held for lease in background.leases), what="the leases")
+        await eventually(lambda: background.timers_lease.held, what="the timers lease")
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-    assert not any(lease.held for lease in background.leases)
+    assert not background.timers_lease.held
 
 
 @pytest.mark.asyncio

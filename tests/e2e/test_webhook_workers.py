@@ -50,13 +50,13 @@ async def test_two_workers_share_the_arrivals_and_the_sending_and_nothing_goes_t
     async with AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(asgi_client(world.app)) for world in worlds]
         await eventually(
-            lambda: sum(w.webhook.background.leases[0].held for w in worlds) == 1, what="one timers lease holder"
+            lambda: sum(w.webhook.background.timers_lease.held for w in worlds) == 1, what="one timers lease holder"
         )
         for round_ in range(3):
             for i, customer in enumerate(customers):
                 await post(clients[(round_ + i) % 2], text_from(customer, f"mensagem {round_}", name=f"C{i}"))
         await eventually(worlds[0].settled, what="everything handled and sent")
-        holders = [w.webhook.background.leases[0].held for w in worlds]
+        holders = [w.webhook.background.timers_lease.held for w in worlds]
         assert sorted(holders) == [False, True]
         assert sum(w.webhook.background.intake_loop.passes for w in worlds) > 0
     requests = graph.messages
@@ -72,9 +72,9 @@ async def test_the_timers_lease_passes_on_when_its_holder_stops(worlds: list[Har
     first, second = worlds
     first_running = lifespan(first.app)
     await first_running.__aenter__()
-    await eventually(lambda: first.webhook.background.leases[0].held, what="the first worker's lease")
+    await eventually(lambda: first.webhook.background.timers_lease.held, what="the first worker's lease")
     async with asgi_client(second.app) as client:
-        asked = second.webhook.background.leases[0]
+        asked = second.webhook.background.timers_lease
         await eventually(lambda: asked.asked > 0, what="the second worker asking for the lease")
         assert not asked.held
         await first_running.__aexit__(None, None, None)
@@ -94,7 +94,7 @@ async def test_arrivals_are_handled_promptly_without_polling(
     world = harness(settings(reorder_window_seconds=0.05), database_url, graph, http=http, intervals=SLOW_POLLS)
     try:
         async with asgi_client(world.app) as client:
-            await eventually(lambda: world.webhook.background.leases[0].held, what="the timers lease")
+            await eventually(lambda: world.webhook.background.timers_lease.held, what="the timers lease")
             started = time.monotonic()
             await post(client, text_from(MARIA, "Oi"))
             await eventually(lambda: len(sent_to(graph, MARIA)) == 1, timeout=3, what="the menu")
@@ -156,4 +156,4 @@ async def test_the_timers_holder_prunes_what_is_past_retention(worlds: list[Harn
                 return left.scalar() == 0
 
         await eventually(pruned, what="the 60-day-old inbox key pruned")
-        assert sorted(w.webhook.background.leases[0].held for w in worlds) == [False, True]
+        assert sorted(w.webhook.background.timers_lease.held for w in worlds) == [False, True]

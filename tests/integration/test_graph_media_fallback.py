@@ -5,12 +5,15 @@ Against the Graph stand-in on 127.0.0.1: real requests, real multipart uploads, 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Protocol
 
 import httpx
 import pytest
 
+from atende.adapters.whatsapp.async_graph import AsyncGraphApiGateway
 from atende.adapters.whatsapp.graph import GraphApiError, GraphApiGateway
 from atende.adapters.whatsapp.render import render
 from atende.application.outbound import Audience, Body, MediaBody, Outgoing, TemplateBody
@@ -31,10 +34,40 @@ def graph() -> Iterator[GraphStandIn]:
         yield standin
 
 
+class Sender(Protocol):
+    def send(self, message: Outgoing) -> str: ...
+
+
+class Awaited:
+    """The courier's async gateway, called from a test: each send awaited in one event loop."""
+
+    def __init__(self, gateway: AsyncGraphApiGateway) -> None:
+        self.gateway = gateway
+        self.runner = asyncio.Runner()
+
+    def send(self, message: Outgoing) -> str:
+        return self.runner.run(self.gateway.send(message))
+
+    def close(self) -> None:
+        self.runner.run(self.gateway.aclose())
+        self.runner.close()
+
+
 @pytest.fixture
-def gateway(graph: GraphStandIn) -> Iterator[GraphApiGateway]:
+def sync_gateway(graph: GraphStandIn) -> Iterator[GraphApiGateway]:
     with httpx.Client(timeout=5.0) as http:
         yield GraphApiGateway(graph.url, graph.phone_number_id, graph.access_token, client=http)
+
+
+@pytest.fixture(params=["sync", "async"])
+def gateway(request: pytest.FixtureRequest, graph: GraphStandIn, sync_gateway: Sender) -> Iterator[Sender]:
+    """Both gateways send media the same way: the webhook's (blocking) and the courier's (async)."""
+    if request.param == "sync":
+        yield sync_gateway
+        return
+    awaited = Awaited(AsyncGraphApiGateway(graph.url, graph.phone_number_id, graph.access_token, timeout=5.0))
+    yield awaited
+    awaited.close()
 
 
 # -- templates ---------------------------------------------------------------------------------
@@ -55,7 +88,7 @@ def test_a_template_body_renders_as_the_cloud_api_template() -> None:
     }
 
 
-def test_a_template_from_the_outbox_is_sent(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
+def test_a_template_from_the_outbox_is_sent(graph: GraphStandIn, gateway: Sender) -> None:
     wamid = gateway.send(out(TemplateBody("atende_agente", "pt_BR", ("Ana",))))
     [request] = graph.requests
     assert request.type == "template" and request.accepted
@@ -70,7 +103,7 @@ def voice(media_id: str) -> MediaBody:
     return MediaBody(Media(MediaKind.AUDIO, media_id, "audio/ogg; codecs=opus", voice=True))
 
 
-def test_media_goes_by_its_inbound_id_when_meta_takes_it(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
+def test_media_goes_by_its_inbound_id_when_meta_takes_it(graph: GraphStandIn, gateway: Sender) -> None:
     inbound = graph.add_media(VOICE, "audio/ogg; codecs=opus")
     gateway.send(out(voice(inbound)))
     [request] = graph.requests
@@ -79,7 +112,7 @@ def test_media_goes_by_its_inbound_id_when_meta_takes_it(graph: GraphStandIn, ga
 
 @pytest.mark.parametrize("code", [131053, 131009])
 def test_a_refused_media_id_is_downloaded_uploaded_and_sent_again(
-    graph: GraphStandIn, gateway: GraphApiGateway, code: int
+    graph: GraphStandIn, gateway: Sender, code: int
 ) -> None:
     inbound = graph.add_media(VOICE, "audio/ogg; codecs=opus", "nota.ogg")
     graph.fail_next(code=code)
@@ -96,7 +129,7 @@ def test_a_refused_media_id_is_downloaded_uploaded_and_sent_again(
     assert stored is not None and stored.data == VOICE
 
 
-def test_a_refused_id_is_remembered(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
+def test_a_refused_id_is_remembered(graph: GraphStandIn, gateway: Sender) -> None:
     """The same file relayed again (after a transfer, say) goes straight to the uploaded copy."""
     inbound = graph.add_media(VOICE, "audio/ogg")
     graph.fail_next(code=131053)
@@ -108,14 +141,14 @@ def test_a_refused_id_is_remembered(graph: GraphStandIn, gateway: GraphApiGatewa
     assert request.json["audio"]["id"] == fresh
 
 
-def test_when_the_file_is_gone_the_original_refusal_is_reported(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
+def test_when_the_file_is_gone_the_original_refusal_is_reported(graph: GraphStandIn, gateway: Sender) -> None:
     graph.fail_next(code=131053)
     with pytest.raises(GraphApiError) as caught:
         gateway.send(out(voice("404404404")))  # expired: the media endpoint no longer knows it
     assert (caught.value.code, caught.value.retryable) == (131053, False)
 
 
-def test_other_errors_and_links_are_not_retried_by_upload(graph: GraphStandIn, gateway: GraphApiGateway) -> None:
+def test_other_errors_and_links_are_not_retried_by_upload(graph: GraphStandIn, gateway: Sender) -> None:
     inbound = graph.add_media(VOICE, "audio/ogg")
     graph.fail_next(code=131047)
     with pytest.raises(GraphApiError) as caught:

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -205,9 +205,8 @@ class Courier:
         # A lane is worked on only while its claim surely lasts: a courier that stalls stops sending
         # before anyone else may take the lane over.
         deadline = claimed_at + self.claim_seconds * 2 / 3
-        recorder = _Recorder(self._db, self.telemetry, self, self.record_retries)
         sending = asyncio.Semaphore(self.concurrency)
-        async with recorder.running():
+        async with _Recorder(self) as recorder:
             results = await asyncio.gather(
                 *(self._work(lane, addresses.get(lane.recipient), recorder, sending, deadline) for lane in lanes),
                 return_exceptions=True,  # every lane finishes (and is released) before the pass ends
@@ -280,23 +279,31 @@ class _Recorder:
 
     Each `record` returns once its outcome is committed. A batch that fails is written again
     after a pause (a locked or unreachable database is not the outcomes' fault), then one outcome
-    at a time, so that one bad outcome cannot cost the others theirs.
+    at a time, so that one bad outcome cannot cost the others theirs. It writes for the length of
+    a pass (`async with`), and on the way out drains what is queued.
     """
 
-    def __init__(
-        self,
-        db: Callable[[Callable[[Session], None]], Awaitable[None]],
-        telemetry: Telemetry,
-        courier: Courier,
-        retries: tuple[float, ...],
-    ) -> None:
-        self._db = db
-        self._retries = retries
-        self._telemetry = telemetry
+    def __init__(self, courier: Courier) -> None:
         self._courier = courier
         self._queue: list[tuple[Outcome, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _Recorder:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._stopping = True
+        self._wake.set()
+        if exc[0] is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            return
+        await self._task
 
     async def record(self, outcome: Outcome) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -304,10 +311,7 @@ class _Recorder:
         self._wake.set()
         await future
 
-    def running(self) -> _Running:
-        return _Running(self)
-
-    async def run(self) -> None:
+    async def _run(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -319,9 +323,9 @@ class _Recorder:
 
     async def _write(self, batch: list[tuple[Outcome, asyncio.Future[None]]]) -> None:
         outcomes = [outcome for outcome, _ in batch]
-        for pause in (*self._retries, None):
+        for pause in (*self._courier.record_retries, None):
             try:
-                await self._db(lambda session: _record(session, outcomes))
+                await self._courier._db(lambda session: _record(session, outcomes))
             except Exception as error:
                 if pause is None:
                     break
@@ -334,7 +338,7 @@ class _Recorder:
                 return
         for outcome, future in batch:  # one at a time: only what cannot be written fails
             try:
-                await self._db(partial(_record, outcomes=[outcome]))
+                await self._courier._db(partial(_record, outcomes=[outcome]))
             except Exception as error:
                 future.set_exception(error)
             else:
@@ -342,35 +346,13 @@ class _Recorder:
                 future.set_result(None)
 
     def _counted(self, outcomes: Iterable[Outcome]) -> None:
+        courier = self._courier
         for outcome in outcomes:
             if isinstance(outcome, _Sent):
-                self._courier.sent += 1 + len(outcome.folded)
-                self._telemetry.sent(outcome.carrier, 1 + len(outcome.folded))
+                courier.sent += 1 + len(outcome.folded)
+                courier.telemetry.sent(outcome.carrier, 1 + len(outcome.folded))
             elif isinstance(outcome, _Failed):
-                self._telemetry.send_failed(outcome.error.failure)
-
-
-class _Running:
-    """The recorder's task for the length of a pass; on the way out it drains what is queued."""
-
-    def __init__(self, recorder: _Recorder) -> None:
-        self.recorder = recorder
-        self.task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> _Recorder:
-        self.task = asyncio.create_task(self.recorder.run())
-        return self.recorder
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.task is not None
-        self.recorder._stopping = True
-        self.recorder._wake.set()
-        if exc[0] is not None:
-            self.task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self.task
-            return
-        await self.task
+                courier.telemetry.send_failed(outcome.error.failure)
 
 
 def _claim(session: Session, holder: str, limit: int, seconds: float) -> tuple[list[Lane], dict[str, str]]:

@@ -20,6 +20,7 @@ from atende.domain.exceptions import ConcurrencyConflict
 from . import intake, retention
 from .arrivals import Arrival, Inbound, StatusReport
 from .courier import CLAIM_SECONDS, Courier, Pacing
+from .errors import describe
 from .leases import release_lease, take_lease
 from .ports import ArrivalState, AsyncWhatsAppGateway, Clock, UnitOfWork, WhatsAppGateway
 from .reports import Live, StoredArrival
@@ -47,13 +48,6 @@ PRUNE_BATCHES = 20
 """Batches one pruning pass runs at most, so a large backlog is worked off over several passes."""
 
 T = TypeVar("T")
-
-
-def _reason(error: BaseException) -> str:
-    """An error's type and first line, for people: no traceback, no SQL parameters."""
-    text = str(error)
-    first = text.splitlines()[0][:300] if text else ""
-    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
 class Atende:
@@ -120,7 +114,7 @@ class Atende:
 
     def _failed(self, failed: intake.ArrivalFailed) -> None:
         key, error = failed.arrival.key, failed.error
-        reason = _reason(error)
+        reason = describe(error)
         # With the traceback: an arrival that fails by itself is a bug to find.
         if self.run(partial(intake.note_failure, arrival=failed.arrival, error=reason)):
             log.error(

@@ -60,7 +60,7 @@ class Background:
     """The intake processor, the courier and the timers of one process, with the timers' lease.
 
     `running()` starts them and, on the way out, stops them cleanly: each finishes its step
-    in flight, then the leases are handed over.
+    in flight, then the lease is handed over.
     """
 
     def __init__(
@@ -76,14 +76,16 @@ class Background:
         self.intervals = intervals or Intervals()
         self.holder = holder or holder_id()
         seconds = self.intervals.lease_seconds
-        self.leases = [Lease(atende, TIMERS_LEASE, self.holder, seconds)]
+        self.timers_lease = Lease(atende, TIMERS_LEASE, self.holder, seconds)
         # A lane's claim lasts as long as a lease: a dead process's lanes are taken over as soon.
         courier = self.courier = atende.courier(gateway, pacing, holder=self.holder, claim_seconds=seconds)
         backoff = self.intervals.max_backoff
         self.courier_loop = Loop(
             "courier", lambda: courier.deliver(COURIER_BATCH), self.intervals.courier, max_backoff=backoff
         )
-        self.timers_loop = Loop("timers", self._tick, self.intervals.timers, lease=self.leases[0], max_backoff=backoff)
+        self.timers_loop = Loop(
+            "timers", self._tick, self.intervals.timers, lease=self.timers_lease, max_backoff=backoff
+        )
         self.intake_loop = Loop(
             "intake",
             lambda: atende.process_intake(INTAKE_PASS),
@@ -133,25 +135,23 @@ class Background:
         if self._last_arrival > scheduled_for:
             self._schedule_intake(self._last_arrival)
 
-    async def _keep_leases(self) -> None:
-        """Renew held leases every third of their lifetime; ask for the others every `lease_retry`.
+    async def _keep_lease(self) -> None:
+        """Renew the timers lease every third of its lifetime while held; ask for it every
+        `lease_retry` while not.
 
         Asking often matters after a crash: the dead holder's lease lapses on its own, and the
         sooner someone notices, the sooner messages flow again.
         """
         renew_every = self.intervals.lease_seconds / 3
         pause = min(self.intervals.lease_retry, renew_every)
+        lease = self.timers_lease
         while not self._keeper_stopping.is_set():
-            for lease in self.leases:
-                if lease.held and lease.age < renew_every:
-                    continue
+            if not lease.held or lease.age >= renew_every:
                 try:
-                    taken = await asyncio.to_thread(lease.acquire)
+                    if await asyncio.to_thread(lease.acquire):
+                        self.timers_loop.wake()
                 except Exception as error:
                     log.warning("could not renew lease %r: %s", lease.name, describe(error))
-                    continue
-                if taken:
-                    self.timers_loop.wake()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._keeper_stopping.wait(), pause)
 
@@ -161,7 +161,7 @@ class Background:
         for loop in self.loops:
             loop.reset()
         self._keeper_stopping = asyncio.Event()
-        keeper = asyncio.create_task(self._keep_leases(), name="atende-leases")
+        keeper = asyncio.create_task(self._keep_lease(), name="atende-lease")
         tasks = [asyncio.create_task(loop.run(), name=f"atende-{loop.name}") for loop in self.loops]
         log.info("background loops started (%s)", self.holder)
         try:
@@ -180,9 +180,8 @@ class Background:
                 await asyncio.to_thread(self.courier.close)
             except Exception as error:
                 log.warning("could not close the courier's connections: %s", describe(error))
-            for lease in self.leases:
-                try:
-                    await asyncio.to_thread(lease.release)
-                except Exception as error:
-                    log.warning("could not release lease %r: %s", lease.name, describe(error))
+            try:
+                await asyncio.to_thread(self.timers_lease.release)
+            except Exception as error:
+                log.warning("could not release lease %r: %s", self.timers_lease.name, describe(error))
             log.info("background loops stopped")

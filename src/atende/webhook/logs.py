@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from atende.adapters.whatsapp.graph import mask
+from atende.application.errors import describe
 
 __all__ = ["SECRET_PARAMETERS", "RedactQuery", "describe", "from_database", "logging_config", "mask", "redact"]
 
@@ -41,14 +42,6 @@ _DATABASE_MODULES = ("sqlalchemy", "sqlite3", "psycopg", "alembic")
 def from_database(error: BaseException) -> bool:
     """Whether the error comes from the database layer, whose messages quote SQL parameters."""
     return any(cls.__module__.split(".")[0] in _DATABASE_MODULES for cls in type(error).__mro__)
-
-
-def describe(error: BaseException) -> str:
-    """An error's type and first line: enough to diagnose, without the `[parameters: …]` that
-    SQLAlchemy appends (they hold phone numbers and what customers wrote)."""
-    text = str(error)
-    first = text.splitlines()[0] if text else ""
-    return f"{type(error).__name__}: {first[:300]}" if first else type(error).__name__
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:

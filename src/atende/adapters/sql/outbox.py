@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from atende.application.outbound import Delivery, Lane, Outgoing
@@ -15,7 +14,7 @@ from atende.application.ports import Outbox
 
 from . import tables as t
 from .rows import delivery_state, outgoing_from_row, outgoing_to_row
-from .statements import ConnectionSource, racing
+from .statements import ConnectionSource, insert_all_new, racing
 
 # Built once: a statement built per call costs several times what the database takes to run it.
 _BY_PROVIDER_ID = select(t.outbox).where(t.outbox.c.provider_id == bindparam("b_provider_id"))
@@ -72,9 +71,7 @@ class SqlOutbox(Outbox):
         recipients = list(connection.scalars(wanted))
         if not recipients:
             return []
-        dialect: Any = postgresql if postgres else sqlite
-        new = dialect.insert(t.lanes).on_conflict_do_nothing(index_elements=[lane.recipient])
-        racing("outbox lanes", lambda: connection.execute(new, [{"recipient": r} for r in recipients]))
+        insert_all_new(connection, t.lanes, [{"recipient": r} for r in recipients], lane.recipient)
         free = (
             select(lane.recipient)
             .where(lane.recipient.in_(recipients), unclaimed, ready)
@@ -132,6 +129,12 @@ class SqlOutbox(Outbox):
     def by_provider_id(self, provider_id: str) -> Outgoing | None:
         row = self._connection().execute(_BY_PROVIDER_ID, {"b_provider_id": provider_id}).first()
         return outgoing_from_row(row) if row else None
+
+    def flushed(self) -> None:
+        """What was buffered is written: nothing to write again at the next flush or commit."""
+        self.added = []
+        self.saved = {}
+        self.released = {}
 
     def write(self, connection: Connection) -> None:
         if self.added:

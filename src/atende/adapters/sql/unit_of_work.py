@@ -101,8 +101,7 @@ class SqlUnitOfWork(UnitOfWork):
             repository.flushed(stored)
         self.messages.added = []
         self.events.added = []
-        self.outbox.added = []
-        self.outbox.saved = {}
+        self.outbox.flushed()
 
     def transient(self, error: BaseException) -> bool:
         return faults.transient(error)

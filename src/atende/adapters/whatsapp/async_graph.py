@@ -28,8 +28,12 @@ from .graph import (
     check_token_target,
     graph_errors,
     mask,
+    media_location,
     rendered,
+    reupload_failed,
     sent_id,
+    upload_form,
+    uploaded_id,
 )
 
 log = logging.getLogger(__name__)
@@ -92,37 +96,23 @@ class AsyncGraphApiGateway(AsyncWhatsAppGateway):
         return sent_id(message, _json_object(response))
 
     async def _with_uploaded_media(self, message: Outgoing, refusal: GraphApiError) -> Outgoing:
+        """As `GraphApiGateway._with_uploaded_media`, awaiting each call."""
         body = message.body
         assert isinstance(body, MediaBody)
         media = body.media
         log.info("media %s refused (%s); downloading and uploading it again", media.media_id, refusal.code)
         try:
-            described = _json_object(
-                await self._request(
-                    "GET", f"{self.base_url}/{media.media_id}", params={"phone_number_id": self.phone_number_id}
-                )
+            described = await self._request(
+                "GET", f"{self.base_url}/{media.media_id}", params={"phone_number_id": self.phone_number_id}
             )
-            url = described.get("url")
-            if not isinstance(url, str) or not url:
-                raise GraphApiError(f"media {media.media_id}: no url in the answer")
+            url, mime_type = media_location(media.media_id, described)
             check_token_target(self._base, url)
             data = (await self._request("GET", url)).content
-            mime_type = _bare_mime(media.mime_type or str(described.get("mime_type") or ""))
-            uploaded = await self._request(
-                "POST",
-                f"{self.base_url}/{self.phone_number_id}/media",
-                data={"messaging_product": "whatsapp", "type": mime_type},
-                files={"file": (media.filename or "file", data, mime_type)},
-            )
-            fresh_id = _json_object(uploaded).get("id")
-            if not fresh_id:
-                raise GraphApiError("upload answered without a media id", status=uploaded.status_code)
+            form = upload_form(data, _bare_mime(media.mime_type or mime_type), media.filename)
+            fresh_id = uploaded_id(await self._request("POST", f"{self.base_url}/{self.phone_number_id}/media", **form))
         except GraphApiError as error:
-            log.info("media %s could not be uploaded again: %s", media.media_id, error)
-            if error.retryable:
-                raise error from refusal
-            raise refusal from error
-        return self._reuploaded.remember(message, str(fresh_id))
+            reupload_failed(media.media_id, error, refusal)
+        return self._reuploaded.remember(message, fresh_id)
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One authenticated call; every failure, network or HTTP, comes out as GraphApiError."""

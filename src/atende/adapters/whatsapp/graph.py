@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NoReturn, Self
 
 import httpx
 
@@ -183,10 +183,7 @@ class GraphApiGateway(WhatsAppGateway):
             data = self.download(url)
             fresh_id = self.upload(data, _bare_mime(media.mime_type or mime_type), media.filename)
         except GraphApiError as error:
-            log.info("media %s could not be uploaded again: %s", media.media_id, error)
-            if error.retryable:
-                raise error from refusal  # the network, not the file: try the whole send later
-            raise refusal from error
+            reupload_failed(media.media_id, error, refusal)
         return self._reuploaded.remember(message, fresh_id)
 
     def send_template(
@@ -212,11 +209,7 @@ class GraphApiGateway(WhatsAppGateway):
     def media_url(self, media_id: str) -> tuple[str, str]:
         """A short-lived (5 minutes) download address for a media id, and its MIME type."""
         response = self._request("GET", f"{self.base_url}/{media_id}", params={"phone_number_id": self.phone_number_id})
-        answer = _json_object(response)
-        url = answer.get("url")
-        if not isinstance(url, str) or not url:
-            raise GraphApiError(f"media {media_id}: no url in the answer", status=response.status_code)
-        return url, str(answer.get("mime_type") or "")
+        return media_location(media_id, response)
 
     def download(self, url: str) -> bytes:
         """The bytes behind a media URL; a 404 means the URL expired, so ask `media_url` again."""
@@ -225,16 +218,8 @@ class GraphApiGateway(WhatsAppGateway):
 
     def upload(self, data: bytes, mime_type: str, filename: str) -> str:
         """Upload a file for this number; returns a media id valid for 30 days."""
-        response = self._request(
-            "POST",
-            f"{self.base_url}/{self.phone_number_id}/media",
-            data={"messaging_product": "whatsapp", "type": mime_type},
-            files={"file": (filename or "file", data, mime_type)},
-        )
-        media_id = _json_object(response).get("id")
-        if not media_id:
-            raise GraphApiError("upload answered without a media id", status=response.status_code)
-        return str(media_id)
+        form = upload_form(data, mime_type, filename)
+        return uploaded_id(self._request("POST", f"{self.base_url}/{self.phone_number_id}/media", **form))
 
     def delete_media(self, media_id: str) -> None:
         self._request("DELETE", f"{self.base_url}/{media_id}", params={"phone_number_id": self.phone_number_id})
@@ -347,6 +332,39 @@ def sent_id(message: Outgoing, answer: Mapping[str, Any]) -> str:
             raise GraphApiError(f"read receipt not accepted: {answer!r}", status=200)
         return f"read:{message.id}"
     return _wamid(answer)
+
+
+def media_location(media_id: str, response: httpx.Response) -> tuple[str, str]:
+    """What `GET /{media_id}` answered: the short-lived download address and the MIME type."""
+    answer = _json_object(response)
+    url = answer.get("url")
+    if not isinstance(url, str) or not url:
+        raise GraphApiError(f"media {media_id}: no url in the answer", status=response.status_code)
+    return url, str(answer.get("mime_type") or "")
+
+
+def upload_form(data: bytes, mime_type: str, filename: str) -> dict[str, Any]:
+    """The multipart body of `POST /{phone_number_id}/media`."""
+    return {
+        "data": {"messaging_product": "whatsapp", "type": mime_type},
+        "files": {"file": (filename or "file", data, mime_type)},
+    }
+
+
+def uploaded_id(response: httpx.Response) -> str:
+    media_id = _json_object(response).get("id")
+    if not media_id:
+        raise GraphApiError("upload answered without a media id", status=response.status_code)
+    return str(media_id)
+
+
+def reupload_failed(media_id: str, error: GraphApiError, refusal: GraphApiError) -> NoReturn:
+    """A refused media could not be uploaded again: raise the network's error (try the whole
+    send later), or else Meta's refusal itself (the file cannot be had)."""
+    log.info("media %s could not be uploaded again: %s", media_id, error)
+    if error.retryable:
+        raise error from refusal
+    raise refusal from error
 
 
 def check_token_target(base: httpx.URL, url: str) -> None:

@@ -36,8 +36,8 @@ def intake_ls(
     config: ConfigOption = None,
 ) -> None:
     """Pending arrivals (attempts, next try, last error), or with --failed those set aside (reason)."""
-    system = open_system(config)
-    arrivals = system.atende.stored_arrivals(set_aside=failed, limit=LIST_LIMIT)
+    with open_system(config) as system:  # its connections closed before anything is printed
+        arrivals = system.atende.stored_arrivals(set_aside=failed, limit=LIST_LIMIT)
     if as_json:
         _print_json(arrivals)
         return
@@ -85,8 +85,8 @@ def intake_retry(
     if (key is None) == (not every):
         err_console.print("[red]✗[/red] Name one arrival's KEY, or --all (not both).")
         raise typer.Exit(2)
-    system = open_system(config)
-    count, state = system.atende.put_back(None if every else key)
+    with open_system(config) as system:
+        count, state = system.atende.put_back(None if every else key)
     if every:
         console.print(f"✓ {count} arrival(s) put back to pending." if count else "Nothing was set aside.")
         return

@@ -13,23 +13,22 @@ import pytest
 from typer.testing import CliRunner
 
 from atende.adapters.clock import ManualClock
-from atende.adapters.sql.schema import upgrade
 from atende.application.arrivals import Inbound, StatusReport
 from atende.bootstrap import bootstrap
 from atende.cli.main import app
 from atende.config import load_config
 from atende.domain.content import Text
+from tests.databases import sqlite_only
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "atende.toml"
 MARIA, JOAO = "5511987654321", "5521912345678"
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
+def database(database_url: str) -> str:
     """Maria's message failed twice and waits for its next try; João's waits; a status reporting
     on a message to João was set aside."""
-    url = f"sqlite:///{tmp_path / 'atende.db'}"
-    upgrade(url)
+    url = database_url
     clock = ManualClock(datetime.now(UTC) - timedelta(minutes=5))
     with bootstrap(load_config(EXAMPLE).to_settings(), database_url=url, clock=clock, rng=random.Random(3)) as system:
         now = clock.now()
@@ -132,6 +131,7 @@ def test_intake_retry_refuses_what_it_cannot_put_back(database: str, args: list[
     assert said in output
 
 
+@sqlite_only("SQLite's write lock; PostgreSQL readers never wait for writers")
 def test_intake_ls_reads_beside_a_writer_holding_the_lock(database: str) -> None:
     """Listing never takes SQLite's write lock: it answers while `atende serve` holds it."""
     writer = sqlite3.connect(database.removeprefix("sqlite:///"), isolation_level=None)

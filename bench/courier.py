@@ -25,7 +25,6 @@ import asyncio
 import itertools
 import json
 import multiprocessing
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,18 +39,13 @@ from atende.application.courier import Pacing
 from atende.application.outbound import Audience, Outgoing, TextBody
 from atende.application.session import Session
 from atende.bootstrap import bootstrap
+from atende.webhook.background import COURIER_BATCH
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import ACCESS_TOKEN, PHONE_NUMBER_ID, shop
+from stack import free_port
 
 CONCURRENCY = 32
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Sink:
@@ -159,7 +153,7 @@ def drain(url: str, sink_url: str, holder: str, start: Any = None) -> tuple[int,
     began = time.perf_counter()
     sent = 0
     while True:
-        done = courier.deliver(200)
+        done = courier.deliver(COURIER_BATCH)
         sent += done
         if not done:
             with system.uow_factory() as uow:

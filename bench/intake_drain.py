@@ -30,10 +30,9 @@ from atende.adapters.sql.schema import upgrade
 from atende.adapters.whatsapp import parse_notification
 from atende.application.arrivals import Arrival, StatusReport
 from atende.bootstrap import bootstrap
+from atende.webhook.background import INTAKE_PASS
+from atende.webhook.store import MAX_GROUP
 from atende.webhook.triage import arrivals_of
-
-GROUP = 200
-"""Arrivals stored by one `accept`, as the webhook's group commit does at most."""
 
 
 def drain(process: Callable[[], int], profile: str | None) -> tuple[int, float, float]:
@@ -68,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         notes = busy.Traffic(desk, start + timedelta(seconds=30)).mixed(args.messages)
         arrivals: list[Arrival] = [a for n in notes for a in arrivals_of(parse_notification(n.body), None).arrivals]
-        for i in range(0, len(arrivals), GROUP):
-            system.atende.accept(arrivals[i : i + GROUP])
+        for i in range(0, len(arrivals), MAX_GROUP):
+            system.atende.accept(arrivals[i : i + MAX_GROUP])
         clock.advance(120)
-        report("messages", *drain(lambda: system.atende.process_intake(limit=100), args.profile))
+        report("messages", *drain(lambda: system.atende.process_intake(limit=INTAKE_PASS), args.profile))
 
         engine = create_engine(url)
         with engine.begin() as connection:  # as if the courier had sent every one of them
@@ -83,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
             for seq, to in sent.items()
             for status in ("delivered", "read")
         ]
-        for i in range(0, len(reports), GROUP):
-            system.atende.accept(reports[i : i + GROUP])
+        for i in range(0, len(reports), MAX_GROUP):
+            system.atende.accept(reports[i : i + MAX_GROUP])
         clock.advance(120)
-        report("statuses", *drain(lambda: system.atende.process_intake(limit=100), args.profile))
+        report("statuses", *drain(lambda: system.atende.process_intake(limit=INTAKE_PASS), args.profile))
     finally:
         system.close()
     return 0

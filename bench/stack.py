@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -81,15 +83,24 @@ def machine_busy() -> tuple[float, float]:
     return (sum(ticks) - idle) / hz, sum(ticks) / hz
 
 
+def folded(line: str) -> str:
+    """A log line with its numbers and ids folded, so that lines of one kind count together."""
+    return re.sub(r"[0-9a-f]{6,}|\d+", "#", line.strip())[:110]
+
+
 class _Drain(threading.Thread):
+    """Reads a process's output as it comes: the last 400 lines kept, every line counted by kind."""
+
     def __init__(self, stream: Any) -> None:
         super().__init__(daemon=True)
         self.stream = stream
         self.lines: list[str] = []
+        self.kinds: Counter[str] = Counter()
 
     def run(self) -> None:
         for line in self.stream:
             self.lines.append(line)
+            self.kinds[folded(line)] += 1
             del self.lines[:-400]
 
 
@@ -161,6 +172,8 @@ class AtendeServe:
         self._sampling = False
         self._sampler: threading.Thread | None = None
         self.log: list[str] = []
+        self.logged: Counter[str] = Counter()
+        """Every line the server logged, by kind (`folded`), however many there were."""
 
     def start(self, timeout: float = 60) -> None:
         command = [str(ATENDE), "serve", "--port", str(self.port), "--workers", str(self.workers)]
@@ -169,7 +182,7 @@ class AtendeServe:
         )
         drain = _Drain(self.process.stderr)
         drain.start()
-        self.log = drain.lines
+        self.log, self.logged = drain.lines, drain.kinds
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -23,9 +23,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from alembic import command
 from sqlalchemy.engine import make_url
 
-from atende.adapters.sql.schema import upgrade
+from atende.adapters.sql.engine import connect
+from atende.adapters.sql.schema import alembic_config, upgrade
 from atende.application.settings import Settings
 from atende.bootstrap import System, bootstrap
 
@@ -143,3 +145,15 @@ def drop_leftovers() -> None:
     if _made.sqlite is not None:
         shutil.rmtree(_made.sqlite.parent, ignore_errors=True)
         _made.sqlite = None
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take a database's schema back to `revision` (the migration tests go down and up again)."""
+    engine = connect(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()

@@ -11,15 +11,13 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable
 
-import pytest
-
 from atende.adapters.clock import SystemClock
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.outbound import Audience, Outgoing, TextBody
 from atende.application.session import Session
 from atende.application.use_cases import Atende
 from atende.standin import GraphStandIn
-from tests.databases import ON_POSTGRESQL
+from tests.databases import needs_postgresql
 from tests.world import settings
 
 from .courier_workers import CourierJob, send_everything
@@ -27,10 +25,7 @@ from .courier_workers import CourierJob, send_everything
 RECIPIENTS = [f"5511977{n:06d}" for n in range(60)]
 PER_RECIPIENT = 6
 
-pytestmark = pytest.mark.skipif(
-    not ON_POSTGRESQL,
-    reason="two sending processes need PostgreSQL: set ATENDE_TEST_DATABASE_URL=postgresql+psycopg://…",
-)
+pytestmark = needs_postgresql  # where several processes or hosts send at once
 
 
 def test_two_courier_processes_both_send_nothing_twice_in_order_per_recipient(

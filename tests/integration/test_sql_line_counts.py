@@ -16,10 +16,10 @@ from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.ports import UnitOfWork
 from atende.domain.conversation import Conversation, Customer, Stage
 from atende.domain.repositories import LinePart
+from tests.databases import downgrade
 from tests.fakes import FakeUnitOfWork, Store
 
 from . import samples
-from .test_sql_migrations import downgrade
 
 UowFactory = Callable[[], SqlUnitOfWork]
 AGENTS = ("5511900000001", "5511900000002", "5511900000003")

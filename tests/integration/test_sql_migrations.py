@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect, select, text, update
@@ -23,7 +22,7 @@ from atende.adapters.sql.rows import (
     message_to_row,
     outgoing_to_row,
 )
-from atende.adapters.sql.schema import UnknownRevision, alembic_config, pending, upgrade
+from atende.adapters.sql.schema import UnknownRevision, pending, upgrade
 from atende.adapters.sql.unit_of_work import SqlUnitOfWork
 from atende.application.outbound import Audience, Delivery, Outgoing, TextBody
 from atende.cli.db import app
@@ -31,6 +30,7 @@ from atende.domain.contact import Contact
 from atende.domain.conversation import Stage
 from atende.domain.exceptions import ConcurrencyConflict
 from atende.domain.message import Author, Message
+from tests.databases import downgrade
 
 from . import samples
 
@@ -212,17 +212,6 @@ def test_0002_upgrades_a_database_in_use(bare_database_url: str) -> None:
             assert [a.key for a in uow.intake.ready(samples.at(3), 10)] == ["wamid.in2"]
             contact = uow.contacts.get("5511987654321")
             assert contact is not None and contact.version == 1
-    finally:
-        engine.dispose()
-
-
-def downgrade(url: str, revision: str) -> None:
-    engine = connect(url)
-    try:
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
     finally:
         engine.dispose()
 

@@ -137,18 +137,15 @@ def drain_intake(worker: IntakeWorker, start: Any, report: Any) -> None:
     """Run intake batches until nothing is ready; report the keys this worker handled, and when."""
     system = bootstrap(settings(), database_url=worker.url, rng=random.Random(worker.name))
     atende = system.atende
-    handled: list[str] = []
+    keys: list[str] = []
     start.wait()
     began = time.monotonic()
     idle = 0
     while idle < 3:  # three empty batches in a row: the other worker has whatever is left
-        try:
-            done = atende.run(partial(intake.handle_batch, limit=worker.batch, clock=atende.clock))
-        except ConcurrencyConflict:
-            continue  # lost more races than `Atende.run` retries: go again
-        handled.extend(arrival.key for arrival in done.handled)
+        done = handled(partial(atende.run, partial(intake.handle_batch, limit=worker.batch, clock=atende.clock)))
+        keys.extend(arrival.key for arrival in done.handled)
         idle = 0 if done.taken else idle + 1
         if not done.taken:
             time.sleep(0.05)
-    report.put((worker.name, began, time.monotonic(), handled))
+    report.put((worker.name, began, time.monotonic(), keys))
     system.close()
